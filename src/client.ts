@@ -1,0 +1,202 @@
+/**
+ * KmsClient: the public face. Each method is one line over the request path with an operation
+ * declared in `operations.ts`.
+ */
+import { inspect } from 'node:util';
+import { Agent, type Dispatcher } from 'undici';
+import {
+  defaults,
+  type KmsClientConfig,
+  type ResolvedConfig,
+  resolveConfig,
+  validateConfig,
+} from './config/resolve.js';
+import { KmsError } from './errors.js';
+import {
+  type CustomKeyStoreIdInput,
+  connectCustomKeyStore,
+  disconnectCustomKeyStore,
+  type EmptyOutput,
+} from './operations.js';
+import { RetryPolicy } from './request/retry.js';
+import { type CallOptions, type RequestContext, send, type WithMetadata } from './request/send.js';
+import { createRequestSigner, type RequestSigner } from './request/sign.js';
+import { VERSION } from './version.js';
+
+/** Result of DisconnectCustomKeyStore: nothing but the metadata. */
+export type DisconnectCustomKeyStoreOutput = WithMetadata<EmptyOutput>;
+/** Result of ConnectCustomKeyStore: nothing but the metadata. */
+export type ConnectCustomKeyStoreOutput = WithMetadata<EmptyOutput>;
+
+/** The resolved configuration, without secrets, as {@link KmsClient.resolveConfig} returns it. */
+export interface ResolvedClientConfig {
+  /** The region requests are signed for. */
+  region: string;
+  /** The endpoint URL requests go to. */
+  endpoint: string;
+  /** Which credential source won: `static`, `provider`, `env`, … */
+  credentialSource: string;
+  /** Attempts per call. */
+  maxAttempts: number;
+  /** Whether requests go through a proxy. */
+  usesProxy: boolean;
+}
+
+const userAgent = `kms-custom-key-store/${VERSION} node/${process.version} ${process.platform}/${process.arch}`;
+
+/**
+ * A client for the KMS custom key store operations.
+ *
+ * @example
+ * ```ts
+ * const client = new KmsClient({ region: 'eu-west-1' });
+ * await client.disconnectCustomKeyStore('cks-1234567890abcdef0');
+ * await client.close();
+ * ```
+ */
+export class KmsClient {
+  readonly #config: KmsClientConfig;
+  readonly #context: RequestContext;
+  readonly #agents = new Map<number, Agent>();
+  #resolved: Promise<ResolvedConfig> | undefined;
+  #signer: Promise<RequestSigner> | undefined;
+  #closed = false;
+
+  /**
+   * @param config - see {@link KmsClientConfig}; everything is optional.
+   * @throws {@link KmsConfigError} when a given value is invalid (region syntax, endpoint, limits).
+   */
+  constructor(config: KmsClientConfig = {}) {
+    validateConfig(config);
+    this.#config = { ...config };
+    this.#context = {
+      config: () => this.#resolveConfig(),
+      signer: () => {
+        this.#signer ??= this.#resolveConfig().then((resolved) =>
+          createRequestSigner(resolved.signingRegion),
+        );
+        return this.#signer;
+      },
+      dispatcher: (connectTimeoutMs) => this.#dispatcher(connectTimeoutMs),
+      retry: new RetryPolicy({ maxAttempts: config.maxAttempts ?? defaults.maxAttempts }),
+      clock: { offsetMs: 0 },
+      requestTimeoutMs: config.requestTimeoutMs ?? defaults.requestTimeoutMs,
+      connectTimeoutMs: config.connectTimeoutMs ?? defaults.connectTimeoutMs,
+      userAgent,
+      logger: config.logger,
+      now: Date.now,
+    };
+  }
+
+  /**
+   * Disconnects a custom key store. Returns as soon as KMS accepts the request; the store passes
+   * through DISCONNECTING to DISCONNECTED in the background.
+   *
+   * @param input - the store ID, or `{ customKeyStoreId }`.
+   * @param options - abort signal and time limits for this call.
+   * @throws {@link CustomKeyStoreInvalidStateException} when the store is already DISCONNECTED or DISCONNECTING.
+   * @throws {@link CustomKeyStoreNotFoundException} when no store has that ID.
+   * @throws {@link KmsValidationError} before sending anything when the ID is not 1–64 characters.
+   */
+  disconnectCustomKeyStore(
+    input: string | CustomKeyStoreIdInput,
+    options?: CallOptions,
+  ): Promise<DisconnectCustomKeyStoreOutput> {
+    return this.#send(disconnectCustomKeyStore, idInput(input), options);
+  }
+
+  /**
+   * Starts connecting a custom key store. Returns at once; the store passes through CONNECTING to
+   * CONNECTED (or FAILED) in the background.
+   *
+   * @param input - the store ID, or `{ customKeyStoreId }`.
+   * @param options - abort signal and time limits for this call.
+   * @throws {@link CustomKeyStoreInvalidStateException} when the store is DISCONNECTING or FAILED.
+   * @throws {@link CloudHsmClusterNotActiveException} / {@link CloudHsmClusterInvalidConfigurationException} for CloudHSM stores.
+   */
+  connectCustomKeyStore(
+    input: string | CustomKeyStoreIdInput,
+    options?: CallOptions,
+  ): Promise<ConnectCustomKeyStoreOutput> {
+    return this.#send(connectCustomKeyStore, idInput(input), options);
+  }
+
+  /** The configuration the client uses (region, endpoint, credential source), without secrets. */
+  async resolveConfig(): Promise<ResolvedClientConfig> {
+    const resolved = await this.#resolveConfig();
+    return {
+      region: resolved.region,
+      endpoint: resolved.endpoint.href,
+      credentialSource: resolved.credentialSource,
+      maxAttempts: this.#context.retry.maxAttempts,
+      usesProxy: false,
+    };
+  }
+
+  /** Closes the connections this client opened. A dispatcher passed in config is left open. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    const agents = [...this.#agents.values()];
+    this.#agents.clear();
+    await Promise.all(agents.map((agent) => agent.close()));
+  }
+
+  /** `await using client = new KmsClient(…)` closes the client at the end of the scope. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  /** What `JSON.stringify(client)` shows: no credentials. */
+  toJSON(): Record<string, unknown> {
+    return {
+      region: this.#config.region,
+      endpoint: this.#config.endpoint === undefined ? undefined : String(this.#config.endpoint),
+      maxAttempts: this.#context.retry.maxAttempts,
+      credentials: this.#config.credentials === undefined ? undefined : '[redacted]',
+    };
+  }
+
+  /** What `util.inspect(client)` and `console.log(client)` show: no credentials. */
+  [inspect.custom](): string {
+    return `KmsClient ${inspect(this.toJSON())}`;
+  }
+
+  #send<Input, Output>(
+    operation: import('./operations.js').Operation<Input, Output>,
+    input: unknown,
+    options: CallOptions | undefined,
+  ): Promise<WithMetadata<Output>> {
+    if (this.#closed) return Promise.reject(new KmsError('KmsClient is closed'));
+    return send(this.#context, operation, input, options);
+  }
+
+  #resolveConfig(): Promise<ResolvedConfig> {
+    if (!this.#resolved) {
+      const pending = Promise.resolve().then(() => resolveConfig(this.#config, process.env));
+      this.#resolved = pending;
+      // A failure is not cached: fixing the environment and calling again works.
+      pending.catch(() => {
+        if (this.#resolved === pending) this.#resolved = undefined;
+      });
+    }
+    return this.#resolved;
+  }
+
+  #dispatcher(connectTimeoutMs: number): Dispatcher {
+    if (this.#config.dispatcher) return this.#config.dispatcher;
+    let agent = this.#agents.get(connectTimeoutMs);
+    if (!agent) {
+      agent = new Agent({
+        connections: this.#config.maxSockets ?? defaults.maxSockets,
+        connect: { timeout: connectTimeoutMs },
+        keepAliveTimeout: 4_000,
+      });
+      this.#agents.set(connectTimeoutMs, agent);
+    }
+    return agent;
+  }
+}
+
+function idInput(input: string | CustomKeyStoreIdInput): unknown {
+  return typeof input === 'string' ? { customKeyStoreId: input } : input;
+}

@@ -1,0 +1,278 @@
+/**
+ * Every error this library throws. Each class says when it is thrown and what it carries.
+ * All of them are `instanceof KmsError`; an aborted call rejects with the signal's reason instead.
+ */
+import type { z } from 'zod';
+
+/** What is known about the HTTP exchange(s) behind a result or an error. */
+export interface ResponseMetadata {
+  /** HTTP status of the last response, when one was received. */
+  httpStatusCode?: number;
+  /** `x-amzn-requestid` of the last response, when one was received. */
+  requestId?: string;
+  /** How many HTTP attempts were made (1 when the first one settled the call). */
+  attempts: number;
+  /** Milliseconds spent waiting between attempts (backoff), summed. */
+  totalRetryDelay: number;
+}
+
+/** Base class of every error the library throws. */
+export class KmsError extends Error {
+  /**
+   * What is known about the exchange; attempts is 0 when the call failed before
+   * any request was sent (bad input, missing configuration).
+   */
+  $metadata: ResponseMetadata;
+
+  /** @param message - human readable, never contains secrets. */
+  constructor(message: string, options?: { cause?: unknown; $metadata?: ResponseMetadata }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.$metadata = options?.$metadata ?? { attempts: 0, totalRetryDelay: 0 };
+  }
+}
+
+/** Who KMS blames for an error: the caller (4xx) or the service (5xx). */
+export type Fault = 'client' | 'server';
+
+/** Options of {@link KmsServiceException} and its subclasses. */
+export interface ServiceExceptionOptions {
+  /** The KMS error code, e.g. `CustomKeyStoreNotFoundException`. */
+  name: string;
+  /** The message KMS sent, or a description of the response when it sent none. */
+  message: string;
+  /** `client` for 4xx, `server` for 5xx. */
+  $fault: Fault;
+  /** Metadata of the response. */
+  $metadata: ResponseMetadata;
+  /** Set when the error is one that the retry policy retries. */
+  $retryable?: { throttling: boolean };
+  /** The start of the body when it was not a KMS JSON error (an HTML page from a proxy, say). */
+  bodyExcerpt?: string;
+}
+
+/**
+ * Thrown when KMS (or something in front of it) answered with an error status.
+ * `name` is the KMS error code; codes without a class of their own (AccessDeniedException,
+ * ThrottlingException, …) are thrown as this class with that `name`.
+ */
+export class KmsServiceException extends KmsError {
+  /** `client` for 4xx, `server` for 5xx. */
+  readonly $fault: Fault;
+  /** Set when the retry policy treats this error as retryable (`throttling` for throttling codes). */
+  readonly $retryable: { throttling: boolean } | undefined;
+  /** Start of a non-JSON body (at most 200 characters), to tell a proxy page from KMS. */
+  readonly bodyExcerpt: string | undefined;
+
+  /** @param options - see {@link ServiceExceptionOptions}. */
+  constructor(options: ServiceExceptionOptions) {
+    super(options.message, { $metadata: options.$metadata });
+    this.name = options.name;
+    this.$fault = options.$fault;
+    this.$retryable = options.$retryable;
+    this.bodyExcerpt = options.bodyExcerpt;
+  }
+}
+
+/** Options of a modeled exception: its name is fixed by its class. */
+export type ModeledExceptionOptions = Omit<ServiceExceptionOptions, 'name'>;
+
+/**
+ * The custom key store is in a state that does not allow the operation: disconnecting a store that
+ * is DISCONNECTED or DISCONNECTING, or connecting one that is DISCONNECTING or FAILED.
+ */
+export class CustomKeyStoreInvalidStateException extends KmsServiceException {
+  /** @param options - as sent by KMS. */
+  constructor(options: ModeledExceptionOptions) {
+    super({ ...options, name: 'CustomKeyStoreInvalidStateException' });
+  }
+}
+
+/** No custom key store with that ID (or name) exists in this account and region. */
+export class CustomKeyStoreNotFoundException extends KmsServiceException {
+  /** @param options - as sent by KMS. */
+  constructor(options: ModeledExceptionOptions) {
+    super({ ...options, name: 'CustomKeyStoreNotFoundException' });
+  }
+}
+
+/** KMS failed internally (HTTP 500). Retried by the client; thrown when attempts run out. */
+export class KMSInternalException extends KmsServiceException {
+  /** @param options - as sent by KMS; `$fault` is always `server`. */
+  constructor(options: ModeledExceptionOptions) {
+    super({ ...options, $fault: 'server', name: 'KMSInternalException' });
+  }
+}
+
+/** ConnectCustomKeyStore: the CloudHSM cluster of the store is not active. */
+export class CloudHsmClusterNotActiveException extends KmsServiceException {
+  /** @param options - as sent by KMS. */
+  constructor(options: ModeledExceptionOptions) {
+    super({ ...options, name: 'CloudHsmClusterNotActiveException' });
+  }
+}
+
+/** ConnectCustomKeyStore: the CloudHSM cluster does not meet KMS's configuration requirements. */
+export class CloudHsmClusterInvalidConfigurationException extends KmsServiceException {
+  /** @param options - as sent by KMS. */
+  constructor(options: ModeledExceptionOptions) {
+    super({ ...options, name: 'CloudHsmClusterInvalidConfigurationException' });
+  }
+}
+
+/** DescribeCustomKeyStores: the `marker` is not one KMS handed out. */
+export class InvalidMarkerException extends KmsServiceException {
+  /** @param options - as sent by KMS. */
+  constructor(options: ModeledExceptionOptions) {
+    super({ ...options, name: 'InvalidMarkerException' });
+  }
+}
+
+type ModeledExceptionClass = new (options: ModeledExceptionOptions) => KmsServiceException;
+
+/** Error codes with a class of their own. */
+const modeledExceptions: Readonly<Record<string, ModeledExceptionClass>> = {
+  CustomKeyStoreInvalidStateException,
+  CustomKeyStoreNotFoundException,
+  KMSInternalException,
+  CloudHsmClusterNotActiveException,
+  CloudHsmClusterInvalidConfigurationException,
+  InvalidMarkerException,
+};
+
+/** Builds the exception for an error code: its own class when it has one, else the base class. */
+export function createServiceException(options: ServiceExceptionOptions): KmsServiceException {
+  const ModeledClass = Object.hasOwn(modeledExceptions, options.name)
+    ? modeledExceptions[options.name]
+    : undefined;
+  return ModeledClass ? new ModeledClass(options) : new KmsServiceException(options);
+}
+
+/** A problem with one input field, as zod reports it. */
+export type ValidationIssue = z.core.$ZodIssue;
+
+/**
+ * Thrown before any request is sent when the input of a call is not valid
+ * (a missing, empty or over-long ID, an unknown field, a bad limit, …).
+ */
+export class KmsValidationError extends KmsError {
+  /** Each problem found, with its path in the input. */
+  readonly issues: readonly ValidationIssue[];
+
+  /**
+   * @param operation - the operation whose input was rejected.
+   * @param issues - the zod issues.
+   */
+  constructor(operation: string, issues: readonly ValidationIssue[]) {
+    const summary = issues
+      .map((issue) => `${issue.path.length ? issue.path.join('.') : 'input'}: ${issue.message}`)
+      .join('; ');
+    super(`Invalid input for ${operation}: ${summary}`);
+    this.issues = issues;
+  }
+}
+
+/** One credential source that was tried and why it gave nothing. */
+export interface CredentialSourceFailure {
+  /** The source: `env`, `profile:<name>`, `process`, `container`, `imds`, `provider`, … */
+  source: string;
+  /** Why it failed, without secrets. */
+  reason: string;
+}
+
+/**
+ * Thrown when the client cannot be configured: no region, no credentials, an unsafe endpoint or
+ * region, a broken profile, a credential source that failed. Thrown before any request to KMS.
+ */
+export class KmsConfigError extends KmsError {
+  /** For credential failures: every source tried, in order, and why each gave nothing. */
+  readonly sources: readonly CredentialSourceFailure[];
+
+  /**
+   * @param message - what is wrong and how to fix it.
+   * @param options - the cause and, for the credential chain, each source's failure.
+   */
+  constructor(
+    message: string,
+    options?: { cause?: unknown; sources?: readonly CredentialSourceFailure[] },
+  ) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.sources = options?.sources ?? [];
+  }
+}
+
+/** Which limit a {@link KmsTimeoutError} hit. */
+export type TimeoutPhase = 'connect' | 'request' | 'call';
+
+/**
+ * Thrown when the last attempt of a call timed out: the connection was not established within
+ * `connectTimeoutMs`, or the attempt did not complete within `requestTimeoutMs`; or when the
+ * whole call passed its `timeoutMs` deadline (phase `call`, never retried).
+ * Its `name` is `TimeoutError`.
+ */
+export class KmsTimeoutError extends KmsError {
+  /** `connect` or `request`. */
+  readonly phase: TimeoutPhase;
+  /** The limit that was hit, in milliseconds. */
+  readonly timeoutMs: number;
+
+  /** @param options - the phase, the limit and the metadata of the call. */
+  constructor(options: {
+    phase: TimeoutPhase;
+    timeoutMs: number;
+    $metadata?: ResponseMetadata;
+    cause?: unknown;
+  }) {
+    super(
+      options.phase === 'connect'
+        ? `Could not connect within ${options.timeoutMs} ms`
+        : options.phase === 'request'
+          ? `Request attempt did not complete within ${options.timeoutMs} ms`
+          : `Call did not complete within its ${options.timeoutMs} ms deadline`,
+      { cause: options.cause, $metadata: options.$metadata },
+    );
+    this.name = 'TimeoutError';
+    this.phase = options.phase;
+    this.timeoutMs = options.timeoutMs;
+  }
+}
+
+/**
+ * Thrown when the request could not be sent or its response not read (connection refused or
+ * reset, DNS failure, socket closed mid-body, TLS failure) and no attempt is left.
+ */
+export class KmsNetworkError extends KmsError {
+  /** The system error code (`ECONNRESET`, `ECONNREFUSED`, `UND_ERR_SOCKET`, …), when there is one. */
+  readonly code: string | undefined;
+
+  /** @param options - the message, the code and the underlying error. */
+  constructor(options: {
+    message: string;
+    code?: string;
+    cause?: unknown;
+    $metadata?: ResponseMetadata;
+  }) {
+    super(options.message, { cause: options.cause, $metadata: options.$metadata });
+    this.code = options.code;
+  }
+}
+
+/**
+ * Thrown when a successful (2xx) response cannot be used: its body is not JSON, does not have the
+ * shape the operation promises, or is larger than the 1 MiB limit.
+ */
+export class KmsResponseError extends KmsError {
+  /** Start of the body (at most 200 characters), for diagnosis. */
+  readonly bodyExcerpt: string | undefined;
+
+  /** @param options - what is wrong and the metadata of the response. */
+  constructor(options: {
+    message: string;
+    bodyExcerpt?: string;
+    cause?: unknown;
+    $metadata?: ResponseMetadata;
+  }) {
+    super(options.message, { cause: options.cause, $metadata: options.$metadata });
+    this.bodyExcerpt = options.bodyExcerpt;
+  }
+}

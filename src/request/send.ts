@@ -1,0 +1,335 @@
+/**
+ * The whole request path, top to bottom:
+ * validate → resolve config and credentials → build → sign → send → parse or throw → retry.
+ */
+import type { Dispatcher } from 'undici';
+import type { Logger, ResolvedConfig } from '../config/resolve.js';
+import {
+  KmsError,
+  KmsNetworkError,
+  KmsResponseError,
+  type KmsServiceException,
+  KmsTimeoutError,
+  KmsValidationError,
+  type ResponseMetadata,
+} from '../errors.js';
+import type { Operation } from '../operations.js';
+import { parseErrorResponse, parseSuccessBody, responseMetadata } from './parse.js';
+import { type FailureKind, parseRetryAfter, type RetryPolicy } from './retry.js';
+import type { RequestSigner } from './sign.js';
+import { exchange, type HttpResponse } from './transport.js';
+
+/** Per-call options. */
+export interface CallOptions {
+  /** Aborts the call: the attempt in flight and any wait between attempts. */
+  signal?: AbortSignal;
+  /** Deadline for the whole call, every attempt and wait included, in ms. */
+  timeoutMs?: number;
+  /** Overrides the client's `requestTimeoutMs` (one attempt) for this call. */
+  requestTimeoutMs?: number;
+  /** Overrides the client's `connectTimeoutMs` for this call. */
+  connectTimeoutMs?: number;
+}
+
+/** What the request path needs from the client; one per client. */
+export interface RequestContext {
+  /** Resolved configuration (memoized by the client). */
+  config(): Promise<ResolvedConfig>;
+  /** The signer for the resolved region (memoized by the client). */
+  signer(): Promise<RequestSigner>;
+  /** The dispatcher to use for a connect timeout. */
+  dispatcher(connectTimeoutMs: number): Dispatcher;
+  retry: RetryPolicy;
+  /** Milliseconds to add to the local clock when signing; corrected on clock-skew errors. */
+  clock: { offsetMs: number };
+  requestTimeoutMs: number;
+  connectTimeoutMs: number;
+  userAgent: string;
+  logger: Logger | undefined;
+  /** Source of time (tests may replace it). */
+  now: () => number;
+}
+
+/** Result of an operation: its output and the metadata of the exchange. */
+export type WithMetadata<Output> = Output & { $metadata: ResponseMetadata };
+
+/** Largest response body read. */
+export const maxBodyBytes = 1024 * 1024;
+/** A server clock this far from ours on a signature error means our clock is off. */
+const clockSkewThresholdMs = 5 * 60 * 1000;
+const clockSkewCodes = new Set([
+  'InvalidSignatureException',
+  'SignatureDoesNotMatch',
+  'RequestExpired',
+  'RequestInTheFuture',
+  'RequestTimeTooSkewed',
+  'AuthFailure',
+]);
+const retriedNetworkCodes = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EAI_AGAIN',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CLOSED',
+]);
+
+/** Runs one operation with retries; resolves with its output or rejects with a typed error. */
+export async function send<Input, Output>(
+  context: RequestContext,
+  operation: Operation<Input, Output>,
+  rawInput: unknown,
+  options: CallOptions = {},
+): Promise<WithMetadata<Output>> {
+  // 1. Validate: bad input never reaches the network.
+  const parsed = operation.input.safeParse(rawInput);
+  if (!parsed.success) throw new KmsValidationError(operation.name, parsed.error.issues);
+  const body = JSON.stringify(operation.toRequestBody(parsed.data));
+  const progress = { attempts: 0, totalRetryDelay: 0 };
+  const call = callSignal(options, progress);
+  try {
+    return await attemptUntilSettled(context, operation, body, options, call.signal, progress);
+  } finally {
+    call.dispose();
+  }
+}
+
+async function attemptUntilSettled<Input, Output>(
+  context: RequestContext,
+  operation: Operation<Input, Output>,
+  body: string,
+  options: CallOptions,
+  signal: AbortSignal | undefined,
+  progress: { attempts: number; totalRetryDelay: number },
+): Promise<WithMetadata<Output>> {
+  signal?.throwIfAborted();
+
+  // 2. Resolve config (once per client) and the signer for its region.
+  const config = await context.config();
+  const signer = await context.signer();
+  const requestTimeoutMs = options.requestTimeoutMs ?? context.requestTimeoutMs;
+  const dispatcher = context.dispatcher(options.connectTimeoutMs ?? context.connectTimeoutMs);
+  const { endpoint } = config;
+
+  let retryCost = 0;
+  for (;;) {
+    const attempts = ++progress.attempts;
+    const { totalRetryDelay } = progress;
+    // 3. Build and sign: credentials may have been refreshed, and the clock corrected.
+    const credentials = await config.credentials();
+    signal?.throwIfAborted();
+    const headers = await signer.sign(
+      {
+        hostname: endpoint.hostname,
+        port: endpoint.port ? Number(endpoint.port) : undefined,
+        headers: {
+          host: endpoint.host,
+          'content-type': 'application/x-amz-json-1.1',
+          'x-amz-target': `TrentService.${operation.name}`,
+        },
+        body,
+      },
+      credentials,
+      new Date(context.now() + context.clock.offsetMs),
+    );
+    headers['user-agent'] = context.userAgent;
+
+    // 4. Send, within the attempt's time limit.
+    let failure: { error: KmsError; kind: FailureKind; retryAfterMs?: number };
+    try {
+      const response = await withAttemptTimeout(requestTimeoutMs, signal, (attemptSignal) =>
+        exchange(
+          dispatcher,
+          { origin: endpoint.origin, path: endpoint.pathname || '/', headers, body },
+          { signal: attemptSignal, maxBodyBytes },
+        ),
+      );
+      const $metadata = responseMetadata(response, attempts, totalRetryDelay);
+      context.logger?.debug?.(`kms ${operation.name} -> HTTP ${response.status}`, {
+        requestId: $metadata.requestId,
+        attempt: attempts,
+      });
+      // 5. Parse, or build the typed error.
+      if (response.status >= 200 && response.status < 300) {
+        const output = parseOutput(operation, response, $metadata);
+        context.retry.recordSuccess(retryCost);
+        return Object.assign(output as object, { $metadata }) as WithMetadata<Output>;
+      }
+      const error = parseErrorResponse(response, $metadata);
+      failure = {
+        error,
+        kind: classifyServiceError(error, response, context),
+        retryAfterMs: parseRetryAfter(response.headers['retry-after'], context.now()),
+      };
+    } catch (thrown) {
+      if (signal?.aborted) throw signal.reason;
+      failure = classifyThrown(thrown, requestTimeoutMs, {
+        attempts,
+        totalRetryDelay,
+      });
+    }
+
+    // 6. Retry, or throw with the exact attempt count.
+    const decision = context.retry.decide(failure.kind, attempts, failure.retryAfterMs);
+    if (!decision.retry) {
+      failure.error.$metadata = { ...failure.error.$metadata, attempts, totalRetryDelay };
+      throw failure.error;
+    }
+    retryCost += decision.cost;
+    context.logger?.warn?.(
+      `kms ${operation.name}: ${failure.error.name} on attempt ${attempts}/${context.retry.maxAttempts}, retrying in ${decision.delayMs} ms`,
+      { requestId: failure.error.$metadata.requestId },
+    );
+    if (decision.delayMs > 0) await sleep(decision.delayMs, signal);
+    progress.totalRetryDelay += decision.delayMs;
+  }
+}
+
+function parseOutput<Input, Output>(
+  operation: Operation<Input, Output>,
+  response: HttpResponse,
+  $metadata: ResponseMetadata,
+): Output {
+  const body = parseSuccessBody(response, $metadata);
+  try {
+    return operation.parseOutput(body);
+  } catch (cause) {
+    throw new KmsResponseError({
+      message: `${operation.name} response does not match the KMS model: ${cause instanceof Error ? cause.message : String(cause)}`,
+      bodyExcerpt: response.body.slice(0, 200),
+      cause,
+      $metadata,
+    });
+  }
+}
+
+/** Decides how a KMS error is retried; corrects the clock on a skewed signature error. */
+function classifyServiceError(
+  error: KmsServiceException,
+  response: HttpResponse,
+  context: RequestContext,
+): FailureKind {
+  if (clockSkewCodes.has(error.name) && response.headers.date) {
+    const serverTime = Date.parse(response.headers.date);
+    const ourTime = context.now() + context.clock.offsetMs;
+    if (!Number.isNaN(serverTime) && Math.abs(serverTime - ourTime) >= clockSkewThresholdMs) {
+      context.clock.offsetMs = serverTime - context.now();
+      context.logger?.warn?.(
+        `kms: local clock is ${Math.round((ourTime - serverTime) / 1000)} s off the server's; signing with a corrected clock`,
+      );
+      return 'clock-skew';
+    }
+  }
+  if (!error.$retryable) return 'fatal';
+  return error.$retryable.throttling ? 'throttling' : 'transient';
+}
+
+/** Maps what the transport threw (a timeout, a network error) to a typed error. */
+function classifyThrown(
+  thrown: unknown,
+  requestTimeoutMs: number,
+  counters: { attempts: number; totalRetryDelay: number },
+): { error: KmsError; kind: FailureKind } {
+  const $metadata: ResponseMetadata = { ...counters };
+  if (thrown instanceof KmsError) return { error: thrown, kind: 'fatal' };
+  if (thrown instanceof AttemptTimeout) {
+    return {
+      error: new KmsTimeoutError({ phase: 'request', timeoutMs: requestTimeoutMs, $metadata }),
+      kind: 'timeout',
+    };
+  }
+  const code = errorCode(thrown);
+  if (code === 'UND_ERR_CONNECT_TIMEOUT') {
+    const timeoutMs = (thrown as { timeout?: number }).timeout ?? 0;
+    return {
+      error: new KmsTimeoutError({ phase: 'connect', timeoutMs, cause: thrown, $metadata }),
+      kind: 'timeout',
+    };
+  }
+  const message = thrown instanceof Error ? thrown.message : String(thrown);
+  return {
+    error: new KmsNetworkError({
+      message: `Network error${code ? ` (${code})` : ''}: ${message}`,
+      code,
+      cause: thrown,
+      $metadata,
+    }),
+    kind: code !== undefined && retriedNetworkCodes.has(code) ? 'timeout' : 'fatal',
+  };
+}
+
+function errorCode(error: unknown): string | undefined {
+  for (let current = error, depth = 0; current && depth < 4; depth++) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string' && code !== 'UND_ERR') {
+      // undici wraps system errors; prefer the system code underneath a generic socket error.
+      const inner = errorCode((current as { cause?: unknown }).cause);
+      return code === 'UND_ERR_SOCKET' && inner ? inner : code;
+    }
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+/** Marks an attempt ended by its own timer (as opposed to the caller's signal). */
+class AttemptTimeout extends Error {}
+
+/** Runs `work` with a signal that aborts on the caller's signal or after `timeoutMs`. */
+async function withAttemptTimeout<T>(
+  timeoutMs: number,
+  callerSignal: AbortSignal | undefined,
+  work: (signal: AbortSignal) => Promise<T>,
+): Promise<T> {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(new AttemptTimeout()), timeoutMs);
+  const onAbort = () => controller.abort(callerSignal?.reason);
+  callerSignal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    return await work(controller.signal);
+  } catch (error) {
+    if (controller.signal.reason instanceof AttemptTimeout) throw controller.signal.reason;
+    throw error;
+  } finally {
+    clearTimeout(timer);
+    callerSignal?.removeEventListener('abort', onAbort);
+  }
+}
+
+/** The caller's signal, combined with the call deadline when one is set. */
+function callSignal(
+  options: CallOptions,
+  progress: { attempts: number; totalRetryDelay: number },
+): { signal: AbortSignal | undefined; dispose: () => void } {
+  const { timeoutMs, signal } = options;
+  if (timeoutMs === undefined) return { signal, dispose: () => {} };
+  const deadline = new AbortController();
+  const timer = setTimeout(
+    () =>
+      deadline.abort(new KmsTimeoutError({ phase: 'call', timeoutMs, $metadata: { ...progress } })),
+    timeoutMs,
+  );
+  return {
+    signal: signal ? AbortSignal.any([signal, deadline.signal]) : deadline.signal,
+    dispose: () => clearTimeout(timer),
+  };
+}
+
+/** Waits `ms`, or rejects with the signal's reason as soon as it aborts. */
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) {
+      reject(signal.reason);
+      return;
+    }
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal?.reason);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
