@@ -61,3 +61,240 @@ export const connectCustomKeyStore: Operation<CustomKeyStoreIdInput, EmptyOutput
     'KMSInternalException',
   ],
 };
+
+/** The connection states KMS documents for a custom key store. */
+export const connectionStates = [
+  'CONNECTED',
+  'CONNECTING',
+  'FAILED',
+  'DISCONNECTED',
+  'DISCONNECTING',
+] as const;
+
+/** A connection state KMS documents. */
+export type KnownConnectionState = (typeof connectionStates)[number];
+
+/**
+ * The connection state of a store. KMS adds enum values over time, so any other string passes
+ * through unchanged instead of failing the parse.
+ */
+export type ConnectionState = KnownConnectionState | (string & {});
+
+/** `AWS_CLOUDHSM`, `EXTERNAL_KEY_STORE`, or a type added to KMS after this version. */
+export type CustomKeyStoreType = 'AWS_CLOUDHSM' | 'EXTERNAL_KEY_STORE' | (string & {});
+
+/**
+ * Why the last connection attempt failed (`INVALID_CREDENTIALS`, `NETWORK_ERRORS`,
+ * `XKS_PROXY_NOT_REACHABLE`, …); any value KMS sends passes through.
+ */
+export type ConnectionErrorCode = string;
+
+/**
+ * Names of fields this version does not model, as KMS sent them (PascalCase, e.g. `NewField`).
+ * Unmodeled fields are kept under their wire names with their raw JSON values: nothing is guessed
+ * about their type, and a later version that models a field adds its camelCase name without
+ * removing the raw one's meaning.
+ */
+export type WireFieldName = `${Uppercase<string>}${string}`;
+
+/** The XKS proxy settings of an external key store (only for `EXTERNAL_KEY_STORE`). */
+export interface XksProxyConfiguration {
+  /** `PUBLIC_ENDPOINT` or `VPC_ENDPOINT_SERVICE` (other values pass through). */
+  connectivity?: 'PUBLIC_ENDPOINT' | 'VPC_ENDPOINT_SERVICE' | (string & {});
+  /** The access key ID part of the proxy authentication credential (the secret is never returned). */
+  accessKeyId?: string;
+  /** The proxy's URI endpoint, e.g. `https://xks.example.com`. */
+  uriEndpoint?: string;
+  /** The path of the proxy API, e.g. `/kms/xks/v1`. */
+  uriPath?: string;
+  /** The VPC endpoint service name, for `VPC_ENDPOINT_SERVICE` connectivity. */
+  vpcEndpointServiceName?: string;
+  /** The account that owns the VPC endpoint service. */
+  vpcEndpointServiceOwner?: string;
+  /** Unmodeled fields, under their wire names. */
+  readonly [wireName: WireFieldName]: unknown;
+}
+
+/** One custom key store as DescribeCustomKeyStores returns it, in camelCase. */
+export interface CustomKeyStoreEntry {
+  /** The store ID, e.g. `cks-1234567890abcdef0`. Always present. */
+  customKeyStoreId: string;
+  /** The friendly name. */
+  customKeyStoreName?: string;
+  /** `AWS_CLOUDHSM` or `EXTERNAL_KEY_STORE`. */
+  customKeyStoreType?: CustomKeyStoreType;
+  /** CONNECTED, CONNECTING, FAILED, DISCONNECTED or DISCONNECTING. Always present. */
+  connectionState: ConnectionState;
+  /** Why the store is FAILED; present only in that state. */
+  connectionErrorCode?: ConnectionErrorCode;
+  /** When the store was created. */
+  creationDate?: Date;
+  /** The CloudHSM cluster (only for `AWS_CLOUDHSM`). */
+  cloudHsmClusterId?: string;
+  /** The cluster's trust anchor certificate, PEM (only for `AWS_CLOUDHSM`). */
+  trustAnchorCertificate?: string;
+  /** The XKS proxy settings (only for `EXTERNAL_KEY_STORE`). */
+  xksProxyConfiguration?: XksProxyConfiguration;
+  /** Unmodeled fields, under their wire names. */
+  readonly [wireName: WireFieldName]: unknown;
+}
+
+/** Input of DescribeCustomKeyStores; every field is optional. */
+export interface DescribeCustomKeyStoresInput {
+  /** Only this store (1–64 characters). Not together with `customKeyStoreName`. */
+  customKeyStoreId?: string;
+  /** Only the store with this friendly name (1–256 characters). Not together with `customKeyStoreId`. */
+  customKeyStoreName?: string;
+  /** At most this many entries per page, 1–1000; KMS may return fewer. */
+  limit?: number;
+  /** The `nextMarker` of the previous page (1–1024 characters in U+0020–U+00FF). */
+  marker?: string;
+}
+
+/** Output of DescribeCustomKeyStores. */
+export interface DescribeCustomKeyStoresOutput {
+  /** The stores on this page. */
+  customKeyStores: CustomKeyStoreEntry[];
+  /** Pass as `marker` to get the next page; present when `truncated` is true. */
+  nextMarker?: string;
+  /** Whether more pages follow. */
+  truncated: boolean;
+}
+
+const describeInput = z
+  .strictObject({
+    customKeyStoreId: customKeyStoreId.optional(),
+    customKeyStoreName: z.string().min(1).max(256).optional(),
+    limit: z.number().int().min(1).max(1000).optional(),
+    marker: z
+      .string()
+      .min(1)
+      .max(1024)
+      .regex(/^[\u0020-\u00FF]*$/, 'must contain only characters U+0020 to U+00FF')
+      .optional(),
+  })
+  .refine(
+    (input) => input.customKeyStoreId === undefined || input.customKeyStoreName === undefined,
+    {
+      message: 'give customKeyStoreId or customKeyStoreName, not both',
+      path: ['customKeyStoreName'],
+    },
+  );
+
+/** Absent and `null` both mean "not sent". */
+const optionalString = z.string().nullish();
+
+const wireXksProxyConfiguration = z.looseObject({
+  Connectivity: optionalString,
+  AccessKeyId: optionalString,
+  UriEndpoint: optionalString,
+  UriPath: optionalString,
+  VpcEndpointServiceName: optionalString,
+  VpcEndpointServiceOwner: optionalString,
+});
+
+const wireEntry = z.looseObject({
+  CustomKeyStoreId: z.string().min(1),
+  CustomKeyStoreName: optionalString,
+  CustomKeyStoreType: optionalString,
+  ConnectionState: z.string().min(1),
+  ConnectionErrorCode: optionalString,
+  // Epoch seconds, possibly fractional, as the JSON 1.1 protocol sends timestamps.
+  CreationDate: z.number().finite().nullish(),
+  CloudHsmClusterId: optionalString,
+  TrustAnchorCertificate: optionalString,
+  XksProxyConfiguration: wireXksProxyConfiguration.nullish(),
+});
+
+const describeOutput = z
+  .looseObject({
+    CustomKeyStores: z.array(wireEntry).nullish(),
+    NextMarker: optionalString,
+    Truncated: z.boolean().nullish(),
+  })
+  .refine((body) => body.Truncated !== true || (body.NextMarker ?? '') !== '', {
+    message: 'Truncated is true but NextMarker is missing',
+    path: ['NextMarker'],
+  });
+
+/** Wire name → camelCase name and value conversion, for the fields this version models. */
+type FieldMap = Readonly<Record<string, readonly [string, (value: unknown) => unknown]>>;
+
+const asIs = (value: unknown): unknown => value;
+const epochSecondsToDate = (value: unknown): unknown =>
+  new Date(Math.round((value as number) * 1000));
+
+const xksFields: FieldMap = {
+  Connectivity: ['connectivity', asIs],
+  AccessKeyId: ['accessKeyId', asIs],
+  UriEndpoint: ['uriEndpoint', asIs],
+  UriPath: ['uriPath', asIs],
+  VpcEndpointServiceName: ['vpcEndpointServiceName', asIs],
+  VpcEndpointServiceOwner: ['vpcEndpointServiceOwner', asIs],
+};
+
+const entryFields: FieldMap = {
+  CustomKeyStoreId: ['customKeyStoreId', asIs],
+  CustomKeyStoreName: ['customKeyStoreName', asIs],
+  CustomKeyStoreType: ['customKeyStoreType', asIs],
+  ConnectionState: ['connectionState', asIs],
+  ConnectionErrorCode: ['connectionErrorCode', asIs],
+  CreationDate: ['creationDate', epochSecondsToDate],
+  CloudHsmClusterId: ['cloudHsmClusterId', asIs],
+  TrustAnchorCertificate: ['trustAnchorCertificate', asIs],
+  XksProxyConfiguration: ['xksProxyConfiguration', (value) => renameFields(value, xksFields)],
+};
+
+/** Renames modeled fields (dropping nulls) and keeps unmodeled ones under their wire names. */
+function renameFields(wire: unknown, fields: FieldMap): Record<string, unknown> {
+  const result: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(wire as Record<string, unknown>)) {
+    const field = Object.hasOwn(fields, key) ? fields[key] : undefined;
+    if (!field) result[key] = value;
+    else if (value !== null && value !== undefined) result[field[0]] = field[1](value);
+  }
+  return result;
+}
+
+/** Validates a response body against a schema; the error names each offending field. */
+function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {
+  const parsed = schema.safeParse(body);
+  if (parsed.success) return parsed.data;
+  throw new Error(
+    parsed.error.issues
+      .slice(0, 5)
+      .map((issue) => `${issue.path.length ? issue.path.join('.') : 'body'}: ${issue.message}`)
+      .join('; '),
+    { cause: parsed.error },
+  );
+}
+
+/**
+ * DescribeCustomKeyStores: lists the stores of the account and region, one page at a time, or
+ * the one store with a given ID or name.
+ */
+export const describeCustomKeyStores: Operation<
+  DescribeCustomKeyStoresInput,
+  DescribeCustomKeyStoresOutput
+> = {
+  name: 'DescribeCustomKeyStores',
+  input: describeInput,
+  toRequestBody: (input) => ({
+    ...(input.customKeyStoreId !== undefined && { CustomKeyStoreId: input.customKeyStoreId }),
+    ...(input.customKeyStoreName !== undefined && { CustomKeyStoreName: input.customKeyStoreName }),
+    ...(input.limit !== undefined && { Limit: input.limit }),
+    ...(input.marker !== undefined && { Marker: input.marker }),
+  }),
+  parseOutput: (body) => {
+    const wire = parseBody(describeOutput, body);
+    const output: DescribeCustomKeyStoresOutput = {
+      customKeyStores: (wire.CustomKeyStores ?? []).map(
+        (entry) => renameFields(entry, entryFields) as CustomKeyStoreEntry,
+      ),
+      truncated: wire.Truncated === true,
+    };
+    if (wire.NextMarker) output.nextMarker = wire.NextMarker;
+    return output;
+  },
+  errors: ['CustomKeyStoreNotFoundException', 'InvalidMarkerException', 'KMSInternalException'],
+};

@@ -52,6 +52,7 @@ export async function exchange(
   const chunks: Buffer[] = [];
   let length = 0;
   let bodyTruncated = false;
+  let complete = false;
   try {
     for await (const chunk of body) {
       const buffer = chunk as Buffer;
@@ -64,9 +65,11 @@ export async function exchange(
       chunks.push(buffer);
       length += buffer.length;
     }
+    complete = !bodyTruncated;
   } finally {
-    // Breaking out of the loop, a throw or an abort: destroy whatever was not read.
-    if (!body.destroyed) body.destroy();
+    // Cut off, thrown or aborted: destroy what was not read (this closes that socket). A body
+    // read to its end is left alone so that its connection goes back to the pool.
+    if (!complete && !body.destroyed) body.destroy();
   }
   return {
     status: response.statusCode,
