@@ -276,3 +276,56 @@ export class KmsResponseError extends KmsError {
     this.bodyExcerpt = options.bodyExcerpt;
   }
 }
+
+/** Why a {@link KmsWaiterError} was thrown. */
+export type WaiterFailureReason = 'timeout' | 'failed';
+
+/**
+ * Thrown by `waitForConnectionState`, `ensureDisconnected` and `ensureConnected` when the store
+ * does not reach the state asked for:
+ * - `reason: 'timeout'`: the deadline (`timeoutMs`) passed first; `lastState` is the last state
+ *   seen (undefined when no Describe completed).
+ * - `reason: 'failed'`: the store is (or landed in) FAILED while something else was expected, or
+ *   `ensureConnected` found it FAILED without `resetFailed`; `connectionErrorCode` says why.
+ *
+ * Errors of the Describe, Connect and Disconnect calls themselves (not found, access denied, …)
+ * are thrown as they are, and an abort rejects with the signal's reason.
+ */
+export class KmsWaiterError extends KmsError {
+  /** The store waited on. */
+  readonly customKeyStoreId: string;
+  /** `timeout` or `failed`. */
+  readonly reason: WaiterFailureReason;
+  /** The state(s) that would have ended the wait successfully. */
+  readonly expectedStates: readonly string[];
+  /** The last connection state seen, if any Describe completed. */
+  readonly lastState: string | undefined;
+  /** The store's `ConnectionErrorCode` when it was FAILED (e.g. `XKS_PROXY_NOT_REACHABLE`). */
+  readonly connectionErrorCode: string | undefined;
+  /** Milliseconds from the start of the wait to this error. */
+  readonly elapsedMs: number;
+  /** How many Describe calls completed. */
+  readonly polls: number;
+
+  /** @param options - what was waited for, what was seen, and a message. */
+  constructor(options: {
+    message: string;
+    customKeyStoreId: string;
+    reason: WaiterFailureReason;
+    expectedStates: readonly string[];
+    lastState?: string;
+    connectionErrorCode?: string;
+    elapsedMs: number;
+    polls: number;
+    cause?: unknown;
+  }) {
+    super(options.message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.customKeyStoreId = options.customKeyStoreId;
+    this.reason = options.reason;
+    this.expectedStates = [...options.expectedStates];
+    this.lastState = options.lastState;
+    this.connectionErrorCode = options.connectionErrorCode;
+    this.elapsedMs = options.elapsedMs;
+    this.polls = options.polls;
+  }
+}

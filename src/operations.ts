@@ -151,8 +151,8 @@ export interface DescribeCustomKeyStoresInput {
   marker?: string;
 }
 
-/** Output of DescribeCustomKeyStores. */
-export interface DescribeCustomKeyStoresOutput {
+/** One page of DescribeCustomKeyStores, as parsed (the client adds `$metadata`). */
+export interface DescribeCustomKeyStoresPage {
   /** The stores on this page. */
   customKeyStores: CustomKeyStoreEntry[];
   /** Pass as `marker` to get the next page; present when `truncated` is true. */
@@ -275,7 +275,7 @@ function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {
  */
 export const describeCustomKeyStores: Operation<
   DescribeCustomKeyStoresInput,
-  DescribeCustomKeyStoresOutput
+  DescribeCustomKeyStoresPage
 > = {
   name: 'DescribeCustomKeyStores',
   input: describeInput,
@@ -287,9 +287,10 @@ export const describeCustomKeyStores: Operation<
   }),
   parseOutput: (body) => {
     const wire = parseBody(describeOutput, body);
-    const output: DescribeCustomKeyStoresOutput = {
+    const output: DescribeCustomKeyStoresPage = {
       customKeyStores: (wire.CustomKeyStores ?? []).map(
-        (entry) => renameFields(entry, entryFields) as CustomKeyStoreEntry,
+        // The schema checked the two required fields and every modeled field's type.
+        (entry) => renameFields(entry, entryFields) as unknown as CustomKeyStoreEntry,
       ),
       truncated: wire.Truncated === true,
     };
