@@ -11,7 +11,7 @@ import {
   resolveConfig,
   validateConfig,
 } from './config/resolve.js';
-import { KmsError } from './errors.js';
+import { KmsConfigError, KmsError } from './errors.js';
 import {
   type CustomKeyStoreIdInput,
   connectCustomKeyStore,
@@ -78,7 +78,7 @@ export class KmsClient {
         return this.#signer;
       },
       dispatcher: (connectTimeoutMs) => this.#dispatcher(connectTimeoutMs),
-      retry: new RetryPolicy({ maxAttempts: config.maxAttempts ?? defaults.maxAttempts }),
+      retry: new RetryPolicy({ maxAttempts: config.maxAttempts ?? maxAttemptsFromEnv(process.env) }),
       clock: { offsetMs: 0 },
       requestTimeoutMs: config.requestTimeoutMs ?? defaults.requestTimeoutMs,
       connectTimeoutMs: config.connectTimeoutMs ?? defaults.connectTimeoutMs,
@@ -195,6 +195,17 @@ export class KmsClient {
     }
     return agent;
   }
+}
+
+/** `AWS_MAX_ATTEMPTS`, else the default; a value that is not an integer from 1 to 100 is refused. */
+function maxAttemptsFromEnv(env: NodeJS.ProcessEnv): number {
+  const raw = env.AWS_MAX_ATTEMPTS;
+  if (raw === undefined || raw.trim() === '') return defaults.maxAttempts;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1 || value > 100) {
+    throw new KmsConfigError(`AWS_MAX_ATTEMPTS must be an integer from 1 to 100, got ${JSON.stringify(raw)}`);
+  }
+  return value;
 }
 
 function idInput(input: string | CustomKeyStoreIdInput): unknown {

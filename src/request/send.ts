@@ -90,6 +90,16 @@ export async function send<Input, Output>(
   const call = callSignal(options, progress);
   try {
     return await attemptUntilSettled(context, operation, body, options, call.signal, progress);
+  } catch (error) {
+    // Every call ends in a KmsError or the abort reason; anything else is a bug somewhere below
+    // (a credential provider, the signer) and is wrapped so callers need one catch.
+    if (error instanceof KmsError || (call.signal?.aborted && error === call.signal.reason)) {
+      throw error;
+    }
+    throw new KmsError(
+      `${operation.name} failed: ${error instanceof Error ? error.message : String(error)}`,
+      { cause: error, $metadata: { ...progress } },
+    );
   } finally {
     call.dispose();
   }
