@@ -19,6 +19,49 @@ export interface Credentials {
 /** An async source of credentials, e.g. `fromIni()` from `@aws-sdk/credential-providers`. */
 export type CredentialProvider = () => Promise<Credentials>;
 
+/**
+ * Which source the credentials in use came from: `static` (config.credentials object),
+ * `provider` (config.credentials function), `env`, `profile:<name>` (static keys of a shared-file
+ * profile), `process` (a profile's `credential_process`), `container` (ECS / EKS Pod Identity) or
+ * `imds` (EC2 instance metadata).
+ */
+export type CredentialSource =
+  | 'static'
+  | 'provider'
+  | 'env'
+  | `profile:${string}`
+  | 'process'
+  | 'container'
+  | 'imds';
+
+/** Credentials and the source they came from. */
+export interface SourcedCredentials {
+  /** The credentials. */
+  readonly credentials: Credentials;
+  /** Where they came from. */
+  readonly source: CredentialSource;
+}
+
+/**
+ * Why one credential source gave no credentials. `notConfigured` means the source is simply not
+ * set up and the chain goes on; any other failure of a configured source stops the chain.
+ * The message never contains secrets.
+ */
+export class CredentialSourceError extends Error {
+  /** True when the source is not set up at all. */
+  readonly notConfigured: boolean;
+
+  /**
+   * @param message - the reason, without secrets.
+   * @param options - `notConfigured` when the source is not set up.
+   */
+  constructor(message: string, options?: { notConfigured?: boolean }) {
+    super(message);
+    this.name = 'CredentialSourceError';
+    this.notConfigured = options?.notConfigured === true;
+  }
+}
+
 /** Refresh credentials this long before they expire. */
 export const refreshWindowMs = 5 * 60 * 1000;
 
@@ -63,24 +106,24 @@ export function assertCredentials(value: unknown, source: string): asserts value
  * refresh. A failed refresh is not cached: the next call tries again.
  */
 export class CredentialCache {
-  #current: Credentials | undefined;
-  #pending: Promise<Credentials> | undefined;
-  readonly #provider: CredentialProvider;
+  #current: SourcedCredentials | undefined;
+  #pending: Promise<SourcedCredentials> | undefined;
+  readonly #provider: () => Promise<SourcedCredentials>;
   readonly #now: () => number;
 
   /**
-   * @param provider - where credentials come from.
+   * @param provider - where credentials come from, with their source.
    * @param now - the clock (tests pass a fake one).
    */
-  constructor(provider: CredentialProvider, now: () => number = Date.now) {
+  constructor(provider: () => Promise<SourcedCredentials>, now: () => number = Date.now) {
     this.#provider = provider;
     this.#now = now;
   }
 
-  /** Current credentials, refreshed if they expire within 5 minutes. */
-  get(): Promise<Credentials> {
+  /** Current credentials and their source, refreshed if they expire within 5 minutes. */
+  get(): Promise<SourcedCredentials> {
     const current = this.#current;
-    if (current && !this.#needsRefresh(current)) return Promise.resolve(current);
+    if (current && !this.#needsRefresh(current.credentials)) return Promise.resolve(current);
     if (!this.#pending) {
       this.#pending = this.#provider().then(
         (fresh) => {
@@ -90,6 +133,8 @@ export class CredentialCache {
         },
         (error: unknown) => {
           this.#pending = undefined;
+          // Expired credentials must not be used after a failed refresh.
+          this.#current = undefined;
           throw error;
         },
       );

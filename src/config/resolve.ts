@@ -1,42 +1,64 @@
 /**
- * Client configuration: what users pass, what the environment adds, and the resolved result the
- * request path uses. Resolution is apart from the request path and happens once per client.
+ * Client configuration: what users pass, what the environment and the shared AWS files add, and
+ * the resolved result the request path uses. Resolution is apart from the request path and happens
+ * once per client; credentials are fetched lazily and refreshed through a cache.
  */
 import type { Dispatcher } from 'undici';
 import { assertValidRegion, resolveEndpoint, signingRegionOf } from '../endpoint.js';
-import { KmsConfigError } from '../errors.js';
+import { KmsConfigError, KmsError } from '../errors.js';
+import {
+  defaultCredentialChain,
+  type ProfileSelection,
+  selectProfile,
+} from './credential-chain.js';
 import {
   assertCredentials,
   CredentialCache,
   type CredentialProvider,
+  type CredentialSource,
   type Credentials,
-  credentialsFromEnv,
+  type SourcedCredentials,
 } from './credentials.js';
+import {
+  findProfile,
+  findServicesSection,
+  type IniSection,
+  loadSharedFiles,
+  type SharedFiles,
+} from './shared-files.js';
 
 /** Where log lines go; `console` fits. Lines never contain secrets. */
 export interface Logger {
   /** Each request and response. */
   debug?(message: string, details?: Record<string, unknown>): void;
-  /** Retries and clock-skew corrections. */
+  /** Retries, clock-skew corrections, conflicting credential settings. */
   warn?(message: string, details?: Record<string, unknown>): void;
 }
 
 /** Options of `new KmsClient(config)`. Every field is optional. */
 export interface KmsClientConfig {
-  /** AWS region; else `AWS_REGION`, else `AWS_DEFAULT_REGION`. */
+  /** AWS region; else `AWS_REGION`, else `AWS_DEFAULT_REGION`, else the profile's `region`. */
   region?: string;
   /**
    * Credentials, or an async function returning them (any `@aws-sdk/credential-providers`
-   * provider fits); else the environment variables.
+   * provider fits); else the default chain: environment, profile, container, instance metadata.
    */
   credentials?: Credentials | CredentialProvider;
-  /** Endpoint URL; else `AWS_ENDPOINT_URL_KMS`, else `AWS_ENDPOINT_URL`, else the region's. */
+  /**
+   * Profile of `~/.aws/config` and `~/.aws/credentials` to use; else `AWS_PROFILE`, else
+   * `default`. A profile chosen by name must exist, and wins over environment keys.
+   */
+  profile?: string;
+  /**
+   * Endpoint URL; else `AWS_ENDPOINT_URL_KMS`, `AWS_ENDPOINT_URL`, the profile's `services`
+   * section (`kms = endpoint_url = …`), the profile's `endpoint_url`, else the region's.
+   */
   endpoint?: string | URL;
   /** Allow an `http:` endpoint on a host that is not loopback. Default false. */
   allowInsecureEndpoint?: boolean;
-  /** Use the FIPS endpoint of the region. */
+  /** Use the FIPS endpoint of the region; else `AWS_USE_FIPS_ENDPOINT`, else the profile's `use_fips_endpoint`. */
   useFipsEndpoint?: boolean;
-  /** Use the dual-stack endpoint of the region. */
+  /** Use the dual-stack endpoint; else `AWS_USE_DUALSTACK_ENDPOINT`, else the profile's `use_dualstack_endpoint`. */
   useDualstackEndpoint?: boolean;
   /** Attempts per call, first included; default 3. */
   maxAttempts?: number;
@@ -46,8 +68,13 @@ export interface KmsClientConfig {
   connectTimeoutMs?: number;
   /** Most sockets the client keeps open to KMS; default 50. */
   maxSockets?: number;
-  /** An undici Dispatcher to send requests through (a proxy agent, a MockAgent, …). */
+  /**
+   * An undici Dispatcher to send requests through (a proxy agent, a MockAgent, …). Without one,
+   * the client honours `HTTPS_PROXY` / `HTTP_PROXY` / `NO_PROXY`.
+   */
   dispatcher?: Dispatcher;
+  /** Limit for a profile's `credential_process` to print its credentials, in ms; default 30 000. */
+  credentialProcessTimeoutMs?: number;
   /** Where to log; nothing is logged by default. */
   logger?: Logger;
 }
@@ -58,18 +85,44 @@ export const defaults = {
   requestTimeoutMs: 10_000,
   connectTimeoutMs: 3_000,
   maxSockets: 50,
+  credentialProcessTimeoutMs: 30_000,
 } as const;
 
 /** Configuration as the request path uses it. */
 export interface ResolvedConfig {
+  /** The region (may be a FIPS pseudo-region such as `us-east-1-fips`). */
   region: string;
   /** The region in the credential scope. */
   signingRegion: string;
+  /** The endpoint requests go to. */
   endpoint: URL;
-  /** Which source provided credentials. */
-  credentialSource: string;
-  /** Current credentials (cached, refreshed before expiry). */
-  credentials: () => Promise<Credentials>;
+  /** Where the endpoint came from: `config`, `AWS_ENDPOINT_URL_KMS`, `profile dev services`, `partition`, … */
+  endpointSource: string;
+  /** The profile used for shared-file settings, even when it has no settings. */
+  profile: string;
+  /** Whether the FIPS endpoint was asked for. */
+  useFipsEndpoint: boolean;
+  /** Whether the dual-stack endpoint was asked for. */
+  useDualstackEndpoint: boolean;
+  /**
+   * Attempts per call: `config.maxAttempts`, `AWS_MAX_ATTEMPTS`, the profile's `max_attempts`,
+   * else 3.
+   */
+  maxAttempts: number;
+  /** Current credentials (cached, refreshed 5 minutes before they expire). */
+  credentials(): Promise<Credentials>;
+  /** Source of the current credentials (fetches them if needed). */
+  credentialSource(): Promise<CredentialSource>;
+}
+
+/** Test hooks of {@link resolveConfig}. */
+export interface ResolveOptions {
+  /** The clock for credential expiry (tests pass a fake one). */
+  now?: () => number;
+  /** Limit of each container / IMDS request, in ms; default 1 000. */
+  metadataTimeoutMs?: number;
+  /** Retries of the container endpoint; default 2. */
+  containerRetries?: number;
 }
 
 const loopbackHosts = new Set(['localhost', '[::1]', '::1']);
@@ -117,11 +170,21 @@ export function validateConfig(config: KmsClientConfig): void {
       throw new KmsConfigError(`${key} must be an integer from 1 to 100, got ${String(value)}`);
     }
   }
-  for (const key of ['requestTimeoutMs', 'connectTimeoutMs'] as const) {
+  for (const key of [
+    'requestTimeoutMs',
+    'connectTimeoutMs',
+    'credentialProcessTimeoutMs',
+  ] as const) {
     const value = config[key];
     if (value !== undefined && (!Number.isFinite(value) || value <= 0)) {
       throw new KmsConfigError(`${key} must be a positive number of milliseconds`);
     }
+  }
+  if (
+    config.profile !== undefined &&
+    (typeof config.profile !== 'string' || config.profile === '')
+  ) {
+    throw new KmsConfigError('profile must be a non-empty string');
   }
   const credentials = config.credentials;
   if (credentials !== undefined && typeof credentials !== 'function') {
@@ -129,55 +192,258 @@ export function validateConfig(config: KmsClientConfig): void {
   }
 }
 
-/** Resolves region, endpoint and credentials from the config and the environment. */
-export function resolveConfig(config: KmsClientConfig, env: NodeJS.ProcessEnv): ResolvedConfig {
-  const region =
-    config.region ?? (env.AWS_REGION || undefined) ?? (env.AWS_DEFAULT_REGION || undefined);
-  if (region === undefined) {
+/** `true` / `false` (any case); empty or absent is undefined; anything else is an error. */
+function parseBoolean(value: string | undefined, name: string): boolean | undefined {
+  const text = value?.trim().toLowerCase();
+  if (text === undefined || text === '') return undefined;
+  if (text === 'true') return true;
+  if (text === 'false') return false;
+  throw new KmsConfigError(`${name} must be "true" or "false", got ${JSON.stringify(value)}`);
+}
+
+function parseMaxAttempts(value: string | undefined, name: string): number | undefined {
+  const text = value?.trim();
+  if (text === undefined || text === '') return undefined;
+  const number = Number(text);
+  if (!Number.isInteger(number) || number < 1 || number > 100) {
     throw new KmsConfigError(
-      'No region: pass { region } to KmsClient or set AWS_REGION (or AWS_DEFAULT_REGION)',
+      `${name} must be an integer from 1 to 100, got ${JSON.stringify(value)}`,
     );
   }
-  assertValidRegion(region);
-  const configuredEndpoint =
-    config.endpoint ??
-    (env.AWS_ENDPOINT_URL_KMS || undefined) ??
-    (env.AWS_ENDPOINT_URL || undefined);
-  const endpoint =
-    configuredEndpoint !== undefined
-      ? parseEndpoint(configuredEndpoint, config.allowInsecureEndpoint === true)
-      : new URL(
-          resolveEndpoint({
-            region,
-            useFipsEndpoint: config.useFipsEndpoint,
-            useDualstackEndpoint: config.useDualstackEndpoint,
-          }),
+  return number;
+}
+
+/** Reads the shared files and the selected profile once, only when a setting needs them. */
+class ProfileReader {
+  readonly selection: ProfileSelection;
+  readonly #env: NodeJS.ProcessEnv;
+  #loaded: Promise<{ files: SharedFiles; settings: IniSection | undefined }> | undefined;
+
+  constructor(selection: ProfileSelection, env: NodeJS.ProcessEnv) {
+    this.selection = selection;
+    this.#env = env;
+  }
+
+  load(): Promise<{ files: SharedFiles; settings: IniSection | undefined }> {
+    this.#loaded ??= loadSharedFiles(this.#env).then((files) => {
+      const profile = findProfile(files, this.selection.name);
+      if (!profile && this.selection.chosenBy !== 'default') {
+        throw new KmsConfigError(
+          `Profile ${JSON.stringify(this.selection.name)} (chosen by ${this.selection.chosenBy}) is not in ${files.configPath} or ${files.credentialsPath}`,
         );
-  const { provider, source } = resolveCredentialSource(config, env);
-  const cache = new CredentialCache(async () => {
-    const credentials = await provider();
-    assertCredentials(credentials, source);
-    return credentials;
-  });
+      }
+      return { files, settings: profile?.settings };
+    });
+    return this.#loaded;
+  }
+
+  async get(key: string): Promise<string | undefined> {
+    const value = (await this.load()).settings?.[key];
+    return value === '' ? undefined : value;
+  }
+
+  describe(key: string): string {
+    return `${key} of profile ${this.selection.name}`;
+  }
+}
+
+/** The first defined value among config, environment variables and profile keys, with its source. */
+async function firstOf<T>(
+  candidates: readonly (readonly [
+    source: string,
+    read: () => T | undefined | Promise<T | undefined>,
+  ])[],
+): Promise<{ value: T; source: string } | undefined> {
+  for (const [source, read] of candidates) {
+    const value = await read();
+    if (value !== undefined) return { value, source };
+  }
+  return undefined;
+}
+
+/**
+ * Resolves region, endpoint, FIPS / dual-stack, attempts and the credential provider from the
+ * config, the environment and the shared AWS files. Throws {@link KmsConfigError} naming the
+ * setting at fault. Credentials themselves are fetched on first use.
+ *
+ * @param config - what the user passed.
+ * @param env - the environment (the client passes `process.env`).
+ * @param options - test hooks: clock and metadata timeouts.
+ */
+export async function resolveConfig(
+  config: KmsClientConfig,
+  env: NodeJS.ProcessEnv,
+  options: ResolveOptions = {},
+): Promise<ResolvedConfig> {
+  const profile = new ProfileReader(selectProfile(config.profile, env), env);
+  // A profile chosen by name must exist, whatever else is configured.
+  if (profile.selection.chosenBy !== 'default') await profile.load();
+
+  const region = await firstOf<string>([
+    ['config.region', () => config.region],
+    ['AWS_REGION', () => env.AWS_REGION || undefined],
+    ['AWS_DEFAULT_REGION', () => env.AWS_DEFAULT_REGION || undefined],
+    [profile.describe('region'), () => profile.get('region')],
+  ]);
+  if (region === undefined) {
+    throw new KmsConfigError(
+      `No region: pass { region } to KmsClient, set AWS_REGION (or AWS_DEFAULT_REGION), or set region in profile ${profile.selection.name} of the shared config file`,
+    );
+  }
+  try {
+    assertValidRegion(region.value);
+  } catch (error) {
+    throw new KmsConfigError(`${region.source}: ${(error as Error).message}`);
+  }
+
+  const boolean = (name: string, fromConfig: boolean | undefined, envName: string, key: string) =>
+    firstOf<boolean>([
+      [name, () => fromConfig],
+      [envName, () => parseBoolean(env[envName], envName)],
+      [
+        profile.describe(key),
+        async () => parseBoolean(await profile.get(key), profile.describe(key)),
+      ],
+    ]);
+  const fips = await boolean(
+    'config.useFipsEndpoint',
+    config.useFipsEndpoint,
+    'AWS_USE_FIPS_ENDPOINT',
+    'use_fips_endpoint',
+  );
+  const dualstack = await boolean(
+    'config.useDualstackEndpoint',
+    config.useDualstackEndpoint,
+    'AWS_USE_DUALSTACK_ENDPOINT',
+    'use_dualstack_endpoint',
+  );
+  const useFipsEndpoint = fips?.value === true;
+  const useDualstackEndpoint = dualstack?.value === true;
+
+  const configured = await configuredEndpoint(config, env, profile);
+  let endpoint: URL;
+  if (configured) {
+    for (const flag of [fips, dualstack]) {
+      if (flag?.value === true) {
+        throw new KmsConfigError(
+          `${flag.source} is true, but a custom endpoint is set by ${configured.source}: FIPS and dual-stack choose an AWS endpoint, so they cannot be combined with a custom one; drop one of the two`,
+        );
+      }
+    }
+    try {
+      endpoint = parseEndpoint(configured.value, config.allowInsecureEndpoint === true);
+    } catch (error) {
+      throw new KmsConfigError(`Endpoint from ${configured.source}: ${(error as Error).message}`);
+    }
+  } else {
+    endpoint = new URL(
+      resolveEndpoint({ region: region.value, useFipsEndpoint, useDualstackEndpoint }),
+    );
+  }
+
+  const maxAttempts =
+    (
+      await firstOf<number>([
+        ['config.maxAttempts', () => config.maxAttempts],
+        ['AWS_MAX_ATTEMPTS', () => parseMaxAttempts(env.AWS_MAX_ATTEMPTS, 'AWS_MAX_ATTEMPTS')],
+        [
+          profile.describe('max_attempts'),
+          async () =>
+            parseMaxAttempts(await profile.get('max_attempts'), profile.describe('max_attempts')),
+        ],
+      ])
+    )?.value ?? defaults.maxAttempts;
+
+  const now = options.now ?? Date.now;
+  const cache = new CredentialCache(credentialProvider(config, env, options), now);
   return {
-    region,
-    signingRegion: signingRegionOf(region),
+    region: region.value,
+    signingRegion: signingRegionOf(region.value),
     endpoint,
-    credentialSource: source,
-    credentials: () => cache.get(),
+    endpointSource: configured?.source ?? 'partition',
+    profile: profile.selection.name,
+    useFipsEndpoint,
+    useDualstackEndpoint,
+    maxAttempts,
+    credentials: async () => (await cache.get()).credentials,
+    credentialSource: async () => (await cache.get()).source,
   };
 }
 
-function resolveCredentialSource(
+/** The endpoint set by config, environment or profile, unless configured endpoints are ignored. */
+async function configuredEndpoint(
   config: KmsClientConfig,
   env: NodeJS.ProcessEnv,
-): { provider: CredentialProvider; source: string } {
+  profile: ProfileReader,
+): Promise<{ value: string | URL; source: string } | undefined> {
+  if (config.endpoint !== undefined) return { value: config.endpoint, source: 'config.endpoint' };
+  const ignore = await firstOf<boolean>([
+    [
+      'AWS_IGNORE_CONFIGURED_ENDPOINT_URLS',
+      () =>
+        parseBoolean(
+          env.AWS_IGNORE_CONFIGURED_ENDPOINT_URLS,
+          'AWS_IGNORE_CONFIGURED_ENDPOINT_URLS',
+        ),
+    ],
+    [
+      profile.describe('ignore_configured_endpoint_urls'),
+      async () =>
+        parseBoolean(
+          await profile.get('ignore_configured_endpoint_urls'),
+          profile.describe('ignore_configured_endpoint_urls'),
+        ),
+    ],
+  ]);
+  if (ignore?.value === true) return undefined;
+  return firstOf<string>([
+    ['AWS_ENDPOINT_URL_KMS', () => env.AWS_ENDPOINT_URL_KMS || undefined],
+    ['AWS_ENDPOINT_URL', () => env.AWS_ENDPOINT_URL || undefined],
+    [
+      `kms endpoint_url of the services section of profile ${profile.selection.name}`,
+      async () => {
+        const services = await profile.get('services');
+        if (!services) return undefined;
+        const section = findServicesSection((await profile.load()).files, services);
+        return section?.['kms.endpoint_url'] || undefined;
+      },
+    ],
+    [profile.describe('endpoint_url'), () => profile.get('endpoint_url')],
+  ]);
+}
+
+/** The provider behind the credential cache: the given credentials or the default chain. */
+function credentialProvider(
+  config: KmsClientConfig,
+  env: NodeJS.ProcessEnv,
+  options: ResolveOptions,
+): () => Promise<SourcedCredentials> {
   const given = config.credentials;
-  if (typeof given === 'function') return { provider: given, source: 'provider' };
-  if (given !== undefined) return { provider: async () => given, source: 'static' };
-  const fromEnv = credentialsFromEnv(env);
-  if (fromEnv) return { provider: async () => fromEnv, source: 'env' };
-  throw new KmsConfigError(
-    'No credentials: pass { credentials } to KmsClient or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY',
-  );
+  if (typeof given === 'function') {
+    return async () => {
+      let credentials: unknown;
+      try {
+        credentials = await given();
+      } catch (error) {
+        if (error instanceof KmsError) throw error;
+        const reason = `the credentials provider failed: ${error instanceof Error ? error.message : String(error)}`;
+        throw new KmsConfigError(`Cannot get credentials from provider: ${reason}`, {
+          cause: error,
+          sources: [{ source: 'provider', reason }],
+        });
+      }
+      assertCredentials(credentials, 'the credentials provider');
+      return { credentials, source: 'provider' };
+    };
+  }
+  if (given !== undefined) return async () => ({ credentials: given, source: 'static' });
+  return defaultCredentialChain({
+    env,
+    profile: config.profile,
+    now: options.now,
+    processTimeoutMs: config.credentialProcessTimeoutMs ?? defaults.credentialProcessTimeoutMs,
+    metadataTimeoutMs: options.metadataTimeoutMs,
+    containerRetries: options.containerRetries,
+    warn: (message) => config.logger?.warn?.(message),
+  });
 }

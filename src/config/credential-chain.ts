@@ -1,0 +1,280 @@
+/**
+ * The default credential chain, in the AWS SDK's order: environment, shared-file profile (static
+ * keys or `credential_process`), container endpoint, EC2 instance metadata. A source that is not
+ * set up is skipped; a source that is set up but fails stops the chain, so that a broken profile
+ * never silently falls through to the instance role. Every failure names its source and reason.
+ */
+import { type CredentialSourceFailure, KmsConfigError } from '../errors.js';
+import { containerCredentials } from './container.js';
+import {
+  CredentialSourceError,
+  type Credentials,
+  credentialsFromEnv,
+  type SourcedCredentials,
+} from './credentials.js';
+import { imdsCredentials } from './imds.js';
+import { processCredentials } from './process.js';
+import { findProfile, loadSharedFiles, type SharedFiles } from './shared-files.js';
+
+/** Which profile is used and who chose it. */
+export interface ProfileSelection {
+  /** The profile name. */
+  readonly name: string;
+  /** `config.profile`, `AWS_PROFILE`, or `default` when nobody chose. */
+  readonly chosenBy: 'config.profile' | 'AWS_PROFILE' | 'default';
+}
+
+/** The profile from `config.profile`, else `AWS_PROFILE`, else `default`. */
+export function selectProfile(
+  configProfile: string | undefined,
+  env: NodeJS.ProcessEnv,
+): ProfileSelection {
+  if (configProfile) return { name: configProfile, chosenBy: 'config.profile' };
+  if (env.AWS_PROFILE) return { name: env.AWS_PROFILE, chosenBy: 'AWS_PROFILE' };
+  return { name: 'default', chosenBy: 'default' };
+}
+
+/** Options of {@link defaultCredentialChain}. */
+export interface CredentialChainOptions {
+  /** The environment to read (the client passes `process.env`). */
+  env: NodeJS.ProcessEnv;
+  /** `config.profile`, if given. */
+  profile?: string;
+  /** The clock (tests pass a fake one). */
+  now?: () => number;
+  /** Limit for `credential_process`, in ms; default 30 000. */
+  processTimeoutMs?: number;
+  /** Limit of each container / IMDS request, in ms; default 1 000. */
+  metadataTimeoutMs?: number;
+  /** Retries of the container endpoint after a network error or 5xx; default 2. */
+  containerRetries?: number;
+  /** Warned when AWS_PROFILE hides environment credentials. */
+  warn?: (message: string) => void;
+}
+
+/** Settings that only STS / SSO can turn into credentials, and the provider that handles them. */
+const needsSts: readonly { key: string; what: string }[] = [
+  { key: 'role_arn', what: 'assumes an IAM role through AWS STS' },
+  { key: 'web_identity_token_file', what: 'exchanges a web identity token through AWS STS' },
+  { key: 'sso_session', what: 'signs in through AWS IAM Identity Center (SSO)' },
+  { key: 'sso_start_url', what: 'signs in through AWS IAM Identity Center (SSO)' },
+  { key: 'sso_account_id', what: 'signs in through AWS IAM Identity Center (SSO)' },
+  { key: 'sso_role_name', what: 'signs in through AWS IAM Identity Center (SSO)' },
+  { key: 'login_session', what: 'signs in through `aws login`' },
+];
+
+class ChainStop extends Error {
+  constructor(readonly failure: CredentialSourceFailure) {
+    super(failure.reason);
+  }
+}
+
+/**
+ * The chain as a provider: each call runs it from the start (wrap it in a `CredentialCache`).
+ * Rejects with {@link KmsConfigError} whose `sources` lists every source tried and why it failed.
+ */
+export function defaultCredentialChain(
+  options: CredentialChainOptions,
+): () => Promise<SourcedCredentials> {
+  return async () => {
+    const { env } = options;
+    const now = options.now ?? Date.now;
+    const tried: CredentialSourceFailure[] = [];
+    const selection = selectProfile(options.profile, env);
+    // Filled by the profile step, read by the IMDS step (endpoint settings).
+    const profileSettings: { value?: Readonly<Record<string, string>> } = {};
+    try {
+      const won =
+        fromEnv(options, selection, tried) ??
+        (await fromProfile(options, selection, tried, profileSettings)) ??
+        fromWebIdentity(env) ??
+        (await fromRemote('container', tried, () =>
+          containerCredentials(env, {
+            timeoutMs: options.metadataTimeoutMs,
+            retries: options.containerRetries,
+          }),
+        )) ??
+        (await fromRemote('imds', tried, () =>
+          imdsCredentials(env, {
+            timeoutMs: options.metadataTimeoutMs,
+            profile: profileSettings.value,
+          }),
+        ));
+      if (won) {
+        const expiration = won.credentials.expiration;
+        if (expiration && expiration.getTime() <= now()) {
+          throw new ChainStop({
+            source: won.source,
+            reason: `returned credentials that expired at ${expiration.toISOString()}`,
+          });
+        }
+        return won;
+      }
+    } catch (error) {
+      if (!(error instanceof ChainStop)) throw error;
+      const failure = error.failure;
+      const before = tried.length
+        ? ` (tried before it: ${tried.map((t) => `${t.source}: ${t.reason}`).join('; ')})`
+        : '';
+      throw new KmsConfigError(
+        `Cannot get credentials from ${failure.source}: ${failure.reason}${before}`,
+        { sources: [...tried, failure] },
+      );
+    }
+    throw new KmsConfigError(
+      `No credentials found: ${tried.map((t) => `${t.source}: ${t.reason}`).join('; ')}. Pass { credentials } to KmsClient or set up one of these sources.`,
+      { sources: tried },
+    );
+  };
+}
+
+function fromEnv(
+  options: CredentialChainOptions,
+  selection: ProfileSelection,
+  tried: CredentialSourceFailure[],
+): SourcedCredentials | undefined {
+  const { env } = options;
+  if (selection.chosenBy !== 'default') {
+    // As the AWS SDK for JavaScript: a profile chosen by name wins over environment keys.
+    if (env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY) {
+      options.warn?.(
+        `Both ${selection.chosenBy} (${selection.name}) and AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY are set; using the profile`,
+      );
+    }
+    tried.push({
+      source: 'env',
+      reason: `skipped: profile ${selection.name} was chosen by ${selection.chosenBy}`,
+    });
+    return undefined;
+  }
+  const credentials = credentialsFromEnv(env);
+  if (credentials) return { credentials, source: 'env' };
+  tried.push({
+    source: 'env',
+    reason: env.AWS_ACCESS_KEY_ID
+      ? 'AWS_ACCESS_KEY_ID is set but AWS_SECRET_ACCESS_KEY is not'
+      : 'AWS_ACCESS_KEY_ID is not set',
+  });
+  return undefined;
+}
+
+async function fromProfile(
+  options: CredentialChainOptions,
+  selection: ProfileSelection,
+  tried: CredentialSourceFailure[],
+  found: { value?: Readonly<Record<string, string>> },
+): Promise<SourcedCredentials | undefined> {
+  const source = `profile:${selection.name}`;
+  let files: SharedFiles;
+  try {
+    files = await loadSharedFiles(options.env);
+  } catch (error) {
+    if (error instanceof KmsConfigError) throw new ChainStop({ source, reason: error.message });
+    throw error;
+  }
+  const profile = findProfile(files, selection.name);
+  if (!profile) {
+    const reason = `no profile ${selection.name} in ${files.configPath} or ${files.credentialsPath}`;
+    if (selection.chosenBy !== 'default') {
+      throw new ChainStop({ source, reason: `${reason} (chosen by ${selection.chosenBy})` });
+    }
+    tried.push({ source, reason });
+    return undefined;
+  }
+  const settings = profile.settings;
+  found.value = settings;
+  const unsupported = (key: string, what: string): never => {
+    throw new ChainStop({ source, reason: unsupportedProfileReason(selection.name, key, what) });
+  };
+  const roleArn = needsSts[0];
+  if (roleArn && settings[roleArn.key]) unsupported(roleArn.key, roleArn.what);
+  const accessKeyId = settings.aws_access_key_id;
+  const secretAccessKey = settings.aws_secret_access_key;
+  if (accessKeyId && secretAccessKey) {
+    const sessionToken = settings.aws_session_token;
+    const credentials: Credentials = {
+      accessKeyId,
+      secretAccessKey,
+      ...(sessionToken ? { sessionToken } : {}),
+    };
+    return { credentials, source: `profile:${selection.name}` };
+  }
+  if (accessKeyId || secretAccessKey) {
+    throw new ChainStop({
+      source,
+      reason: accessKeyId
+        ? 'aws_access_key_id is set but aws_secret_access_key is missing'
+        : 'aws_secret_access_key is set but aws_access_key_id is missing',
+    });
+  }
+  const webIdentity = needsSts[1];
+  if (webIdentity && settings[webIdentity.key]) unsupported(webIdentity.key, webIdentity.what);
+  const command = settings.credential_process;
+  if (command) {
+    try {
+      const credentials = await processCredentials(command, {
+        profile: selection.name,
+        env: options.env,
+        timeoutMs: options.processTimeoutMs,
+        now: options.now,
+      });
+      return { credentials, source: 'process' };
+    } catch (error) {
+      if (error instanceof CredentialSourceError) {
+        throw new ChainStop({ source: 'process', reason: error.message });
+      }
+      throw error;
+    }
+  }
+  for (const { key, what } of needsSts.slice(2)) {
+    if (settings[key]) unsupported(key, what);
+  }
+  tried.push({
+    source,
+    reason:
+      'the profile has no credentials (no aws_access_key_id/aws_secret_access_key or credential_process)',
+  });
+  return undefined;
+}
+
+/** What to tell someone whose profile needs STS or SSO. */
+export function unsupportedProfileReason(profile: string, key: string, what: string): string {
+  return (
+    `the profile sets ${key}, which ${what}; this client does not call STS or SSO itself. ` +
+    `Pass a provider from @aws-sdk/credential-providers instead: ` +
+    `new KmsClient({ credentials: fromIni({ profile: ${JSON.stringify(profile)} }) }) ` +
+    `with import { fromIni } from '@aws-sdk/credential-providers'`
+  );
+}
+
+/** EKS IAM roles for service accounts (IRSA) set these; they need STS too. */
+function fromWebIdentity(env: NodeJS.ProcessEnv): undefined {
+  if (env.AWS_WEB_IDENTITY_TOKEN_FILE && env.AWS_ROLE_ARN) {
+    // Going on to the instance role would silently use the node's role instead of the pod's.
+    throw new ChainStop({
+      source: 'web-identity',
+      reason:
+        'AWS_WEB_IDENTITY_TOKEN_FILE and AWS_ROLE_ARN are set (e.g. EKS IAM roles for service accounts), which needs AWS STS; this client does not call STS itself. ' +
+        "Pass new KmsClient({ credentials: fromTokenFile() }) with import { fromTokenFile } from '@aws-sdk/credential-providers'",
+    });
+  }
+  return undefined;
+}
+
+async function fromRemote(
+  source: 'container' | 'imds',
+  tried: CredentialSourceFailure[],
+  fetch: () => Promise<Credentials>,
+): Promise<SourcedCredentials | undefined> {
+  try {
+    return { credentials: await fetch(), source };
+  } catch (error) {
+    if (!(error instanceof CredentialSourceError)) throw error;
+    // IMDS is the last source: its failure is reported with all the others.
+    if (error.notConfigured || source === 'imds') {
+      tried.push({ source, reason: error.message });
+      return undefined;
+    }
+    throw new ChainStop({ source, reason: error.message });
+  }
+}
