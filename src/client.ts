@@ -4,6 +4,14 @@
  */
 import { inspect } from 'node:util';
 import { Agent, type Dispatcher } from 'undici';
+import type { CredentialSource } from './config/credentials.js';
+import {
+  createProxyDispatcher,
+  type ProxySettings,
+  proxyFor,
+  proxySettingsFromEnv,
+  redactProxy,
+} from './config/proxy.js';
 import {
   defaults,
   type KmsClientConfig,
@@ -34,12 +42,22 @@ export interface ResolvedClientConfig {
   region: string;
   /** The endpoint URL requests go to. */
   endpoint: string;
-  /** Which credential source won: `static`, `provider`, `env`, … */
-  credentialSource: string;
+  /**
+   * Which credential source won: `static`, `provider`, `env`, `profile:<name>`, `process`,
+   * `container` or `imds`.
+   */
+  credentialSource: CredentialSource;
+  /** The shared-file profile in use (`config.profile`, `AWS_PROFILE`, else `default`). */
+  profile: string;
   /** Attempts per call. */
   maxAttempts: number;
-  /** Whether requests go through a proxy. */
+  /**
+   * Whether requests to the endpoint go through the proxy of `HTTPS_PROXY` / `HTTP_PROXY`
+   * (`NO_PROXY` considered). Always false when you pass your own `dispatcher`.
+   */
   usesProxy: boolean;
+  /** The proxy's origin (no user name or password) when `usesProxy` is true. */
+  proxy?: string;
 }
 
 const userAgent = `kms-custom-key-store/${VERSION} node/${process.version} ${process.platform}/${process.arch}`;
@@ -57,7 +75,8 @@ const userAgent = `kms-custom-key-store/${VERSION} node/${process.version} ${pro
 export class KmsClient {
   readonly #config: KmsClientConfig;
   readonly #context: RequestContext;
-  readonly #agents = new Map<number, Agent>();
+  readonly #agents = new Map<number, Dispatcher>();
+  #proxy: ProxySettings | undefined | null = null;
   #resolved: Promise<ResolvedConfig> | undefined;
   #signer: Promise<RequestSigner> | undefined;
   #closed = false;
@@ -124,12 +143,17 @@ export class KmsClient {
   /** The configuration the client uses (region, endpoint, credential source), without secrets. */
   async resolveConfig(): Promise<ResolvedClientConfig> {
     const resolved = await this.#resolveConfig();
+    const proxy = this.#config.dispatcher
+      ? undefined
+      : proxyFor(resolved.endpoint, this.#proxySettings());
     return {
       region: resolved.region,
       endpoint: resolved.endpoint.href,
-      credentialSource: resolved.credentialSource,
+      credentialSource: await resolved.credentialSource(),
+      profile: resolved.profile,
       maxAttempts: this.#context.retry.maxAttempts,
-      usesProxy: false,
+      usesProxy: proxy !== undefined,
+      ...(proxy === undefined ? {} : { proxy: redactProxy(proxy) }),
     };
   }
 
@@ -186,14 +210,28 @@ export class KmsClient {
     if (this.#config.dispatcher) return this.#config.dispatcher;
     let agent = this.#agents.get(connectTimeoutMs);
     if (!agent) {
-      agent = new Agent({
+      const options = {
         connections: this.#config.maxSockets ?? defaults.maxSockets,
-        connect: { timeout: connectTimeoutMs },
+        connectTimeoutMs,
         keepAliveTimeout: 4_000,
-      });
+      };
+      const proxy = this.#proxySettings();
+      agent = proxy
+        ? createProxyDispatcher(proxy, options)
+        : new Agent({
+            connections: options.connections,
+            connect: { timeout: connectTimeoutMs },
+            keepAliveTimeout: options.keepAliveTimeout,
+          });
       this.#agents.set(connectTimeoutMs, agent);
     }
     return agent;
+  }
+
+  /** HTTPS_PROXY / HTTP_PROXY / NO_PROXY, read once per client (the SDK ignores them). */
+  #proxySettings(): ProxySettings | undefined {
+    if (this.#proxy === null) this.#proxy = proxySettingsFromEnv(process.env);
+    return this.#proxy;
   }
 }
 
