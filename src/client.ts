@@ -19,10 +19,15 @@ import {
   resolveConfig,
   validateConfig,
 } from './config/resolve.js';
-import { KmsConfigError, KmsError } from './errors.js';
+import { KmsConfigError, KmsError, KmsResponseError } from './errors.js';
 import {
+  type ConnectionState,
+  type CustomKeyStoreEntry,
   type CustomKeyStoreIdInput,
   connectCustomKeyStore,
+  type DescribeCustomKeyStoresInput,
+  type DescribeCustomKeyStoresPage,
+  describeCustomKeyStores,
   disconnectCustomKeyStore,
   type EmptyOutput,
 } from './operations.js';
@@ -30,11 +35,22 @@ import { RetryPolicy } from './request/retry.js';
 import { type CallOptions, type RequestContext, send, type WithMetadata } from './request/send.js';
 import { createRequestSigner, type RequestSigner } from './request/sign.js';
 import { VERSION } from './version.js';
+import {
+  type EnsureConnectedOptions,
+  type EnsureDisconnectedOptions,
+  type EnsureStateResult,
+  ensureConnected,
+  ensureDisconnected,
+  type WaitOptions,
+  waitForConnectionState,
+} from './waiter.js';
 
 /** Result of DisconnectCustomKeyStore: nothing but the metadata. */
 export type DisconnectCustomKeyStoreOutput = WithMetadata<EmptyOutput>;
 /** Result of ConnectCustomKeyStore: nothing but the metadata. */
 export type ConnectCustomKeyStoreOutput = WithMetadata<EmptyOutput>;
+/** Result of DescribeCustomKeyStores: one page of entries, and the metadata. */
+export type DescribeCustomKeyStoresOutput = WithMetadata<DescribeCustomKeyStoresPage>;
 
 /** The resolved configuration, without secrets, as {@link KmsClient.resolveConfig} returns it. */
 export interface ResolvedClientConfig {
@@ -138,6 +154,93 @@ export class KmsClient {
     options?: CallOptions,
   ): Promise<ConnectCustomKeyStoreOutput> {
     return this.#send(connectCustomKeyStore, idInput(input), options);
+  }
+
+  /**
+   * Lists custom key stores, one page per call: all of them (follow `nextMarker`, or use
+   * {@link KmsClient.paginateCustomKeyStores}), or the one with a given ID or name.
+   *
+   * @param input - `customKeyStoreId` or `customKeyStoreName` (not both), `limit`, `marker`.
+   * @param options - abort signal and time limits for this call.
+   * @throws {@link CustomKeyStoreNotFoundException} when no store has that ID or name.
+   * @throws {@link InvalidMarkerException} when `marker` is not one KMS handed out.
+   * @throws {@link KmsValidationError} before sending anything when the input is invalid.
+   * @throws {@link KmsResponseError} when the response does not match the KMS model.
+   */
+  describeCustomKeyStores(
+    input: DescribeCustomKeyStoresInput = {},
+    options?: CallOptions,
+  ): Promise<DescribeCustomKeyStoresOutput> {
+    return this.#send(describeCustomKeyStores, input, options);
+  }
+
+  /**
+   * Every custom key store, following `NextMarker` from page to page. `limit` sets the page size;
+   * `marker` starts from a page handed out before. The options apply to each page's call.
+   *
+   * @example
+   * ```ts
+   * for await (const store of client.paginateCustomKeyStores()) console.log(store.connectionState);
+   * ```
+   * @throws as {@link KmsClient.describeCustomKeyStores}, and {@link KmsResponseError} when KMS
+   *   hands out the same marker twice (which would loop forever).
+   */
+  async *paginateCustomKeyStores(
+    input: DescribeCustomKeyStoresInput = {},
+    options?: CallOptions,
+  ): AsyncGenerator<CustomKeyStoreEntry, void, undefined> {
+    const seen = new Set<string>();
+    let marker = input.marker;
+    for (;;) {
+      const page = await this.describeCustomKeyStores({ ...input, marker }, options);
+      yield* page.customKeyStores;
+      if (!page.truncated || page.nextMarker === undefined) return;
+      if (seen.has(page.nextMarker)) {
+        throw new KmsResponseError({
+          message: `DescribeCustomKeyStores returned NextMarker ${JSON.stringify(page.nextMarker.slice(0, 100))} twice`,
+          $metadata: page.$metadata,
+        });
+      }
+      seen.add(page.nextMarker);
+      marker = page.nextMarker;
+    }
+  }
+
+  /**
+   * Polls DescribeCustomKeyStores until the store is in one of `states`; resolves with its entry.
+   * See {@link waitForConnectionState}.
+   *
+   * @throws {@link KmsWaiterError} on timeout (`lastState`) or when the store is FAILED (`connectionErrorCode`).
+   */
+  waitForConnectionState(
+    customKeyStoreId: string,
+    states: ConnectionState | readonly ConnectionState[],
+    options?: WaitOptions,
+  ): Promise<CustomKeyStoreEntry> {
+    return waitForConnectionState(this, customKeyStoreId, states, options);
+  }
+
+  /**
+   * The idempotent kill switch: disconnects the store unless it is already DISCONNECTED or
+   * DISCONNECTING, and with `{ wait: true }` waits for DISCONNECTED. Safe to run concurrently and
+   * again after a crash. See {@link ensureDisconnected}.
+   */
+  ensureDisconnected(
+    customKeyStoreId: string,
+    options?: EnsureDisconnectedOptions,
+  ): Promise<EnsureStateResult> {
+    return ensureDisconnected(this, customKeyStoreId, options);
+  }
+
+  /**
+   * Connects the store unless it is already CONNECTED or CONNECTING, and with `{ wait: true }`
+   * waits for CONNECTED. A FAILED store throws unless `resetFailed`. See {@link ensureConnected}.
+   */
+  ensureConnected(
+    customKeyStoreId: string,
+    options?: EnsureConnectedOptions,
+  ): Promise<EnsureStateResult> {
+    return ensureConnected(this, customKeyStoreId, options);
   }
 
   /** The configuration the client uses (region, endpoint, credential source), without secrets. */

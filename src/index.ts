@@ -4,6 +4,7 @@
  */
 export {
   type ConnectCustomKeyStoreOutput,
+  type DescribeCustomKeyStoresOutput,
   type DisconnectCustomKeyStoreOutput,
   KmsClient,
   type ResolvedClientConfig,
@@ -27,12 +28,40 @@ export {
   KmsServiceException,
   KmsTimeoutError,
   KmsValidationError,
+  KmsWaiterError,
   type ModeledExceptionOptions,
   type ResponseMetadata,
   type ServiceExceptionOptions,
   type TimeoutPhase,
   type ValidationIssue,
+  type WaiterFailureReason,
 } from './errors.js';
-export type { CustomKeyStoreIdInput, EmptyOutput } from './operations.js';
+export {
+  type ConnectionErrorCode,
+  type ConnectionState,
+  type CustomKeyStoreEntry,
+  type CustomKeyStoreIdInput,
+  type CustomKeyStoreType,
+  connectionStates,
+  type DescribeCustomKeyStoresInput,
+  type DescribeCustomKeyStoresPage,
+  type EmptyOutput,
+  type KnownConnectionState,
+  type WireFieldName,
+  type XksProxyConfiguration,
+} from './operations.js';
 export type { CallOptions, WithMetadata } from './request/send.js';
 export { VERSION } from './version.js';
+export {
+  type CustomKeyStoreApi,
+  type EnsureAction,
+  type EnsureConnectedOptions,
+  type EnsureDisconnectedOptions,
+  type EnsureStateResult,
+  ensureConnected,
+  ensureDisconnected,
+  type WaiterPoll,
+  type WaitOptions,
+  waiterDefaults,
+  waitForConnectionState,
+} from './waiter.js';

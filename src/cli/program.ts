@@ -1,0 +1,253 @@
+/**
+ * kms-cks: the operator CLI. `main(argv, io)` runs one command and resolves with the exit code;
+ * it never throws and never prints a stack trace. The bin (`main.ts`) wires it to the process.
+ */
+import { KmsClient } from '../client.js';
+import type { KmsClientConfig } from '../config/resolve.js';
+import {
+  KmsConfigError,
+  KmsError,
+  KmsTimeoutError,
+  KmsValidationError,
+  KmsWaiterError,
+} from '../errors.js';
+import type { CustomKeyStoreEntry } from '../operations.js';
+import { VERSION } from '../version.js';
+import type { EnsureStateResult, WaiterPoll } from '../waiter.js';
+import {
+  type CommandName,
+  commands,
+  commandUsage,
+  generalUsage,
+  parseCommandLine,
+  parseDuration,
+  parsePort,
+  parseStates,
+  UsageError,
+} from './args.js';
+import { runEmulator } from './emulator.js';
+import { formatElapsed, formatJson, formatTable, Progress, type TextSink } from './output.js';
+
+/** Exit codes of kms-cks. */
+export const exitCodes = {
+  /** Done. */
+  ok: 0,
+  /** KMS returned an error, the store is FAILED, or something else went wrong. */
+  error: 1,
+  /** Bad command line, invalid input, or unusable configuration (no region, no credentials). */
+  usage: 2,
+  /** A wait or a call ran out of time. */
+  timeout: 3,
+  /** Interrupted (Ctrl-C / SIGTERM) while waiting. */
+  interrupted: 130,
+} as const;
+
+/** What the CLI talks to; the bin passes the process's streams. */
+export interface CliIo {
+  /** Results: tables, JSON, final lines. */
+  stdout: TextSink;
+  /** Progress, errors and usage. */
+  stderr: TextSink;
+  /** Whether stderr is a terminal: a live progress line instead of plain lines. */
+  isTTY: boolean;
+  /** Aborted on SIGINT / SIGTERM: ends a wait (exit 130) or stops the emulator (exit 0). */
+  signal?: AbortSignal;
+  /**
+   * Client settings below the command-line flags (`--region`, `--profile`, `--endpoint` win);
+   * the environment and shared config files still apply to what neither sets.
+   */
+  clientConfig?: KmsClientConfig;
+}
+
+interface Context {
+  io: CliIo;
+  command: CommandName;
+  positionals: string[];
+  values: Record<string, string | boolean | undefined>;
+}
+
+/**
+ * Runs kms-cks with `argv` (the arguments after the program name).
+ *
+ * @returns the exit code: see {@link exitCodes}.
+ */
+export async function main(argv: readonly string[], io: CliIo): Promise<number> {
+  let command: CommandName | undefined;
+  try {
+    const parsed = parseCommandLine(argv);
+    if (parsed.kind === 'version') {
+      io.stdout.write(`kms-cks ${VERSION}\n`);
+      return exitCodes.ok;
+    }
+    if (parsed.kind === 'help') {
+      io.stdout.write(parsed.command ? commandUsage(parsed.command) : generalUsage());
+      return exitCodes.ok;
+    }
+    command = parsed.command;
+    return await run({ io, ...parsed });
+  } catch (error) {
+    return report(error, io, command);
+  }
+}
+
+async function run(context: Context): Promise<number> {
+  const { command, values } = context;
+  if (command === 'emulator') {
+    const port = typeof values.port === 'string' ? parsePort(values.port, command) : undefined;
+    const host = typeof values.host === 'string' ? values.host : undefined;
+    return runEmulator({ port, host }, context.io);
+  }
+  // Check every option before the client exists: bad usage never reaches KMS.
+  const timeoutMs =
+    typeof values.timeout === 'string'
+      ? parseDuration(values.timeout, 'timeout', command)
+      : undefined;
+  const pollIntervalMs =
+    typeof values['poll-interval'] === 'string'
+      ? parseDuration(values['poll-interval'], 'poll-interval', command)
+      : undefined;
+  const states = command === 'wait' ? parseStates(context.positionals[1]!, command) : undefined;
+  if (command === 'describe' && context.positionals[0] !== undefined && values.name !== undefined) {
+    throw new UsageError('give an <id> or --name, not both', command);
+  }
+  const client = new KmsClient(clientConfig(context));
+  try {
+    const waitOptions = { timeoutMs, pollIntervalMs, signal: context.io.signal };
+    switch (command) {
+      case 'describe':
+        return await describeCommand(client, context);
+      case 'wait':
+        return await withProgress(context, async (onPoll) => {
+          const entry = await client.waitForConnectionState(context.positionals[0]!, states!, {
+            ...waitOptions,
+            onPoll,
+          });
+          return entry;
+        }).then((entry) => {
+          if (values.json === true) context.io.stdout.write(formatJson(entry));
+          else context.io.stdout.write(`${entry.customKeyStoreId}: ${entry.connectionState}\n`);
+          return exitCodes.ok;
+        });
+      case 'disconnect':
+      case 'connect': {
+        const id = context.positionals[0]!;
+        const wait = values.wait === true;
+        const result = await withProgress({ ...context, live: wait }, (onPoll) =>
+          command === 'disconnect'
+            ? client.ensureDisconnected(id, { ...waitOptions, wait, onPoll })
+            : client.ensureConnected(id, {
+                ...waitOptions,
+                wait,
+                resetFailed: values['reset-failed'] === true,
+                onPoll,
+              }),
+        );
+        context.io.stdout.write(
+          values.json === true ? formatJson(result) : `${describeResult(result, wait)}\n`,
+        );
+        return exitCodes.ok;
+      }
+    }
+  } finally {
+    await client.close();
+  }
+}
+
+function clientConfig(context: Context): KmsClientConfig {
+  const { values } = context;
+  const config: KmsClientConfig = { ...context.io.clientConfig };
+  if (typeof values.region === 'string') config.region = values.region;
+  if (typeof values.profile === 'string') config.profile = values.profile;
+  if (typeof values.endpoint === 'string') config.endpoint = values.endpoint;
+  return config;
+}
+
+async function describeCommand(client: KmsClient, context: Context): Promise<number> {
+  const id = context.positionals[0];
+  const name = typeof context.values.name === 'string' ? context.values.name : undefined;
+  const signal = context.io.signal;
+  let entries: CustomKeyStoreEntry[];
+  if (id !== undefined || name !== undefined) {
+    const page = await client.describeCustomKeyStores(
+      id !== undefined ? { customKeyStoreId: id } : { customKeyStoreName: name },
+      { signal },
+    );
+    entries = page.customKeyStores;
+  } else {
+    entries = [];
+    for await (const entry of client.paginateCustomKeyStores({}, { signal })) entries.push(entry);
+  }
+  context.io.stdout.write(
+    context.values.json === true ? formatJson({ customKeyStores: entries }) : formatTable(entries),
+  );
+  return exitCodes.ok;
+}
+
+/** Runs `work` while drawing its polls on stderr (only when `live` is not false). */
+async function withProgress<T>(
+  context: Context & { live?: boolean },
+  work: (onPoll: ((poll: WaiterPoll) => void) | undefined) => Promise<T>,
+): Promise<T> {
+  if (context.live === false) return work(undefined);
+  const progress = new Progress(context.io.stderr, context.io.isTTY, context.positionals[0]!);
+  try {
+    return await work((poll) => progress.update(poll));
+  } finally {
+    progress.finish();
+  }
+}
+
+/** One line saying what an ensure call did. */
+function describeResult(result: EnsureStateResult, waited: boolean): string {
+  const { customKeyStoreId: id, state, action } = result;
+  const elapsed = formatElapsed(result.elapsedMs);
+  switch (action) {
+    case 'none':
+      return `${id}: already ${state}, nothing sent`;
+    case 'waited':
+      return `${id}: was on its way, now ${state} after ${elapsed}`;
+    case 'disconnected':
+      return waited
+        ? `${id}: disconnected, now ${state} after ${elapsed}`
+        : `${id}: disconnect requested, now ${state} (use --wait or 'kms-cks wait ${id} DISCONNECTED' to wait)`;
+    case 'connected':
+      return waited
+        ? `${id}: connected, now ${state} after ${elapsed}`
+        : `${id}: connect requested, now ${state} (use --wait or 'kms-cks wait ${id} CONNECTED' to wait)`;
+  }
+}
+
+/** The usage line of a command (or the general one) and where to find more. */
+function shortUsage(command: CommandName | undefined): string {
+  return command
+    ? `Usage: ${commands[command].usage}\nRun 'kms-cks ${command} --help' for its options.\n`
+    : "Usage: kms-cks <command> [options]\nRun 'kms-cks --help' for the commands.\n";
+}
+
+/** Prints an error as `<Name>: <message>` (plus usage when it helps) and picks the exit code. */
+function report(error: unknown, io: CliIo, command: CommandName | undefined): number {
+  // Whatever the abort surfaced as (its reason, or a call's wrapping of it), it was Ctrl-C.
+  if (io.signal?.aborted) {
+    io.stderr.write('Interrupted.\n');
+    return exitCodes.interrupted;
+  }
+  if (error instanceof UsageError) {
+    const usage = error.command ?? command;
+    io.stderr.write(`kms-cks: ${error.message}\n${shortUsage(usage)}`);
+    return exitCodes.usage;
+  }
+  const name = error instanceof Error ? error.name : 'Error';
+  const message = error instanceof Error ? error.message : String(error);
+  io.stderr.write(`${name}: ${message}\n`);
+  if (error instanceof KmsValidationError) {
+    io.stderr.write(shortUsage(command));
+    return exitCodes.usage;
+  }
+  if (error instanceof KmsConfigError) return exitCodes.usage;
+  if (error instanceof KmsWaiterError) {
+    return error.reason === 'timeout' ? exitCodes.timeout : exitCodes.error;
+  }
+  if (error instanceof KmsTimeoutError) return exitCodes.timeout;
+  if (error instanceof KmsError) return exitCodes.error;
+  return exitCodes.error;
+}
