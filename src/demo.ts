@@ -1,0 +1,151 @@
+/**
+ * `npm run demo`: the whole product with no AWS account. Starts the embedded KMS emulator,
+ * points the real client at it, disconnects an external key store while printing each state it
+ * passes through, then shows the typed errors for an unknown ID and for disconnecting twice.
+ */
+import {
+  defaultKeyStoreIds,
+  emulatorCredentials,
+  type KmsEmulator,
+  startKmsEmulator,
+} from './emulator/index.js';
+import {
+  CustomKeyStoreInvalidStateException,
+  CustomKeyStoreNotFoundException,
+  KmsClient,
+  type KmsError,
+} from './index.js';
+
+/** How often the demo asks for the state while the store disconnects. */
+const pollEveryMs = 100;
+/** Gives up on a store that never settles (it would be an emulator bug). */
+const pollLimitMs = 30_000;
+
+const say = (line = '') => process.stdout.write(`${line}\n`);
+
+async function main(): Promise<void> {
+  const emulator = await startKmsEmulator({ transitionMs: 1500 });
+  const client = new KmsClient({
+    endpoint: emulator.url,
+    region: emulator.region,
+    credentials: emulatorCredentials,
+    maxAttempts: 1,
+  });
+  try {
+    await run(client, emulator);
+  } finally {
+    await client.close();
+    await emulator.close();
+  }
+}
+
+async function run(client: KmsClient, emulator: KmsEmulator): Promise<void> {
+  say(
+    `KMS emulator listening on ${emulator.url} (region ${emulator.region}); no AWS account involved.`,
+  );
+  say();
+  await printStores(client);
+
+  const id = defaultKeyStoreIds.externalPublic;
+  const { customKeyStores } = await client.describeCustomKeyStores({ customKeyStoreId: id });
+  const name = customKeyStores[0]?.customKeyStoreName ?? id;
+  say();
+  say(`1. Disconnect ${name} (${id}) and follow its state`);
+  const started = Date.now();
+  let last = customKeyStores[0]?.connectionState ?? 'UNKNOWN';
+  say(`   ${elapsed(started)}  ${last}`);
+  const { $metadata } = await client.disconnectCustomKeyStore(id);
+  say(`   ${elapsed(started)}  DisconnectCustomKeyStore accepted (request ${$metadata.requestId})`);
+  while (last !== 'DISCONNECTED') {
+    if (Date.now() - started > pollLimitMs) {
+      throw new Error(
+        `${id} did not reach DISCONNECTED within ${pollLimitMs / 1000} s (last ${last})`,
+      );
+    }
+    const page = await client.describeCustomKeyStores({ customKeyStoreId: id });
+    const state = page.customKeyStores[0]?.connectionState ?? 'UNKNOWN';
+    if (state !== last) {
+      say(`   ${elapsed(started)}  ${state}`);
+      last = state;
+    }
+    if (state !== 'DISCONNECTED') await sleep(pollEveryMs);
+  }
+
+  say();
+  say('2. Disconnect a store that does not exist');
+  await expectError(
+    () => client.disconnectCustomKeyStore('cks-00000000000000000'),
+    CustomKeyStoreNotFoundException,
+  );
+
+  say();
+  say(`3. Disconnect ${name} again (disconnecting twice is an error, not a no-op)`);
+  await expectError(() => client.disconnectCustomKeyStore(id), CustomKeyStoreInvalidStateException);
+
+  say();
+  await printStores(client);
+  say();
+  say(`Done: ${name} went CONNECTED → DISCONNECTING → DISCONNECTED against the embedded emulator.`);
+}
+
+async function printStores(client: KmsClient): Promise<void> {
+  const rows = [['ID', 'NAME', 'TYPE', 'STATE']];
+  for await (const store of client.paginateCustomKeyStores()) {
+    const state = store.connectionErrorCode
+      ? `${store.connectionState} (${store.connectionErrorCode})`
+      : store.connectionState;
+    rows.push([
+      store.customKeyStoreId,
+      store.customKeyStoreName ?? '',
+      store.customKeyStoreType ?? '',
+      state,
+    ]);
+  }
+  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
+  say('Custom key stores:');
+  for (const row of rows) {
+    say(
+      `   ${row
+        .map((cell, column) => cell.padEnd(widths[column]!))
+        .join('  ')
+        .trimEnd()}`,
+    );
+  }
+}
+
+/** Runs a call that must fail with `expected`, and prints the typed error it got. */
+async function expectError(
+  call: () => Promise<unknown>,
+  expected: abstract new (...args: never[]) => KmsError,
+): Promise<void> {
+  try {
+    await call();
+  } catch (error) {
+    if (!(error instanceof expected)) throw error;
+    say(`   threw ${error.name}: ${error.message}`);
+    say(`   HTTP ${error.$metadata.httpStatusCode}, request ${error.$metadata.requestId}`);
+    return;
+  }
+  throw new Error(`Expected ${expected.name}, but the call succeeded`);
+}
+
+function elapsed(since: number): string {
+  return `+${String(Date.now() - since).padStart(5)} ms`;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+main().then(
+  () => {
+    process.exitCode = 0;
+  },
+  (error: unknown) => {
+    // A readable line, not a stack trace.
+    const message =
+      error instanceof Error ? `${error.name}: ${error.message}` : `Demo failed: ${String(error)}`;
+    process.stderr.write(`demo failed: ${message}\n`);
+    process.exitCode = 1;
+  },
+);

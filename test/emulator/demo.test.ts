@@ -1,0 +1,38 @@
+/**
+ * `npm run demo` as a user runs it: a child process that must show the store going
+ * CONNECTED → DISCONNECTING → DISCONNECTED and both typed errors, print no stack trace, and exit 0.
+ */
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+
+describe('npm run demo', () => {
+  it('shows the disconnect states and the typed errors, then exits 0', () => {
+    const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/demo.ts'], {
+      cwd: root,
+      encoding: 'utf8',
+      timeout: 60_000,
+      // The demo must not need AWS settings; stray ones must not change what it does.
+      env: {
+        ...process.env,
+        AWS_REGION: 'eu-west-3',
+        AWS_ENDPOINT_URL_KMS: 'http://127.0.0.1:9',
+        AWS_ACCESS_KEY_ID: 'AKIAOTHERKEY00000000',
+        AWS_SECRET_ACCESS_KEY: 'other-secret',
+      },
+    });
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+    const lines = result.stdout.split('\n');
+    const states = lines
+      .map((line) => /^ {3}\+ *\d+ ms {2}([A-Z]+)$/.exec(line)?.[1])
+      .filter((state) => state !== undefined);
+    expect(states).toEqual(['CONNECTED', 'DISCONNECTING', 'DISCONNECTED']);
+    expect(result.stdout).toContain('threw CustomKeyStoreNotFoundException: ');
+    expect(result.stdout).toContain('threw CustomKeyStoreInvalidStateException: ');
+    expect(result.stdout).toMatch(/orders-xks +EXTERNAL_KEY_STORE +DISCONNECTED/);
+    expect(result.stdout).not.toMatch(/\n\s+at /);
+  });
+});
