@@ -1,0 +1,124 @@
+/**
+ * kms-cks as a real process (`node --import tsx src/cli/main.ts`), configured through the
+ * environment like an operator would: exit codes, output streams, no stack traces, signals.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { defaultKeyStoreIds } from '../../src/emulator/index.js';
+import { type Harness, startHarness } from '../waiter/harness.js';
+import { finished, spawnCli, waitForOutput } from './run.js';
+
+const xks = defaultKeyStoreIds.externalPublic;
+const noStackTrace = /^\s+at /m;
+
+let harness: Harness;
+
+beforeEach(async () => {
+  harness = await startHarness();
+});
+
+afterEach(async () => {
+  await harness.close();
+});
+
+describe('kms-cks process', () => {
+  it('disconnect --wait shows the state change and exits 0', async () => {
+    const run = await finished(
+      spawnCli(harness.emulator, ['disconnect', xks, '--wait', '--poll-interval', '20ms']),
+    );
+    expect(run.stderr).not.toMatch(noStackTrace);
+    expect(run.code).toBe(0);
+    const lines = run.stderr.trimEnd().split('\n');
+    expect(lines.map((line) => line.split(/\s{2,}/)[1])).toEqual([
+      'CONNECTED',
+      'DISCONNECTING',
+      'DISCONNECTED',
+    ]);
+    expect(run.stdout).toMatch(new RegExp(`^${xks}: disconnected, now DISCONNECTED after `));
+    expect(harness.emulator.keyStores.get(xks)!.connectionState).toBe('DISCONNECTED');
+  });
+
+  it('exits 1 with "<Name>: <message>" on stderr for a KMS error', async () => {
+    const run = await finished(spawnCli(harness.emulator, ['describe', 'cks-doesnotexist']));
+    expect(run.code).toBe(1);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toMatch(
+      /^CustomKeyStoreNotFoundException: Custom key store cks-doesnotexist/,
+    );
+    expect(run.stderr).not.toMatch(noStackTrace);
+  });
+
+  it('exits 2 with a usage message, never a stack trace, for bad arguments', async () => {
+    const run = await finished(spawnCli(harness.emulator, ['disconnect', '--timeout', 'soon']));
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/^kms-cks: /);
+    expect(run.stderr).toMatch(/Usage: kms-cks disconnect/);
+    expect(run.stderr).not.toMatch(noStackTrace);
+    expect(harness.emulator.requests).toHaveLength(0);
+  });
+
+  it('exits 2 with KmsConfigError when there is no region', async () => {
+    const run = await finished(spawnCli(undefined, ['describe']));
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/^KmsConfigError: /);
+    expect(run.stderr).not.toMatch(noStackTrace);
+  });
+
+  it('exits 3 when the wait times out', async () => {
+    const run = await finished(
+      spawnCli(harness.emulator, [
+        'wait',
+        xks,
+        'DISCONNECTED',
+        '--timeout',
+        '300ms',
+        '--poll-interval',
+        '20ms',
+      ]),
+    );
+    expect(run.code).toBe(3);
+    expect(run.stderr).toMatch(/KmsWaiterError: .*last state: CONNECTED/);
+  });
+
+  it('exits 130 on SIGINT while waiting', async () => {
+    const child = spawnCli(harness.emulator, [
+      'wait',
+      xks,
+      'DISCONNECTED',
+      '--poll-interval',
+      '20ms',
+    ]);
+    const done = finished(child);
+    await waitForOutput(child, 'CONNECTED');
+    child.kill('SIGINT');
+    const run = await done;
+    expect(run.code).toBe(130);
+    expect(run.stderr).toMatch(/Interrupted\.\n$/);
+  });
+
+  it('emulator runs until SIGTERM, then closes and exits 0', async () => {
+    const child = spawnCli(undefined, ['emulator', '--port', '0']);
+    const done = finished(child);
+    const banner = await waitForOutput(child, 'Press Ctrl-C to stop.');
+    const url = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(banner)?.[1];
+    expect(url).toBeDefined();
+    // The printed environment works as printed.
+    const env = Object.fromEntries(
+      [...banner.matchAll(/^ {2}export (\w+)=(.*)$/gm)].map((match) => [match[1]!, match[2]!]),
+    );
+    expect(Object.keys(env).sort()).toEqual([
+      'AWS_ACCESS_KEY_ID',
+      'AWS_ENDPOINT_URL_KMS',
+      'AWS_REGION',
+      'AWS_SECRET_ACCESS_KEY',
+    ]);
+    // The printed environment is all a new shell needs.
+    const described = await finished(spawnCli(undefined, ['describe', '--json'], env));
+    expect(described.code).toBe(0);
+    expect(JSON.parse(described.stdout).customKeyStores).toHaveLength(4);
+
+    child.kill('SIGTERM');
+    const run = await done;
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/Emulator stopped\.\n$/);
+  });
+});
