@@ -96,6 +96,45 @@ describe('SigV4 authentication', () => {
     });
   });
 
+  it('requires X-Amz-Date in ISO-8601 basic format', async () => {
+    const response = await send(emu, { unsignedHeaders: { 'x-amz-date': '2024-01-01T00:00:00Z' } });
+    expect(response.json).toEqual({
+      __type: 'IncompleteSignatureException',
+      message:
+        "Date must be in ISO-8601 'basic format'. Got '2024-01-01T00:00:00Z'. See http://en.wikipedia.org/wiki/ISO_8601",
+    });
+  });
+
+  it('keeps secrets out of util.inspect and JSON of the emulator', async () => {
+    const { inspect } = await import('node:util');
+    const secret = 'a-secret-that-must-not-leak-0000000000001';
+    const other = await startKmsEmulator({
+      credentials: [
+        {
+          accessKeyId: 'AKIAOTHER00000000001',
+          secretAccessKey: secret,
+          sessionToken: 'tok-secret-1',
+        },
+      ],
+    });
+    try {
+      await send(other, {
+        credentials: {
+          accessKeyId: 'AKIAOTHER00000000001',
+          secretAccessKey: secret,
+          sessionToken: 'tok-secret-1',
+        },
+      });
+      expect(other.requests.map((entry) => entry.status)).toEqual([200]);
+      for (const text of [inspect(other, { depth: 10 }), JSON.stringify(other)]) {
+        expect(text).not.toContain(secret);
+        expect(text).not.toContain('tok-secret-1');
+      }
+    } finally {
+      await other.close();
+    }
+  });
+
   it('answers an unknown access key with UnrecognizedClientException', async () => {
     const response = await send(emu, {
       credentials: { accessKeyId: 'AKIAUNKNOWN000000000', secretAccessKey: 'x' },
