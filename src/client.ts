@@ -3,7 +3,9 @@
  * declared in `operations.ts`.
  */
 import { inspect } from 'node:util';
-import { Agent, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
+// The Agent alone: undici's index loads all of undici, three times the start-up cost.
+import Agent from 'undici/lib/dispatcher/agent.js';
 import type { CredentialSource } from './config/credentials.js';
 import {
   createProxyDispatcher,

@@ -145,15 +145,14 @@ async function attemptUntilSettled<Input, Output>(
     );
     headers['user-agent'] = context.userAgent;
 
-    // 4. Send, within the attempt's time limit.
+    // 4. Send, within the attempt's time limit (the transport's timer, no AbortController:
+    // one per attempt cost more than signing).
     let failure: { error: KmsError; kind: FailureKind; retryAfterMs?: number };
     try {
-      const response = await withAttemptTimeout(requestTimeoutMs, signal, (attemptSignal) =>
-        exchange(
-          dispatcher,
-          { origin: endpoint.origin, path: endpoint.pathname || '/', headers, body },
-          { signal: attemptSignal, maxBodyBytes },
-        ),
+      const response = await exchange(
+        dispatcher,
+        { origin: endpoint.origin, path: endpoint.pathname || '/', headers, body },
+        { signal, timeoutMs: requestTimeoutMs, timeoutError: attemptTimeout, maxBodyBytes },
       );
       const $metadata = responseMetadata(response, attempts, totalRetryDelay);
       context.logger?.debug?.(`kms ${operation.name} -> HTTP ${response.status}`, {
@@ -285,26 +284,7 @@ function errorCode(error: unknown): string | undefined {
 /** Marks an attempt ended by its own timer (as opposed to the caller's signal). */
 class AttemptTimeout extends Error {}
 
-/** Runs `work` with a signal that aborts on the caller's signal or after `timeoutMs`. */
-async function withAttemptTimeout<T>(
-  timeoutMs: number,
-  callerSignal: AbortSignal | undefined,
-  work: (signal: AbortSignal) => Promise<T>,
-): Promise<T> {
-  const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(new AttemptTimeout()), timeoutMs);
-  const onAbort = () => controller.abort(callerSignal?.reason);
-  callerSignal?.addEventListener('abort', onAbort, { once: true });
-  try {
-    return await work(controller.signal);
-  } catch (error) {
-    if (controller.signal.reason instanceof AttemptTimeout) throw controller.signal.reason;
-    throw error;
-  } finally {
-    clearTimeout(timer);
-    callerSignal?.removeEventListener('abort', onAbort);
-  }
-}
+const attemptTimeout = () => new AttemptTimeout();
 
 /** The caller's signal, combined with the call deadline when one is set. */
 function callSignal(

@@ -1,0 +1,21 @@
+// Cold start of kms-custom-key-store: import, construct, first response, exit.
+const start = performance.now();
+
+async function main() {
+  const { KmsClient } = await import('kms-custom-key-store');
+  const imported = performance.now();
+  const client = new KmsClient({
+    region: 'us-east-1',
+    endpoint: process.env.BENCH_ENDPOINT,
+    credentials: {
+      accessKeyId: 'AKIDEXAMPLE',
+      secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY',
+    },
+  });
+  await client.disconnectCustomKeyStore('cks-1234567890abcdef0');
+  const responded = performance.now();
+  process.stdout.write(`${JSON.stringify({ start, imported, responded })}\n`);
+  process.exit(0);
+}
+
+main();
