@@ -9,7 +9,11 @@ export {
   KmsClient,
   type ResolvedClientConfig,
 } from './client.js';
-export type { CredentialProvider, Credentials } from './config/credentials.js';
+export type {
+  CredentialProvider,
+  CredentialSource,
+  Credentials,
+} from './config/credentials.js';
 export type { KmsClientConfig, Logger } from './config/resolve.js';
 export { type EndpointParams, resolveEndpoint } from './endpoint.js';
 export {
