@@ -115,7 +115,9 @@ export class KmsClient {
         return this.#signer;
       },
       dispatcher: (connectTimeoutMs) => this.#dispatcher(connectTimeoutMs),
-      retry: new RetryPolicy({ maxAttempts: config.maxAttempts ?? maxAttemptsFromEnv(process.env) }),
+      retry: new RetryPolicy({
+        maxAttempts: config.maxAttempts ?? maxAttemptsFromEnv(process.env),
+      }),
       clock: { offsetMs: 0 },
       requestTimeoutMs: config.requestTimeoutMs ?? defaults.requestTimeoutMs,
       connectTimeoutMs: config.connectTimeoutMs ?? defaults.connectTimeoutMs,
@@ -346,7 +348,9 @@ function maxAttemptsFromEnv(env: NodeJS.ProcessEnv): number {
   if (raw === undefined || raw.trim() === '') return defaults.maxAttempts;
   const value = Number(raw);
   if (!Number.isInteger(value) || value < 1 || value > 100) {
-    throw new KmsConfigError(`AWS_MAX_ATTEMPTS must be an integer from 1 to 100, got ${JSON.stringify(raw)}`);
+    throw new KmsConfigError(
+      `AWS_MAX_ATTEMPTS must be an integer from 1 to 100, got ${JSON.stringify(raw)}`,
+    );
   }
   return value;
 }

@@ -167,7 +167,9 @@ describe('network faults', () => {
   });
 
   it('resets on every attempt end in a KmsNetworkError with the cause', async () => {
-    server.handle((_req, res) => res.socket?.destroy());
+    server.handle((_req, res) => {
+      res.socket?.destroy();
+    });
     const error = (await newClient()
       .disconnectCustomKeyStore('cks-1')
       .catch((e: unknown) => e)) as KmsNetworkError;

@@ -2,10 +2,11 @@
  * The package as a user installs it: build, `npm pack`, install the tarball into a fresh project,
  * then `import` and `require` it and disconnect a store on a loopback server.
  */
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kmsError, type LoopbackServer, startLoopbackServer } from '../helpers/loopback.js';
 
@@ -21,6 +22,16 @@ function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEn
     stdio: ['ignore', 'pipe', 'pipe'],
     timeout: 180_000,
   });
+}
+
+/** Runs a consumer script without blocking this process, which serves its requests. */
+async function runNode(script: string, cwd: string, env: NodeJS.ProcessEnv): Promise<string> {
+  const { stdout } = await promisify(execFile)(process.execPath, [script], {
+    cwd,
+    env: { ...process.env, ...env },
+    timeout: 60_000,
+  });
+  return stdout;
 }
 
 beforeAll(async () => {
@@ -66,7 +77,7 @@ const env = () => ({
 });
 
 describe('the installed package', () => {
-  it('works with import (ESM)', () => {
+  it('works with import (ESM)', async () => {
     writeFileSync(
       join(project, 'esm.mjs'),
       `import { KmsClient, CustomKeyStoreNotFoundException, KmsError } from 'kms-custom-key-store';
@@ -78,11 +89,11 @@ catch (e) { caught = e instanceof CustomKeyStoreNotFoundException && e instanceo
 await client.close();
 console.log(JSON.stringify({ requestId: $metadata.requestId, caught }));`,
     );
-    const out = JSON.parse(run('node', ['esm.mjs'], project, env()));
+    const out = JSON.parse(await runNode('esm.mjs', project, env()));
     expect(out).toEqual({ requestId: 'req-pkg', caught: 'CustomKeyStoreNotFoundException' });
   });
 
-  it('works with require (CommonJS)', () => {
+  it('works with require (CommonJS)', async () => {
     writeFileSync(
       join(project, 'cjs.cjs'),
       `const { KmsClient, CustomKeyStoreNotFoundException } = require('kms-custom-key-store');
@@ -96,7 +107,7 @@ console.log(JSON.stringify({ requestId: $metadata.requestId, caught }));`,
   console.log(JSON.stringify({ requestId: $metadata.requestId, caught }));
 })();`,
     );
-    const out = JSON.parse(run('node', ['cjs.cjs'], project, env()));
+    const out = JSON.parse(await runNode('cjs.cjs', project, env()));
     expect(out).toEqual({ requestId: 'req-pkg', caught: 'CustomKeyStoreNotFoundException' });
   });
 
@@ -138,7 +149,7 @@ void client.disconnectCustomKeyStore(42);
         project,
       );
     }
-  });
+  }, 180_000);
 
   it('is publint clean and ships no tests or sources', () => {
     const output = run(
