@@ -3,7 +3,8 @@
  * and undici read them), the dispatcher that honours them (undici's `EnvHttpProxyAgent`), and
  * whether a URL goes through the proxy, with undici's exact `NO_PROXY` rules.
  */
-import { EnvHttpProxyAgent } from 'undici';
+import { createRequire } from 'node:module';
+import type { EnvHttpProxyAgent } from 'undici';
 import { KmsConfigError } from '../errors.js';
 
 /** Proxy settings read from the environment. Empty string means "none". */
@@ -96,7 +97,8 @@ export function createProxyDispatcher(
   options: { connections: number; connectTimeoutMs: number; keepAliveTimeout: number },
 ): EnvHttpProxyAgent {
   const timeout = options.connectTimeoutMs;
-  return new EnvHttpProxyAgent({
+  const undici = loadUndici();
+  return new undici.EnvHttpProxyAgent({
     httpProxy: settings.httpProxy,
     httpsProxy: settings.httpsProxy,
     noProxy: settings.noProxy,
@@ -106,4 +108,15 @@ export function createProxyDispatcher(
     proxyTls: { timeout },
     requestTls: { timeout },
   });
+}
+
+/**
+ * undici's full index, loaded only when a proxy is configured. The client imports the Agent alone
+ * to start fast, but the proxy agent needs the API methods (`connect` for the CONNECT tunnel) that
+ * only the index attaches to every dispatcher; without them every proxied request fails.
+ */
+function loadUndici(): typeof import('undici') {
+  // __filename in the CommonJS build, import.meta.url in the ES module build.
+  const require = createRequire(typeof __filename === 'string' ? __filename : import.meta.url);
+  return require('undici') as typeof import('undici');
 }

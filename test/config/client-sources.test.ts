@@ -4,6 +4,9 @@
  * only the environment and the shared files changing. The emulator checks every signature.
  */
 import { fromIni } from '@aws-sdk/credential-providers';
+// The Agent alone, as the client imports it: nothing in this file loads undici's index, so the
+// proxy tests also prove the client loads what the proxy agent needs (the CONNECT API) itself.
+import Agent from 'undici/lib/dispatcher/agent.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { KmsClient, type ResolvedClientConfig } from '../../src/client.js';
 import {
@@ -301,7 +304,6 @@ describe('through a proxy', () => {
       AWS_SECRET_ACCESS_KEY: keys.env.secretAccessKey,
       HTTP_PROXY: proxy.url,
     });
-    const { Agent } = await import('undici');
     const dispatcher = new Agent();
     closers.push(() => dispatcher.close());
     const client = new KmsClient({ dispatcher });
