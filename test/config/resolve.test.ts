@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { KmsClient } from '../../src/client.js';
 import { type KmsClientConfig, resolveConfig } from '../../src/config/resolve.js';
 import { KmsConfigError } from '../../src/errors.js';
 import { isolatedEnv, type TempHome, tempHome } from './helpers.js';
@@ -271,6 +272,15 @@ describe('region and endpoint resolution', () => {
     // But a malformed file is reported when a setting has to come from it.
     expect(await refused({ region: 'eu-west-1' })).toMatch(
       /^Malformed shared AWS file .*config, line 1/,
+    );
+  });
+
+  it('checks the new options when the client is built', () => {
+    expect(() => new KmsClient({ profile: '' })).toThrow(
+      new KmsConfigError('profile must be a non-empty string'),
+    );
+    expect(() => new KmsClient({ credentialProcessTimeoutMs: 0 })).toThrow(
+      new KmsConfigError('credentialProcessTimeoutMs must be a positive number of milliseconds'),
     );
   });
 });
