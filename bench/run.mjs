@@ -8,17 +8,19 @@
  * changes on the machine hit every client alike; every cold start in a fresh `node` process.
  *
  * Environment: BENCH_ROUNDS (per-call rounds, default 7), BENCH_COLD_ROUNDS (default 15),
- * BENCH_MEMORY_CALLS (default 100000), BENCH_QUICK=1 (a short run to try the script).
+ * BENCH_MEMORY_CALLS (default 100000), BENCH_QUICK=1 (a short run to try the script),
+ * BENCH_SOURCE (build the package from a copy of the repository elsewhere, to compare a change).
  */
 import { execFile, execFileSync, fork } from 'node:child_process';
 import { copyFileSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { clients } from './clients.mjs';
 import { dependencyTreeSize, directoryBytes } from './install-size.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const source = process.env.BENCH_SOURCE ? resolve(process.env.BENCH_SOURCE) : root;
 const results = join(root, 'bench/results');
 const apps = join(results, 'apps');
 const installed = join(apps, 'node_modules/kms-custom-key-store');
@@ -70,11 +72,11 @@ function build() {
   execFileSync(
     process.execPath,
     [join(root, 'node_modules/tsup/dist/cli-default.js'), '--out-dir', join(installed, 'dist')],
-    { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] },
+    { cwd: source, stdio: ['ignore', 'ignore', 'inherit'] },
   );
   for (const file of ['package.json', 'README.md', 'LICENSE']) {
     try {
-      copyFileSync(join(root, file), join(installed, file));
+      copyFileSync(join(source, file), join(installed, file));
     } catch (error) {
       if (error.code !== 'ENOENT') throw error;
     }
@@ -276,7 +278,38 @@ async function coldStart(endpoint) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// 6. Install size.
+// 6. Signing alone: node:crypto against the portable path (smithy + sha256-js).
+
+function signing() {
+  log('signing: node:crypto against the portable path …');
+  const module = join(results, 'internal/sign.mjs');
+  execFileSync(
+    join(root, 'node_modules/.bin/esbuild'),
+    [
+      join(source, 'src/request/sign.ts'),
+      '--bundle',
+      '--platform=node',
+      '--format=esm',
+      '--packages=external',
+      '--log-level=error',
+      `--outfile=${module}`,
+    ],
+    { cwd: root, stdio: 'inherit' },
+  );
+  const out = execFileSync(
+    process.execPath,
+    [join(root, 'bench/sign.mjs'), module, quick ? '2' : '5'],
+    {
+      cwd: root,
+      env: childEnv(),
+      encoding: 'utf8',
+    },
+  );
+  return JSON.parse(out.trim().split('\n').pop());
+}
+
+// ---------------------------------------------------------------------------------------------
+// 7. Install size.
 
 function installSizes() {
   const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
@@ -292,7 +325,7 @@ function installSizes() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// 7. Report.
+// 8. Report.
 
 const fmt = (value, digits = 0) =>
   value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
@@ -305,7 +338,7 @@ function report(data) {
   const row = (cells) => lines.push(`| ${cells.join(' | ')} |`);
   const label = (name) => clients[name].label;
   lines.push(
-    `Machine: ${data.machine.cpu} (${data.machine.cores} cores, ${fmt(data.machine.memoryGb)} GB), Node ${data.machine.node}, ${data.date}, load average at start ${data.machine.loadAverage}.`,
+    `Machine: ${data.machine.cpu} (${data.machine.cores} cores, ${fmt(data.machine.memoryGb)} GB), Node ${data.machine.node}, ${data.date}, load average at start ${data.machine.loadAverage}, commit ${data.commit}.`,
     '',
     `Per call (median of ${settings.rounds} rounds of ${fmt(settings.sequentialCalls)} sequential / ${fmt(settings.concurrentCalls)} concurrent calls, after ${fmt(settings.warmupCalls)} warm-up calls):`,
     '',
@@ -357,6 +390,17 @@ function report(data) {
       `${mb(m.rssAfterWarmup)} → ${mb(m.rssAtEnd)}`,
       `${mb(m.heapAfterWarmup)} → ${mb(m.heapAtEnd)}`,
     ]);
+  }
+  lines.push(
+    '',
+    'Signing alone (the request of one DisconnectCustomKeyStore call; median µs per signature):',
+    '',
+  );
+  row(['signer', 'µs', '× node:crypto']);
+  row(['---', '---:', '---:']);
+  const fastest = data.signing['node:crypto (default)'];
+  for (const [name, us] of Object.entries(data.signing)) {
+    row([name, fmt(us, 1), ratio(us, fastest)]);
   }
   lines.push('', 'Install size (production dependency tree, from package-lock.json):', '');
   row(['client', 'packages', 'size']);
@@ -427,6 +471,15 @@ function goals(data) {
 
 // ---------------------------------------------------------------------------------------------
 
+function gitDescribe() {
+  try {
+    const run = (...args) => execFileSync('git', args, { cwd: source, encoding: 'utf8' }).trim();
+    return `${run('rev-parse', '--short', 'HEAD')}${run('status', '--porcelain', '--', 'src') ? ' + uncommitted changes in src' : ''}`;
+  } catch {
+    return 'unknown';
+  }
+}
+
 const started = Date.now();
 const data = {
   date: new Date().toISOString(),
@@ -440,6 +493,7 @@ const data = {
       .join(' '),
   },
   settings,
+  commit: gitDescribe(),
 };
 Object.assign(data, build());
 const responder = await startResponder();
@@ -450,6 +504,7 @@ try {
 } finally {
   responder.child.kill();
 }
+data.signing = signing();
 data.install = installSizes();
 data.goals = goals(data);
 data.seconds = (Date.now() - started) / 1000;

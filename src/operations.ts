@@ -2,24 +2,28 @@
  * KMS operations as data: the target name, the input schema, how the input goes on the wire, how
  * the output is parsed, and the modeled errors. The request path (`request/send.ts`) runs any of them.
  */
-import { z } from 'zod';
+import type { z } from 'zod';
+import { lazySchemas } from './lazy-zod.js';
 
 /** One KMS operation. */
 export interface Operation<Input, Output> {
   /** The operation name; the `X-Amz-Target` header is `TrentService.<name>`. */
   readonly name: string;
-  /** Validates the caller's (camelCase) input before anything is sent. */
-  readonly input: z.ZodType<Input>;
+  /**
+   * Recognizes the common, valid input without zod and returns it as `input` would parse it;
+   * `undefined` leaves the decision to `input`. Loading zod costs more than a whole call, and
+   * most calls pass nothing but a store ID.
+   */
+  readonly quickInput?: (raw: unknown) => Input | undefined;
+  /** The schema that validates the caller's (camelCase) input, built on first use. */
+  readonly input: () => Promise<z.ZodType<Input>>;
   /** The JSON body KMS expects (PascalCase). */
   readonly toRequestBody: (input: Input) => Record<string, unknown>;
-  /** Builds the result from the response body; throws when the body does not fit the model. */
-  readonly parseOutput: (body: Record<string, unknown>) => Output;
+  /** Builds the result from the response body; fails when the body does not fit the model. */
+  readonly parseOutput: (body: Record<string, unknown>) => Output | Promise<Output>;
   /** Error codes the operation is documented to return. */
   readonly errors: readonly string[];
 }
-
-/** A custom key store ID as KMS models it: 1 to 64 characters, e.g. `cks-1234567890abcdef0`. */
-const customKeyStoreId = z.string().min(1).max(64);
 
 /** Input of operations that act on one custom key store. */
 export interface CustomKeyStoreIdInput {
@@ -27,7 +31,21 @@ export interface CustomKeyStoreIdInput {
   customKeyStoreId: string;
 }
 
-const customKeyStoreIdInput = z.strictObject({ customKeyStoreId });
+/**
+ * `{ customKeyStoreId }` with an ID of 1 to 64 characters and nothing else, as the schema
+ * (a strict object) accepts it; anything else goes to the schema for its exact issues.
+ */
+function quickIdInput(raw: unknown): CustomKeyStoreIdInput | undefined {
+  if (typeof raw !== 'object' || raw === null) return undefined;
+  const prototype = Object.getPrototypeOf(raw);
+  if (prototype !== Object.prototype && prototype !== null) return undefined;
+  const keys = Object.keys(raw);
+  if (keys.length !== 1 || keys[0] !== 'customKeyStoreId') return undefined;
+  const id = (raw as { customKeyStoreId: unknown }).customKeyStoreId;
+  return typeof id === 'string' && id.length >= 1 && id.length <= 64
+    ? { customKeyStoreId: id }
+    : undefined;
+}
 
 /** Disconnect and Connect return an empty object; only the metadata is of use. */
 export type EmptyOutput = {};
@@ -37,7 +55,8 @@ const emptyOutput = (): EmptyOutput => ({});
 /** DisconnectCustomKeyStore: disconnects a CloudHSM or external key store. */
 export const disconnectCustomKeyStore: Operation<CustomKeyStoreIdInput, EmptyOutput> = {
   name: 'DisconnectCustomKeyStore',
-  input: customKeyStoreIdInput,
+  quickInput: quickIdInput,
+  input: async () => (await schemas()).customKeyStoreIdInput,
   toRequestBody: (input) => ({ CustomKeyStoreId: input.customKeyStoreId }),
   parseOutput: emptyOutput,
   errors: [
@@ -50,7 +69,8 @@ export const disconnectCustomKeyStore: Operation<CustomKeyStoreIdInput, EmptyOut
 /** ConnectCustomKeyStore: starts connecting a store; it returns before the store is connected. */
 export const connectCustomKeyStore: Operation<CustomKeyStoreIdInput, EmptyOutput> = {
   name: 'ConnectCustomKeyStore',
-  input: customKeyStoreIdInput,
+  quickInput: quickIdInput,
+  input: async () => (await schemas()).customKeyStoreIdInput,
   toRequestBody: (input) => ({ CustomKeyStoreId: input.customKeyStoreId }),
   parseOutput: emptyOutput,
   errors: [
@@ -161,61 +181,71 @@ export interface DescribeCustomKeyStoresPage {
   truncated: boolean;
 }
 
-const describeInput = z
-  .strictObject({
-    customKeyStoreId: customKeyStoreId.optional(),
-    customKeyStoreName: z.string().min(1).max(256).optional(),
-    limit: z.number().int().min(1).max(1000).optional(),
-    marker: z
-      .string()
-      .min(1)
-      .max(1024)
-      .regex(/^[\u0020-\u00FF]*$/, 'must contain only characters U+0020 to U+00FF')
-      .optional(),
-  })
-  .refine(
-    (input) => input.customKeyStoreId === undefined || input.customKeyStoreName === undefined,
-    {
-      message: 'give customKeyStoreId or customKeyStoreName, not both',
-      path: ['customKeyStoreName'],
-    },
-  );
+/** The schemas, built on first use (see `lazy-zod.ts`). */
+const schemas = lazySchemas((z) => {
+  /** A custom key store ID as KMS models it: 1 to 64 characters, e.g. `cks-1234567890abcdef0`. */
+  const customKeyStoreId = z.string().min(1).max(64);
 
-/** Absent and `null` both mean "not sent". */
-const optionalString = z.string().nullish();
+  const customKeyStoreIdInput = z.strictObject({ customKeyStoreId });
 
-const wireXksProxyConfiguration = z.looseObject({
-  Connectivity: optionalString,
-  AccessKeyId: optionalString,
-  UriEndpoint: optionalString,
-  UriPath: optionalString,
-  VpcEndpointServiceName: optionalString,
-  VpcEndpointServiceOwner: optionalString,
-});
+  const describeInput = z
+    .strictObject({
+      customKeyStoreId: customKeyStoreId.optional(),
+      customKeyStoreName: z.string().min(1).max(256).optional(),
+      limit: z.number().int().min(1).max(1000).optional(),
+      marker: z
+        .string()
+        .min(1)
+        .max(1024)
+        .regex(/^[\u0020-\u00FF]*$/, 'must contain only characters U+0020 to U+00FF')
+        .optional(),
+    })
+    .refine(
+      (input) => input.customKeyStoreId === undefined || input.customKeyStoreName === undefined,
+      {
+        message: 'give customKeyStoreId or customKeyStoreName, not both',
+        path: ['customKeyStoreName'],
+      },
+    );
 
-const wireEntry = z.looseObject({
-  CustomKeyStoreId: z.string().min(1),
-  CustomKeyStoreName: optionalString,
-  CustomKeyStoreType: optionalString,
-  ConnectionState: z.string().min(1),
-  ConnectionErrorCode: optionalString,
-  // Epoch seconds, possibly fractional, as the JSON 1.1 protocol sends timestamps.
-  CreationDate: z.number().finite().nullish(),
-  CloudHsmClusterId: optionalString,
-  TrustAnchorCertificate: optionalString,
-  XksProxyConfiguration: wireXksProxyConfiguration.nullish(),
-});
+  /** Absent and `null` both mean "not sent". */
+  const optionalString = z.string().nullish();
 
-const describeOutput = z
-  .looseObject({
-    CustomKeyStores: z.array(wireEntry).nullish(),
-    NextMarker: optionalString,
-    Truncated: z.boolean().nullish(),
-  })
-  .refine((body) => body.Truncated !== true || (body.NextMarker ?? '') !== '', {
-    message: 'Truncated is true but NextMarker is missing',
-    path: ['NextMarker'],
+  const wireXksProxyConfiguration = z.looseObject({
+    Connectivity: optionalString,
+    AccessKeyId: optionalString,
+    UriEndpoint: optionalString,
+    UriPath: optionalString,
+    VpcEndpointServiceName: optionalString,
+    VpcEndpointServiceOwner: optionalString,
   });
+
+  const wireEntry = z.looseObject({
+    CustomKeyStoreId: z.string().min(1),
+    CustomKeyStoreName: optionalString,
+    CustomKeyStoreType: optionalString,
+    ConnectionState: z.string().min(1),
+    ConnectionErrorCode: optionalString,
+    // Epoch seconds, possibly fractional, as the JSON 1.1 protocol sends timestamps.
+    CreationDate: z.number().finite().nullish(),
+    CloudHsmClusterId: optionalString,
+    TrustAnchorCertificate: optionalString,
+    XksProxyConfiguration: wireXksProxyConfiguration.nullish(),
+  });
+
+  const describeOutput = z
+    .looseObject({
+      CustomKeyStores: z.array(wireEntry).nullish(),
+      NextMarker: optionalString,
+      Truncated: z.boolean().nullish(),
+    })
+    .refine((body) => body.Truncated !== true || (body.NextMarker ?? '') !== '', {
+      message: 'Truncated is true but NextMarker is missing',
+      path: ['NextMarker'],
+    });
+
+  return { customKeyStoreIdInput, describeInput, describeOutput };
+});
 
 /** Wire name → camelCase name and value conversion, for the fields this version models. */
 type FieldMap = Readonly<Record<string, readonly [string, (value: unknown) => unknown]>>;
@@ -278,15 +308,15 @@ export const describeCustomKeyStores: Operation<
   DescribeCustomKeyStoresPage
 > = {
   name: 'DescribeCustomKeyStores',
-  input: describeInput,
+  input: async () => (await schemas()).describeInput,
   toRequestBody: (input) => ({
     ...(input.customKeyStoreId !== undefined && { CustomKeyStoreId: input.customKeyStoreId }),
     ...(input.customKeyStoreName !== undefined && { CustomKeyStoreName: input.customKeyStoreName }),
     ...(input.limit !== undefined && { Limit: input.limit }),
     ...(input.marker !== undefined && { Marker: input.marker }),
   }),
-  parseOutput: (body) => {
-    const wire = parseBody(describeOutput, body);
+  parseOutput: async (body) => {
+    const wire = parseBody((await schemas()).describeOutput, body);
     const output: DescribeCustomKeyStoresPage = {
       customKeyStores: (wire.CustomKeyStores ?? []).map(
         // The schema checked the two required fields and every modeled field's type.

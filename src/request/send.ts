@@ -82,10 +82,10 @@ export async function send<Input, Output>(
   rawInput: unknown,
   options: CallOptions = {},
 ): Promise<WithMetadata<Output>> {
-  // 1. Validate: bad input never reaches the network.
-  const parsed = operation.input.safeParse(rawInput);
-  if (!parsed.success) throw new KmsValidationError(operation.name, parsed.error.issues);
-  const body = JSON.stringify(operation.toRequestBody(parsed.data));
+  // 1. Validate: bad input never reaches the network. The common input passes a quick check;
+  // anything else gets the zod schema (loaded on first use) and its issues.
+  const input = operation.quickInput?.(rawInput) ?? (await validate(operation, rawInput));
+  const body = JSON.stringify(operation.toRequestBody(input));
   const progress = { attempts: 0, totalRetryDelay: 0 };
   const call = callSignal(options, progress);
   try {
@@ -161,7 +161,7 @@ async function attemptUntilSettled<Input, Output>(
       });
       // 5. Parse, or build the typed error.
       if (response.status >= 200 && response.status < 300) {
-        const output = parseOutput(operation, response, $metadata);
+        const output = await parseOutput(operation, response, $metadata);
         context.retry.recordSuccess(retryCost);
         return Object.assign(output as object, { $metadata }) as WithMetadata<Output>;
       }
@@ -195,14 +195,23 @@ async function attemptUntilSettled<Input, Output>(
   }
 }
 
-function parseOutput<Input, Output>(
+async function validate<Input, Output>(
+  operation: Operation<Input, Output>,
+  rawInput: unknown,
+): Promise<Input> {
+  const parsed = (await operation.input()).safeParse(rawInput);
+  if (!parsed.success) throw new KmsValidationError(operation.name, parsed.error.issues);
+  return parsed.data;
+}
+
+async function parseOutput<Input, Output>(
   operation: Operation<Input, Output>,
   response: HttpResponse,
   $metadata: ResponseMetadata,
-): Output {
+): Promise<Output> {
   const body = parseSuccessBody(response, $metadata);
   try {
-    return operation.parseOutput(body);
+    return await operation.parseOutput(body);
   } catch (cause) {
     throw new KmsResponseError({
       message: `${operation.name} response does not match the KMS model: ${cause instanceof Error ? cause.message : String(cause)}`,
