@@ -216,18 +216,21 @@ function parseMaxAttempts(value: string | undefined, name: string): number | und
 /** Reads the shared files and the selected profile once, only when a setting needs them. */
 class ProfileReader {
   readonly selection: ProfileSelection;
+  /** A missing profile is an error (else it just has no settings). */
+  readonly strict: boolean;
   readonly #env: NodeJS.ProcessEnv;
   #loaded: Promise<{ files: SharedFiles; settings: IniSection | undefined }> | undefined;
 
-  constructor(selection: ProfileSelection, env: NodeJS.ProcessEnv) {
+  constructor(selection: ProfileSelection, env: NodeJS.ProcessEnv, strict: boolean) {
     this.selection = selection;
+    this.strict = strict;
     this.#env = env;
   }
 
   load(): Promise<{ files: SharedFiles; settings: IniSection | undefined }> {
     this.#loaded ??= loadSharedFiles(this.#env).then((files) => {
       const profile = findProfile(files, this.selection.name);
-      if (!profile && this.selection.chosenBy !== 'default') {
+      if (!profile && this.strict) {
         throw new KmsConfigError(
           `Profile ${JSON.stringify(this.selection.name)} (chosen by ${this.selection.chosenBy}) is not in ${files.configPath} or ${files.credentialsPath}`,
         );
@@ -275,9 +278,16 @@ export async function resolveConfig(
   env: NodeJS.ProcessEnv,
   options: ResolveOptions = {},
 ): Promise<ResolvedConfig> {
-  const profile = new ProfileReader(selectProfile(config.profile, env), env);
-  // A profile chosen by name must exist, whatever else is configured.
-  if (profile.selection.chosenBy !== 'default') await profile.load();
+  const selection = selectProfile(config.profile, env);
+  // A profile named in config must exist, whatever else is configured. One named by AWS_PROFILE
+  // must exist when credentials come from the chain (a typo must not fall through to another
+  // identity); with explicit credentials a stale AWS_PROFILE does not break the client, as with
+  // the AWS SDK, and its missing settings are simply absent.
+  const strict =
+    selection.chosenBy === 'config.profile' ||
+    (selection.chosenBy === 'AWS_PROFILE' && config.credentials === undefined);
+  const profile = new ProfileReader(selection, env, strict);
+  if (strict) await profile.load();
 
   const region = await firstOf<string>([
     ['config.region', () => config.region],

@@ -259,6 +259,23 @@ describe('region and endpoint resolution', () => {
     );
   });
 
+  it('a stale AWS_PROFILE does not break a client given explicit credentials', async () => {
+    const result = await resolved(
+      { region: 'eu-west-1', endpoint: 'http://127.0.0.1:1' },
+      { AWS_PROFILE: 'gone' },
+    );
+    expect(result).toMatchObject({ region: 'eu-west-1', profile: 'gone' });
+  });
+
+  it('a missing AWS_PROFILE is refused when credentials come from the chain', async () => {
+    const error = await resolveConfig(
+      { region: 'eu-west-1' },
+      isolatedEnv(home.dir, { AWS_PROFILE: 'gone' }),
+    ).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(KmsConfigError);
+    expect((error as Error).message).toMatch(/Profile "gone" \(chosen by AWS_PROFILE\) is not in/);
+  });
+
   it('does not read the shared files when nothing needs them', async () => {
     await home.write('.aws/config', '[broken\n');
     const result = await resolved({
