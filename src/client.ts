@@ -115,9 +115,8 @@ export class KmsClient {
         return this.#signer;
       },
       dispatcher: (connectTimeoutMs) => this.#dispatcher(connectTimeoutMs),
-      retry: new RetryPolicy({
-        maxAttempts: config.maxAttempts ?? maxAttemptsFromEnv(process.env),
-      }),
+      // The bucket is client-wide from the start; maxAttempts is final once config is resolved.
+      retry: new RetryPolicy({ maxAttempts: config.maxAttempts ?? defaults.maxAttempts }),
       clock: { offsetMs: 0 },
       requestTimeoutMs: config.requestTimeoutMs ?? defaults.requestTimeoutMs,
       connectTimeoutMs: config.connectTimeoutMs ?? defaults.connectTimeoutMs,
@@ -303,7 +302,13 @@ export class KmsClient {
 
   #resolveConfig(): Promise<ResolvedConfig> {
     if (!this.#resolved) {
-      const pending = Promise.resolve().then(() => resolveConfig(this.#config, process.env));
+      const pending = Promise.resolve()
+        .then(() => resolveConfig(this.#config, process.env))
+        .then((resolved) => {
+          // config.maxAttempts, else AWS_MAX_ATTEMPTS, else the profile's max_attempts.
+          this.#context.retry.maxAttempts = resolved.maxAttempts;
+          return resolved;
+        });
       this.#resolved = pending;
       // A failure is not cached: fixing the environment and calling again works.
       pending.catch(() => {
@@ -340,19 +345,6 @@ export class KmsClient {
     if (this.#proxy === null) this.#proxy = proxySettingsFromEnv(process.env);
     return this.#proxy;
   }
-}
-
-/** `AWS_MAX_ATTEMPTS`, else the default; a value that is not an integer from 1 to 100 is refused. */
-function maxAttemptsFromEnv(env: NodeJS.ProcessEnv): number {
-  const raw = env.AWS_MAX_ATTEMPTS;
-  if (raw === undefined || raw.trim() === '') return defaults.maxAttempts;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1 || value > 100) {
-    throw new KmsConfigError(
-      `AWS_MAX_ATTEMPTS must be an integer from 1 to 100, got ${JSON.stringify(raw)}`,
-    );
-  }
-  return value;
 }
 
 function idInput(input: string | CustomKeyStoreIdInput): unknown {

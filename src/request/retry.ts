@@ -42,7 +42,8 @@ export type RetryDecision =
 export class RetryPolicy {
   /** Tokens left in the bucket. */
   tokens = bucketCapacity;
-  readonly maxAttempts: number;
+  /** Attempts per call; set again once the configuration (which may come from a profile) is resolved. */
+  maxAttempts: number;
   readonly #random: () => number;
 
   /** @param options - maxAttempts and the randomness source. */

@@ -1,4 +1,7 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer as createTcpServer, type Socket, type Server as TcpServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   KMSInternalException,
@@ -109,6 +112,26 @@ describe('retries', () => {
     } finally {
       if (saved === undefined) delete process.env.AWS_MAX_ATTEMPTS;
       else process.env.AWS_MAX_ATTEMPTS = saved;
+    }
+  });
+
+  it("a profile's max_attempts sets the attempts when config and environment do not", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kms-cks-attempts-'));
+    const saved = { ...process.env };
+    try {
+      writeFileSync(join(dir, 'config'), '[profile ops]\nmax_attempts = 4\n');
+      process.env.AWS_CONFIG_FILE = join(dir, 'config');
+      process.env.AWS_SHARED_CREDENTIALS_FILE = join(dir, 'credentials');
+      delete process.env.AWS_MAX_ATTEMPTS;
+      server.handle((_req, res) => kmsError(res, 500, { __type: 'KMSInternalException' }));
+      const error = (await newClient({ profile: 'ops' })
+        .disconnectCustomKeyStore('cks-1')
+        .catch((e: unknown) => e)) as KmsServiceException;
+      expect(error.$metadata.attempts).toBe(4);
+      expect(server.requests).toHaveLength(4);
+    } finally {
+      process.env = saved;
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 
