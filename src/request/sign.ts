@@ -110,20 +110,121 @@ function amzDate(date: Date): string {
     .replace(/[-:]/g, '');
 }
 
+/** Collapses whitespace in a header value as the canonical form wants it. */
+function canonicalValue(value: string): string {
+  return needsTrimming.test(value)
+    ? value
+        .replace(/[\r\n]/g, ' ')
+        .replace(/[ \t]+/g, ' ')
+        .replace(/^ | $/g, '')
+    : value;
+}
+
+/**
+ * What signing a given set of request headers needs, worked out once: KMS requests of an
+ * operation carry the same headers every time, so only the date and the token vary.
+ */
+interface HeaderPlan {
+  /** The request headers (names and values, in order) this plan is for. */
+  readonly names: readonly string[];
+  readonly values: readonly string[];
+  readonly withToken: boolean;
+  /** Request headers that go into the signed request (generated ones are replaced). */
+  readonly copied: readonly string[];
+  /** A precomputed payload hash given as `x-amz-content-sha256`. */
+  readonly payloadHash: string | undefined;
+  /**
+   * The canonical headers around the date and token values: `parts[0]` date `parts[1]`, or
+   * `parts[0]` date `parts[1]` token `parts[2]`.
+   */
+  readonly parts: readonly string[];
+  readonly signedHeaders: string;
+}
+
+/** Marks the header values that change on every call (the date, the token). */
+const perCall: unique symbol = Symbol('per call');
+
+function planMatches(plan: HeaderPlan, headers: Record<string, string>, withToken: boolean) {
+  if (plan.withToken !== withToken) return false;
+  let index = 0;
+  for (const name in headers) {
+    if (!Object.hasOwn(headers, name)) continue;
+    if (plan.names[index] !== name || plan.values[index] !== headers[name]) return false;
+    index++;
+  }
+  return index === plan.names.length;
+}
+
+/** Works out a plan exactly as smithy signs: the same copy, lookups, sort and overrides. */
+function makePlan(requestHeaders: Record<string, string>, withToken: boolean): HeaderPlan {
+  const names: string[] = [];
+  const values: string[] = [];
+  const copied: string[] = [];
+  // Name → value of the headers being signed, `perCall` for the values given on each call.
+  const headers: Record<string, string | typeof perCall> = {};
+  let payloadHash: string | undefined;
+  for (const name in requestHeaders) {
+    if (!Object.hasOwn(requestHeaders, name)) continue;
+    const value = requestHeaders[name] as string;
+    names.push(name);
+    values.push(value);
+    const lower = name.toLowerCase();
+    if (generatedHeaders.has(lower)) continue;
+    copied.push(name);
+    headers[name] = value;
+    // A precomputed payload hash is used as is; the first one counts, as in smithy.
+    if (lower === 'x-amz-content-sha256') payloadHash ??= value;
+  }
+  headers['x-amz-date'] = perCall;
+  if (withToken) headers['x-amz-security-token'] = perCall;
+
+  // Canonical headers: lower-case names, sorted, values with whitespace collapsed; of names
+  // that lower-case alike, the last in sort order wins (the generated ones, which are lower case).
+  const canonical = new Map<string, string | typeof perCall>();
+  for (const name of Object.keys(headers).sort()) {
+    const value = headers[name];
+    if (value == null) continue;
+    const lower = name.toLowerCase();
+    if (unsignableHeaders.has(lower) || lower.startsWith('proxy-') || lower.startsWith('sec-')) {
+      continue;
+    }
+    canonical.set(lower, value === perCall ? perCall : canonicalValue(value));
+  }
+  const sorted = [...canonical.keys()].sort();
+  const parts: string[] = [];
+  let current = '';
+  sorted.forEach((name, index) => {
+    const value = canonical.get(name);
+    current += `${index === 0 ? '' : '\n'}${name}:`;
+    if (value === perCall || value === undefined) {
+      parts.push(current);
+      current = '';
+    } else {
+      current += value;
+    }
+  });
+  parts.push(current);
+  return { names, values, withToken, copied, payloadHash, parts, signedHeaders: sorted.join(';') };
+}
+
 function nodeSigner(region: string, service: string, crypto: NodeCrypto): RequestSigner {
-  const { createHash, createHmac } = crypto;
+  const { createHash, createHmac, createSecretKey } = crypto;
   // One-shot hashing (Node 20.12+) is twice as fast as a Hash object on inputs this small.
   const sha256Hex =
     typeof crypto.hash === 'function'
       ? (data: string) => crypto.hash('sha256', data, 'hex')
       : (data: string) => createHash('sha256').update(data, 'utf8').digest('hex');
   // The signing key of each credentials object, for the day it was derived for.
-  const keys = new WeakMap<Credentials, { day: string; secret: string; key: Buffer }>();
+  const keys = new WeakMap<
+    Credentials,
+    { day: string; secret: string; key: ReturnType<typeof createSecretKey> }
+  >();
+  const plans: HeaderPlan[] = [];
   // Calls within the same second share the formatted date.
   let lastSecond = Number.NaN;
   let lastDate = '';
 
-  const signingKey = (credentials: Credentials, day: string): Buffer => {
+  const signingKey = (credentials: Credentials, day: string) => {
     const cached = keys.get(credentials);
     if (cached && cached.day === day && cached.secret === credentials.secretAccessKey) {
       return cached.key;
@@ -132,8 +233,17 @@ function nodeSigner(region: string, service: string, crypto: NodeCrypto): Reques
     for (const part of [region, service, 'aws4_request']) {
       key = createHmac('sha256', key).update(part, 'utf8').digest();
     }
-    keys.set(credentials, { day, secret: credentials.secretAccessKey, key });
-    return key;
+    const entry = { day, secret: credentials.secretAccessKey, key: createSecretKey(key) };
+    keys.set(credentials, entry);
+    return entry.key;
+  };
+
+  const planFor = (headers: Record<string, string>, withToken: boolean): HeaderPlan => {
+    for (const plan of plans) if (planMatches(plan, headers, withToken)) return plan;
+    const plan = makePlan(headers, withToken);
+    // A few operations, one endpoint: a handful of plans. Keep the newest.
+    if (plans.unshift(plan) > 8) plans.pop();
+    return plan;
   };
 
   return {
@@ -145,45 +255,20 @@ function nodeSigner(region: string, service: string, crypto: NodeCrypto): Reques
         lastSecond = second;
       }
       const longDate = lastDate;
+      const token = credentials.sessionToken;
+      const plan = planFor(request.headers, Boolean(token));
 
       const headers: Record<string, string> = {};
-      let payloadHash: string | undefined;
-      for (const name in request.headers) {
-        if (!Object.hasOwn(request.headers, name)) continue;
-        const lower = name.toLowerCase();
-        if (generatedHeaders.has(lower)) continue;
-        headers[name] = request.headers[name] as string;
-        // A precomputed payload hash is used as is, as smithy does.
-        if (lower === 'x-amz-content-sha256') payloadHash = headers[name];
-      }
+      for (const name of plan.copied) headers[name] = request.headers[name] as string;
       headers['x-amz-date'] = longDate;
-      if (credentials.sessionToken) headers['x-amz-security-token'] = credentials.sessionToken;
-      payloadHash ??= request.body == null ? emptyBodyHash : sha256Hex(request.body);
-
-      // Canonical headers: lower-case names, sorted, values with whitespace collapsed.
-      const canonical = new Map<string, string>();
-      for (const name of Object.keys(headers).sort()) {
-        let value = headers[name];
-        if (value == null) continue;
-        const lower = name.toLowerCase();
-        if (
-          unsignableHeaders.has(lower) ||
-          lower.startsWith('proxy-') ||
-          lower.startsWith('sec-')
-        ) {
-          continue;
-        }
-        if (needsTrimming.test(value)) {
-          value = value
-            .replace(/[\r\n]/g, ' ')
-            .replace(/[ \t]+/g, ' ')
-            .replace(/^ | $/g, '');
-        }
-        canonical.set(lower, value);
-      }
-      const names = [...canonical.keys()].sort();
-      const signedHeaders = names.join(';');
-      const canonicalRequest = `POST\n/\n\n${names.map((name) => `${name}:${canonical.get(name)}`).join('\n')}\n\n${signedHeaders}\n${payloadHash}`;
+      if (token) headers['x-amz-security-token'] = token;
+      const payloadHash =
+        plan.payloadHash ?? (request.body == null ? emptyBodyHash : sha256Hex(request.body));
+      const { parts } = plan;
+      const canonicalHeaders = token
+        ? `${parts[0]}${longDate}${parts[1]}${canonicalValue(token)}${parts[2]}`
+        : `${parts[0]}${longDate}${parts[1]}`;
+      const canonicalRequest = `POST\n/\n\n${canonicalHeaders}\n\n${plan.signedHeaders}\n${payloadHash}`;
 
       const day = longDate.slice(0, 8);
       const scope = `${day}/${region}/${service}/aws4_request`;
@@ -191,7 +276,7 @@ function nodeSigner(region: string, service: string, crypto: NodeCrypto): Reques
       const signature = createHmac('sha256', signingKey(credentials, day))
         .update(stringToSign, 'utf8')
         .digest('hex');
-      headers.authorization = `AWS4-HMAC-SHA256 Credential=${credentials.accessKeyId}/${scope}, SignedHeaders=${signedHeaders}, Signature=${signature}`;
+      headers.authorization = `AWS4-HMAC-SHA256 Credential=${credentials.accessKeyId}/${scope}, SignedHeaders=${plan.signedHeaders}, Signature=${signature}`;
       return headers;
     },
   };

@@ -70,6 +70,9 @@ const headerNames = [
   'date',
   'Connection',
   'x-amz-content-sha256',
+  'X-Amz-Content-Sha256',
+  'X-Amz-Security-Token',
+  'x-amz-security-token',
 ];
 const valueParts = ['a', 'B c', ' ', '  ', '\t', '\r\n', 'é', '日本', '=', ';', ','];
 const bodies = [
