@@ -2,8 +2,7 @@
  * KMS operations as data: the target name, the input schema, how the input goes on the wire, how
  * the output is parsed, and the modeled errors. The request path (`request/send.ts`) runs any of them.
  */
-import type { z } from 'zod';
-import { lazySchemas } from './lazy-zod.js';
+import { check, lazySchemas, type Validation } from './lazy-zod.js';
 
 /** One KMS operation. */
 export interface Operation<Input, Output> {
@@ -15,8 +14,8 @@ export interface Operation<Input, Output> {
    * most calls pass nothing but a store ID.
    */
   readonly quickInput?: (raw: unknown) => Input | undefined;
-  /** The schema that validates the caller's (camelCase) input, built on first use. */
-  readonly input: () => Promise<z.ZodType<Input>>;
+  /** Validates the caller's (camelCase) input with its zod schema (built on first use). */
+  readonly validateInput: (raw: unknown) => Promise<Validation<Input>>;
   /** The JSON body KMS expects (PascalCase). */
   readonly toRequestBody: (input: Input) => Record<string, unknown>;
   /** Builds the result from the response body; fails when the body does not fit the model. */
@@ -56,7 +55,7 @@ const emptyOutput = (): EmptyOutput => ({});
 export const disconnectCustomKeyStore: Operation<CustomKeyStoreIdInput, EmptyOutput> = {
   name: 'DisconnectCustomKeyStore',
   quickInput: quickIdInput,
-  input: async () => (await schemas()).customKeyStoreIdInput,
+  validateInput: async (raw) => check((await schemas()).customKeyStoreIdInput, raw),
   toRequestBody: (input) => ({ CustomKeyStoreId: input.customKeyStoreId }),
   parseOutput: emptyOutput,
   errors: [
@@ -70,7 +69,7 @@ export const disconnectCustomKeyStore: Operation<CustomKeyStoreIdInput, EmptyOut
 export const connectCustomKeyStore: Operation<CustomKeyStoreIdInput, EmptyOutput> = {
   name: 'ConnectCustomKeyStore',
   quickInput: quickIdInput,
-  input: async () => (await schemas()).customKeyStoreIdInput,
+  validateInput: async (raw) => check((await schemas()).customKeyStoreIdInput, raw),
   toRequestBody: (input) => ({ CustomKeyStoreId: input.customKeyStoreId }),
   parseOutput: emptyOutput,
   errors: [
@@ -181,35 +180,40 @@ export interface DescribeCustomKeyStoresPage {
   truncated: boolean;
 }
 
-/** The schemas, built on first use (see `lazy-zod.ts`). */
+/** The schemas, built on first use with zod/mini (see `lazy-zod.ts`). */
 const schemas = lazySchemas((z) => {
   /** A custom key store ID as KMS models it: 1 to 64 characters, e.g. `cks-1234567890abcdef0`. */
-  const customKeyStoreId = z.string().min(1).max(64);
+  const customKeyStoreId = z.string().check(z.minLength(1), z.maxLength(64));
 
   const customKeyStoreIdInput = z.strictObject({ customKeyStoreId });
 
   const describeInput = z
     .strictObject({
-      customKeyStoreId: customKeyStoreId.optional(),
-      customKeyStoreName: z.string().min(1).max(256).optional(),
-      limit: z.number().int().min(1).max(1000).optional(),
-      marker: z
-        .string()
-        .min(1)
-        .max(1024)
-        .regex(/^[\u0020-\u00FF]*$/, 'must contain only characters U+0020 to U+00FF')
-        .optional(),
+      customKeyStoreId: z.optional(customKeyStoreId),
+      customKeyStoreName: z.optional(z.string().check(z.minLength(1), z.maxLength(256))),
+      limit: z.optional(z.number().check(z.int(), z.minimum(1), z.maximum(1000))),
+      marker: z.optional(
+        z
+          .string()
+          .check(
+            z.minLength(1),
+            z.maxLength(1024),
+            z.regex(/^[\u0020-\u00FF]*$/, 'must contain only characters U+0020 to U+00FF'),
+          ),
+      ),
     })
-    .refine(
-      (input) => input.customKeyStoreId === undefined || input.customKeyStoreName === undefined,
-      {
-        message: 'give customKeyStoreId or customKeyStoreName, not both',
-        path: ['customKeyStoreName'],
-      },
+    .check(
+      z.refine(
+        (input) => input.customKeyStoreId === undefined || input.customKeyStoreName === undefined,
+        {
+          message: 'give customKeyStoreId or customKeyStoreName, not both',
+          path: ['customKeyStoreName'],
+        },
+      ),
     );
 
   /** Absent and `null` both mean "not sent". */
-  const optionalString = z.string().nullish();
+  const optionalString = z.nullish(z.string());
 
   const wireXksProxyConfiguration = z.looseObject({
     Connectivity: optionalString,
@@ -221,28 +225,31 @@ const schemas = lazySchemas((z) => {
   });
 
   const wireEntry = z.looseObject({
-    CustomKeyStoreId: z.string().min(1),
+    CustomKeyStoreId: z.string().check(z.minLength(1)),
     CustomKeyStoreName: optionalString,
     CustomKeyStoreType: optionalString,
-    ConnectionState: z.string().min(1),
+    ConnectionState: z.string().check(z.minLength(1)),
     ConnectionErrorCode: optionalString,
-    // Epoch seconds, possibly fractional, as the JSON 1.1 protocol sends timestamps.
-    CreationDate: z.number().finite().nullish(),
+    // Epoch seconds, possibly fractional, as the JSON 1.1 protocol sends timestamps (finite:
+    // zod refuses Infinity and NaN for any number).
+    CreationDate: z.nullish(z.number()),
     CloudHsmClusterId: optionalString,
     TrustAnchorCertificate: optionalString,
-    XksProxyConfiguration: wireXksProxyConfiguration.nullish(),
+    XksProxyConfiguration: z.nullish(wireXksProxyConfiguration),
   });
 
   const describeOutput = z
     .looseObject({
-      CustomKeyStores: z.array(wireEntry).nullish(),
+      CustomKeyStores: z.nullish(z.array(wireEntry)),
       NextMarker: optionalString,
-      Truncated: z.boolean().nullish(),
+      Truncated: z.nullish(z.boolean()),
     })
-    .refine((body) => body.Truncated !== true || (body.NextMarker ?? '') !== '', {
-      message: 'Truncated is true but NextMarker is missing',
-      path: ['NextMarker'],
-    });
+    .check(
+      z.refine((body) => body.Truncated !== true || (body.NextMarker ?? '') !== '', {
+        message: 'Truncated is true but NextMarker is missing',
+        path: ['NextMarker'],
+      }),
+    );
 
   return { customKeyStoreIdInput, describeInput, describeOutput };
 });
@@ -286,12 +293,11 @@ function renameFields(wire: unknown, fields: FieldMap): Record<string, unknown> 
   return result;
 }
 
-/** Validates a response body against a schema; the error names each offending field. */
-function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {
-  const parsed = schema.safeParse(body);
+/** The validated response body, or an error that names each offending field. */
+function parsedBody<T>(parsed: Validation<T>): T {
   if (parsed.success) return parsed.data;
   throw new Error(
-    parsed.error.issues
+    parsed.issues
       .slice(0, 5)
       .map((issue) => `${issue.path.length ? issue.path.join('.') : 'body'}: ${issue.message}`)
       .join('; '),
@@ -308,7 +314,7 @@ export const describeCustomKeyStores: Operation<
   DescribeCustomKeyStoresPage
 > = {
   name: 'DescribeCustomKeyStores',
-  input: async () => (await schemas()).describeInput,
+  validateInput: async (raw) => check((await schemas()).describeInput, raw),
   toRequestBody: (input) => ({
     ...(input.customKeyStoreId !== undefined && { CustomKeyStoreId: input.customKeyStoreId }),
     ...(input.customKeyStoreName !== undefined && { CustomKeyStoreName: input.customKeyStoreName }),
@@ -316,7 +322,7 @@ export const describeCustomKeyStores: Operation<
     ...(input.marker !== undefined && { Marker: input.marker }),
   }),
   parseOutput: async (body) => {
-    const wire = parseBody((await schemas()).describeOutput, body);
+    const wire = parsedBody(check((await schemas()).describeOutput, body));
     const output: DescribeCustomKeyStoresPage = {
       customKeyStores: (wire.CustomKeyStores ?? []).map(
         // The schema checked the two required fields and every modeled field's type.

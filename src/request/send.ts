@@ -199,8 +199,8 @@ async function validate<Input, Output>(
   operation: Operation<Input, Output>,
   rawInput: unknown,
 ): Promise<Input> {
-  const parsed = (await operation.input()).safeParse(rawInput);
-  if (!parsed.success) throw new KmsValidationError(operation.name, parsed.error.issues);
+  const parsed = await operation.validateInput(rawInput);
+  if (!parsed.success) throw new KmsValidationError(operation.name, parsed.issues);
   return parsed.data;
 }
 

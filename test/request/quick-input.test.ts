@@ -2,6 +2,7 @@
  * The quick input check that spares loading zod must never accept what the zod schema refuses,
  * and must give what the schema gives; what it does not recognize goes to the schema.
  */
+import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { connectCustomKeyStore, disconnectCustomKeyStore } from '../../src/operations.js';
 
@@ -35,15 +36,14 @@ const inputs: unknown[] = [
 describe('quick input check', () => {
   for (const operation of [disconnectCustomKeyStore, connectCustomKeyStore]) {
     it(`${operation.name}: accepts only what the schema accepts, and gives the same result`, async () => {
-      const schema = await operation.input();
       let accepted = 0;
       for (const input of inputs) {
         const quick = operation.quickInput?.(input);
         if (quick === undefined) continue;
         accepted++;
-        const parsed = schema.safeParse(input);
+        const parsed = await operation.validateInput(input);
         expect(parsed.success, JSON.stringify(input)).toBe(true);
-        expect(quick).toEqual(parsed.data);
+        expect(quick).toEqual(parsed.success && parsed.data);
       }
       // The common inputs take the quick path.
       expect(accepted).toBeGreaterThanOrEqual(4);
@@ -52,4 +52,22 @@ describe('quick input check', () => {
       });
     });
   }
+});
+
+describe('validation messages without the zod package loaded', () => {
+  it('are the English messages zod gives', () => {
+    const root = new URL('../..', import.meta.url).pathname;
+    const output = execFileSync(
+      process.execPath,
+      ['--import', 'tsx', 'test/fixtures/validation-messages.ts'],
+      { cwd: root, encoding: 'utf8', timeout: 60_000 },
+    );
+    expect(JSON.parse(output)).toEqual([
+      ['Too big: expected string to have <=64 characters'],
+      ['Invalid input: expected string, received number'],
+      ['Unrecognized key: "extra"'],
+      ['Invalid input: expected int, received number'],
+      ['give customKeyStoreId or customKeyStoreName, not both'],
+    ]);
+  }, 60_000);
 });
