@@ -2,7 +2,7 @@
  * KMS operations as data: the target name, the input schema, how the input goes on the wire, how
  * the output is parsed, and the modeled errors. The request path (`request/send.ts`) runs any of them.
  */
-import { check, lazySchemas, type Validation } from './lazy-zod.js';
+import type { Validation } from './zod-check.js';
 
 /** One KMS operation. */
 export interface Operation<Input, Output> {
@@ -55,7 +55,10 @@ const emptyOutput = (): EmptyOutput => ({});
 export const disconnectCustomKeyStore: Operation<CustomKeyStoreIdInput, EmptyOutput> = {
   name: 'DisconnectCustomKeyStore',
   quickInput: quickIdInput,
-  validateInput: async (raw) => check((await schemas()).customKeyStoreIdInput, raw),
+  validateInput: async (raw) => {
+    const { check, customKeyStoreIdInput } = await schemas();
+    return check(customKeyStoreIdInput, raw);
+  },
   toRequestBody: (input) => ({ CustomKeyStoreId: input.customKeyStoreId }),
   parseOutput: emptyOutput,
   errors: [
@@ -69,7 +72,10 @@ export const disconnectCustomKeyStore: Operation<CustomKeyStoreIdInput, EmptyOut
 export const connectCustomKeyStore: Operation<CustomKeyStoreIdInput, EmptyOutput> = {
   name: 'ConnectCustomKeyStore',
   quickInput: quickIdInput,
-  validateInput: async (raw) => check((await schemas()).customKeyStoreIdInput, raw),
+  validateInput: async (raw) => {
+    const { check, customKeyStoreIdInput } = await schemas();
+    return check(customKeyStoreIdInput, raw);
+  },
   toRequestBody: (input) => ({ CustomKeyStoreId: input.customKeyStoreId }),
   parseOutput: emptyOutput,
   errors: [
@@ -180,79 +186,8 @@ export interface DescribeCustomKeyStoresPage {
   truncated: boolean;
 }
 
-/** The schemas, built on first use with zod/mini (see `lazy-zod.ts`). */
-const schemas = lazySchemas((z) => {
-  /** A custom key store ID as KMS models it: 1 to 64 characters, e.g. `cks-1234567890abcdef0`. */
-  const customKeyStoreId = z.string().check(z.minLength(1), z.maxLength(64));
-
-  const customKeyStoreIdInput = z.strictObject({ customKeyStoreId });
-
-  const describeInput = z
-    .strictObject({
-      customKeyStoreId: z.optional(customKeyStoreId),
-      customKeyStoreName: z.optional(z.string().check(z.minLength(1), z.maxLength(256))),
-      limit: z.optional(z.number().check(z.int(), z.minimum(1), z.maximum(1000))),
-      marker: z.optional(
-        z
-          .string()
-          .check(
-            z.minLength(1),
-            z.maxLength(1024),
-            z.regex(/^[\u0020-\u00FF]*$/, 'must contain only characters U+0020 to U+00FF'),
-          ),
-      ),
-    })
-    .check(
-      z.refine(
-        (input) => input.customKeyStoreId === undefined || input.customKeyStoreName === undefined,
-        {
-          message: 'give customKeyStoreId or customKeyStoreName, not both',
-          path: ['customKeyStoreName'],
-        },
-      ),
-    );
-
-  /** Absent and `null` both mean "not sent". */
-  const optionalString = z.nullish(z.string());
-
-  const wireXksProxyConfiguration = z.looseObject({
-    Connectivity: optionalString,
-    AccessKeyId: optionalString,
-    UriEndpoint: optionalString,
-    UriPath: optionalString,
-    VpcEndpointServiceName: optionalString,
-    VpcEndpointServiceOwner: optionalString,
-  });
-
-  const wireEntry = z.looseObject({
-    CustomKeyStoreId: z.string().check(z.minLength(1)),
-    CustomKeyStoreName: optionalString,
-    CustomKeyStoreType: optionalString,
-    ConnectionState: z.string().check(z.minLength(1)),
-    ConnectionErrorCode: optionalString,
-    // Epoch seconds, possibly fractional, as the JSON 1.1 protocol sends timestamps (finite:
-    // zod refuses Infinity and NaN for any number).
-    CreationDate: z.nullish(z.number()),
-    CloudHsmClusterId: optionalString,
-    TrustAnchorCertificate: optionalString,
-    XksProxyConfiguration: z.nullish(wireXksProxyConfiguration),
-  });
-
-  const describeOutput = z
-    .looseObject({
-      CustomKeyStores: z.nullish(z.array(wireEntry)),
-      NextMarker: optionalString,
-      Truncated: z.nullish(z.boolean()),
-    })
-    .check(
-      z.refine((body) => body.Truncated !== true || (body.NextMarker ?? '') !== '', {
-        message: 'Truncated is true but NextMarker is missing',
-        path: ['NextMarker'],
-      }),
-    );
-
-  return { customKeyStoreIdInput, describeInput, describeOutput };
-});
+/** The zod schemas, loaded on first use (see `zod-check.ts`). */
+const schemas = () => import('./operation-schemas.js');
 
 /** Wire name → camelCase name and value conversion, for the fields this version models. */
 type FieldMap = Readonly<Record<string, readonly [string, (value: unknown) => unknown]>>;
@@ -314,7 +249,10 @@ export const describeCustomKeyStores: Operation<
   DescribeCustomKeyStoresPage
 > = {
   name: 'DescribeCustomKeyStores',
-  validateInput: async (raw) => check((await schemas()).describeInput, raw),
+  validateInput: async (raw) => {
+    const { check, describeInput } = await schemas();
+    return check(describeInput, raw);
+  },
   toRequestBody: (input) => ({
     ...(input.customKeyStoreId !== undefined && { CustomKeyStoreId: input.customKeyStoreId }),
     ...(input.customKeyStoreName !== undefined && { CustomKeyStoreName: input.customKeyStoreName }),
@@ -322,7 +260,8 @@ export const describeCustomKeyStores: Operation<
     ...(input.marker !== undefined && { Marker: input.marker }),
   }),
   parseOutput: async (body) => {
-    const wire = parsedBody(check((await schemas()).describeOutput, body));
+    const { check, describeOutput } = await schemas();
+    const wire = parsedBody(check(describeOutput, body));
     const output: DescribeCustomKeyStoresPage = {
       customKeyStores: (wire.CustomKeyStores ?? []).map(
         // The schema checked the two required fields and every modeled field's type.

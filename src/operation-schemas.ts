@@ -1,0 +1,76 @@
+/**
+ * The zod schemas of the operations, in `zod/mini`. Only ever imported dynamically, on first use:
+ * see `zod-check.ts`.
+ */
+import * as z from 'zod/mini';
+
+export { check } from './zod-check.js';
+
+/** A custom key store ID as KMS models it: 1 to 64 characters, e.g. `cks-1234567890abcdef0`. */
+const customKeyStoreId = z.string().check(z.minLength(1), z.maxLength(64));
+
+export const customKeyStoreIdInput = z.strictObject({ customKeyStoreId });
+
+export const describeInput = z
+  .strictObject({
+    customKeyStoreId: z.optional(customKeyStoreId),
+    customKeyStoreName: z.optional(z.string().check(z.minLength(1), z.maxLength(256))),
+    limit: z.optional(z.number().check(z.int(), z.minimum(1), z.maximum(1000))),
+    marker: z.optional(
+      z
+        .string()
+        .check(
+          z.minLength(1),
+          z.maxLength(1024),
+          z.regex(/^[\u0020-\u00FF]*$/, 'must contain only characters U+0020 to U+00FF'),
+        ),
+    ),
+  })
+  .check(
+    z.refine(
+      (input) => input.customKeyStoreId === undefined || input.customKeyStoreName === undefined,
+      {
+        message: 'give customKeyStoreId or customKeyStoreName, not both',
+        path: ['customKeyStoreName'],
+      },
+    ),
+  );
+
+/** Absent and `null` both mean "not sent". */
+const optionalString = z.nullish(z.string());
+
+const wireXksProxyConfiguration = z.looseObject({
+  Connectivity: optionalString,
+  AccessKeyId: optionalString,
+  UriEndpoint: optionalString,
+  UriPath: optionalString,
+  VpcEndpointServiceName: optionalString,
+  VpcEndpointServiceOwner: optionalString,
+});
+
+const wireEntry = z.looseObject({
+  CustomKeyStoreId: z.string().check(z.minLength(1)),
+  CustomKeyStoreName: optionalString,
+  CustomKeyStoreType: optionalString,
+  ConnectionState: z.string().check(z.minLength(1)),
+  ConnectionErrorCode: optionalString,
+  // Epoch seconds, possibly fractional, as the JSON 1.1 protocol sends timestamps (finite:
+  // zod refuses Infinity and NaN for any number).
+  CreationDate: z.nullish(z.number()),
+  CloudHsmClusterId: optionalString,
+  TrustAnchorCertificate: optionalString,
+  XksProxyConfiguration: z.nullish(wireXksProxyConfiguration),
+});
+
+export const describeOutput = z
+  .looseObject({
+    CustomKeyStores: z.nullish(z.array(wireEntry)),
+    NextMarker: optionalString,
+    Truncated: z.nullish(z.boolean()),
+  })
+  .check(
+    z.refine((body) => body.Truncated !== true || (body.NextMarker ?? '') !== '', {
+      message: 'Truncated is true but NextMarker is missing',
+      path: ['NextMarker'],
+    }),
+  );
