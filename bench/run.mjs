@@ -175,7 +175,9 @@ async function perCall(endpoint) {
     await workers[name].request({ type: 'run', calls: settings.warmupCalls, concurrency: 1 });
     await workers[name].request({ type: 'run', calls: settings.warmupCalls, concurrency: 32 });
   }
-  const samples = Object.fromEntries(clientNames.map((name) => [name, { seq: [], c32: [] }]));
+  const samples = Object.fromEntries(
+    clientNames.map((name) => [name, { seq: [], c32: [], seqCpu: [], c32Cpu: [] }]),
+  );
   for (let round = 0; round < settings.rounds; round++) {
     log(`per call: round ${round + 1}/${settings.rounds}`);
     for (const name of rotate(clientNames, round)) {
@@ -185,6 +187,7 @@ async function perCall(endpoint) {
         concurrency: 1,
       });
       samples[name].seq.push(seq.nsPerCall / 1000);
+      samples[name].seqCpu.push(seq.cpuUsPerCall);
     }
     for (const name of rotate(clientNames, round)) {
       const c32 = await workers[name].request({
@@ -193,6 +196,7 @@ async function perCall(endpoint) {
         concurrency: settings.concurrency,
       });
       samples[name].c32.push(c32.nsPerCall / 1000);
+      samples[name].c32Cpu.push(c32.cpuUsPerCall);
     }
   }
   await Promise.all(Object.values(workers).map((worker) => worker.stop()));
@@ -202,6 +206,8 @@ async function perCall(endpoint) {
       {
         seqUs: median(samples[name].seq),
         c32Us: median(samples[name].c32),
+        seqCpuUs: median(samples[name].seqCpu),
+        c32CpuUs: median(samples[name].c32Cpu),
         samples: samples[name],
       },
     ]),
@@ -340,11 +346,20 @@ function report(data) {
   lines.push(
     `Machine: ${data.machine.cpu} (${data.machine.cores} cores, ${fmt(data.machine.memoryGb)} GB), Node ${data.machine.node}, ${data.date}, load average at start ${data.machine.loadAverage}, commit ${data.commit}.`,
     '',
+    `Loopback TCP round trip of 200 bytes on this machine: ${fmt(data.loopback.crossProcessUs, 1)} µs between two processes (client and responder), ${fmt(data.loopback.sameProcessUs, 1)} µs within one.`,
+    '',
     `Per call (median of ${settings.rounds} rounds of ${fmt(settings.sequentialCalls)} sequential / ${fmt(settings.concurrentCalls)} concurrent calls, after ${fmt(settings.warmupCalls)} warm-up calls):`,
     '',
   );
-  row(['client', 'sequential µs/call', '× floor', 'concurrency 32 µs/call', '× floor']);
-  row(['---', '---:', '---:', '---:', '---:']);
+  row([
+    'client',
+    'sequential µs/call',
+    '× floor',
+    'concurrency 32 µs/call',
+    '× floor',
+    'client CPU µs/call (seq / c32)',
+  ]);
+  row(['---', '---:', '---:', '---:', '---:', '---:']);
   for (const name of clientNames) {
     const c = calls[name];
     row([
@@ -353,6 +368,7 @@ function report(data) {
       ratio(c.seqUs, calls.floor.seqUs),
       fmt(c.c32Us, 1),
       ratio(c.c32Us, calls.floor.c32Us),
+      `${fmt(c.seqCpuUs, 1)} / ${fmt(c.c32CpuUs, 1)}`,
     ]);
   }
   lines.push(
@@ -496,6 +512,9 @@ const data = {
   commit: gitDescribe(),
 };
 Object.assign(data, build());
+data.loopback = JSON.parse(
+  execFileSync(process.execPath, [join(root, 'bench/pingpong.mjs')], { encoding: 'utf8' }),
+);
 const responder = await startResponder();
 try {
   data.perCall = await perCall(responder.endpoint);

@@ -2,7 +2,7 @@
  * One client in its own process, driven by the benchmark over IPC, so that clients do not share
  * a heap, a JIT or an event loop. Arguments: client name, endpoint, package entry.
  *
- * Messages in: `{ type: 'run', calls, concurrency }` → `{ type: 'run', nsPerCall }`;
+ * Messages in: `{ type: 'run', calls, concurrency }` → `{ type: 'run', nsPerCall, cpuUsPerCall }`;
  * `{ type: 'memory', calls, concurrency, warmup }` → `{ type: 'memory', … }`; `{ type: 'exit' }`.
  */
 import { clients } from './clients.mjs';
@@ -16,8 +16,15 @@ const client = await spec.create({ endpoint, packageEntry });
 
 /** Runs `calls` calls with `concurrency` in flight; returns the wall time in ns. */
 async function run(calls, concurrency, onProgress) {
+  const { ns } = await timed(calls, concurrency, onProgress);
+  return ns;
+}
+
+/** Wall time (ns) and this process's CPU time (µs, user + system) of `calls` calls. */
+async function timed(calls, concurrency, onProgress) {
   let started = 0;
   let done = 0;
+  const cpu = process.cpuUsage();
   const begin = process.hrtime.bigint();
   const lane = async () => {
     while (started < calls) {
@@ -28,7 +35,9 @@ async function run(calls, concurrency, onProgress) {
     }
   };
   await Promise.all(Array.from({ length: concurrency }, lane));
-  return Number(process.hrtime.bigint() - begin);
+  const ns = Number(process.hrtime.bigint() - begin);
+  const { user, system } = process.cpuUsage(cpu);
+  return { ns, cpuUs: user + system };
 }
 
 function heapAfterGc() {
@@ -69,8 +78,12 @@ async function memory(calls, concurrency, warmup) {
 process.on('message', async (message) => {
   try {
     if (message.type === 'run') {
-      const ns = await run(message.calls, message.concurrency);
-      process.send({ type: 'run', nsPerCall: ns / message.calls });
+      const { ns, cpuUs } = await timed(message.calls, message.concurrency);
+      process.send({
+        type: 'run',
+        nsPerCall: ns / message.calls,
+        cpuUsPerCall: cpuUs / message.calls,
+      });
     } else if (message.type === 'memory') {
       const result = await memory(message.calls, message.concurrency, message.warmup);
       process.send({ type: 'memory', ...result });
