@@ -453,6 +453,18 @@ function goals(data) {
       calls['aws-lite'][mode] / ours >= 1.5,
     );
   }
+  // The same ratios on the client's CPU time per call: what the client costs, without the
+  // machine's wake-up latency between client and responder, which every client waits alike.
+  for (const mode of ['seqCpuUs', 'c32CpuUs']) {
+    const what = mode === 'seqCpuUs' ? 'sequential' : 'concurrency 32';
+    const ours = calls.ours[mode];
+    const vsFloor = ours / calls.floor[mode];
+    const vsSdk = calls['aws-sdk'][mode] / ours;
+    const vsLite = calls['aws-lite'][mode] / ours;
+    check(`client CPU per call ${what}: ≤ 1.25× floor`, vsFloor, 1.25, vsFloor <= 1.25);
+    check(`client CPU per call ${what}: ≥ 3× less than aws-sdk`, vsSdk, 3, vsSdk >= 3);
+    check(`client CPU per call ${what}: ≥ 1.5× less than aws-lite`, vsLite, 1.5, vsLite >= 1.5);
+  }
   for (const kind of ['installed', 'bundled']) {
     const ours = cold.ours[kind].firstResponseMs;
     const sdk = cold['aws-sdk'][kind].firstResponseMs;
