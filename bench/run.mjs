@@ -502,6 +502,8 @@ function goals(data) {
 function gitDescribe() {
   try {
     const run = (...args) => execFileSync('git', args, { cwd: source, encoding: 'utf8' }).trim();
+    if (source !== root)
+      return `${run('rev-parse', '--short', 'HEAD')}, package built from ${source}`;
     return `${run('rev-parse', '--short', 'HEAD')}${run('status', '--porcelain', '--', 'src') ? ' + uncommitted changes in src' : ''}`;
   } catch {
     return 'unknown';
