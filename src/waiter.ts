@@ -4,7 +4,7 @@
  * only polling DescribeCustomKeyStores tells when. These functions work over any object with the
  * three calls (a {@link KmsClient} in practice), and KmsClient exposes them as methods.
  */
-import { z } from 'zod';
+import type { z } from 'zod';
 import {
   CustomKeyStoreInvalidStateException,
   KmsResponseError,
@@ -109,42 +109,27 @@ export const waiterDefaults = {
   backoffFactor: 1.5,
 } as const;
 
-/** setTimeout fires at once beyond this, so longer limits are refused. */
-const maxTimerMs = 2_147_483_647;
-const milliseconds = z.number().positive().max(maxTimerMs);
-
-const optionsSchema = z.object({
-  timeoutMs: milliseconds.optional(),
-  pollIntervalMs: milliseconds.optional(),
-  maxPollIntervalMs: milliseconds.optional(),
-  signal: z.instanceof(AbortSignal).optional(),
-  onPoll: z.custom<(poll: WaiterPoll) => void>((value) => typeof value === 'function').optional(),
-  wait: z.boolean().optional(),
-  resetFailed: z.boolean().optional(),
-});
-
-const idSchema = z.string().min(1).max(64);
-const statesSchema = z.array(z.string().min(1)).min(1);
+/** The zod schemas, loaded on first use (see `zod-check.ts`). */
+const schemas = () => import('./waiter-schemas.js');
 
 /** Why the deadline controller aborted; never leaves this module. */
 const deadlinePassed = Symbol('deadline passed');
 
-type ResolvedOptions = z.infer<typeof optionsSchema> & {
+type ResolvedOptions = z.infer<typeof import('./waiter-schemas.js').waiterCall>['options'] & {
   timeoutMs: number;
   pollIntervalMs: number;
   maxPollIntervalMs: number;
 };
 
-function validate(
+async function validate(
   operation: string,
   customKeyStoreId: unknown,
   options: unknown,
   states?: unknown,
-): ResolvedOptions {
-  const parsed = z
-    .object({ customKeyStoreId: idSchema, options: optionsSchema, states: statesSchema.optional() })
-    .safeParse({ customKeyStoreId, options: options ?? {}, states });
-  if (!parsed.success) throw new KmsValidationError(operation, parsed.error.issues);
+): Promise<ResolvedOptions> {
+  const { check, waiterCall } = await schemas();
+  const parsed = check(waiterCall, { customKeyStoreId, options: options ?? {}, states });
+  if (!parsed.success) throw new KmsValidationError(operation, parsed.issues);
   const given = parsed.data.options;
   return {
     ...given,
@@ -333,7 +318,7 @@ export async function waitForConnectionState(
   options?: WaitOptions,
 ): Promise<CustomKeyStoreEntry> {
   const targets: readonly string[] = typeof states === 'string' ? [states] : states;
-  const resolved = validate('waitForConnectionState', customKeyStoreId, options, targets);
+  const resolved = await validate('waitForConnectionState', customKeyStoreId, options, targets);
   return inSession(api, customKeyStoreId, resolved, targets, (session) =>
     session.waitFor(targets, true),
   );
@@ -360,7 +345,7 @@ export async function ensureDisconnected(
   customKeyStoreId: string,
   options?: EnsureDisconnectedOptions,
 ): Promise<EnsureStateResult> {
-  const resolved = validate('ensureDisconnected', customKeyStoreId, options);
+  const resolved = await validate('ensureDisconnected', customKeyStoreId, options);
   const wait = resolved.wait === true;
   return inSession(api, customKeyStoreId, resolved, ['DISCONNECTED'], async (session) => {
     const entry = await session.describe();
@@ -428,7 +413,7 @@ export async function ensureConnected(
   customKeyStoreId: string,
   options?: EnsureConnectedOptions,
 ): Promise<EnsureStateResult> {
-  const resolved = validate('ensureConnected', customKeyStoreId, options);
+  const resolved = await validate('ensureConnected', customKeyStoreId, options);
   const wait = resolved.wait === true;
   return inSession(api, customKeyStoreId, resolved, ['CONNECTED'], async (session) => {
     const connecting = async (entry: CustomKeyStoreEntry): Promise<EnsureStateResult> =>

@@ -1,0 +1,29 @@
+/**
+ * The zod schemas of the waiter, in `zod/mini`. Only ever imported dynamically, on first use:
+ * see `zod-check.ts`.
+ */
+import * as z from 'zod/mini';
+import type { WaiterPoll } from './waiter.js';
+
+export { check } from './zod-check.js';
+
+/** setTimeout fires at once beyond this, so longer limits are refused. */
+const maxTimerMs = 2_147_483_647;
+const milliseconds = z.number().check(z.positive(), z.maximum(maxTimerMs));
+
+/** The arguments of a waiter call. */
+export const waiterCall = z.object({
+  customKeyStoreId: z.string().check(z.minLength(1), z.maxLength(64)),
+  options: z.object({
+    timeoutMs: z.optional(milliseconds),
+    pollIntervalMs: z.optional(milliseconds),
+    maxPollIntervalMs: z.optional(milliseconds),
+    signal: z.optional(z.instanceof(AbortSignal)),
+    onPoll: z.optional(
+      z.custom<(poll: WaiterPoll) => void>((value) => typeof value === 'function'),
+    ),
+    wait: z.optional(z.boolean()),
+    resetFailed: z.optional(z.boolean()),
+  }),
+  states: z.optional(z.array(z.string().check(z.minLength(1))).check(z.minLength(1))),
+});
