@@ -44,6 +44,18 @@ afterEach(async () => {
   await server.close();
 });
 
+/**
+ * A client whose endpoint refuses connections: the port of a server just closed. A fresh server
+ * takes its place for afterEach.
+ */
+async function deadEndpointClient(): Promise<KmsClient> {
+  const dead = server;
+  // Start the replacement first, so that it cannot be given the port being closed.
+  server = await startLoopbackServer();
+  await dead.close();
+  return newClient({ endpoint: `http://127.0.0.1:${dead.port}` });
+}
+
 /** Parses x-amz-date (YYYYMMDDTHHMMSSZ) to epoch ms. */
 function amzDateMs(value: unknown): number {
   const s = String(value);
@@ -218,18 +230,10 @@ describe('network faults', () => {
   });
 
   it('connection refused: retried, then KmsNetworkError ECONNREFUSED', async () => {
-    const port = server.port;
-    await server.close();
-    const client = new KmsClient({
-      region: 'eu-west-1',
-      endpoint: `http://127.0.0.1:${port}`,
-      credentials,
-    });
-    clients.push(client);
+    const client = await deadEndpointClient();
     const error = (await client
       .disconnectCustomKeyStore('cks-1')
       .catch((e: unknown) => e)) as KmsNetworkError;
-    server = await startLoopbackServer();
     expect(error).toBeInstanceOf(KmsNetworkError);
     expect(error.code).toBe('ECONNREFUSED');
     expect(error.$metadata.attempts).toBe(3);
@@ -237,21 +241,13 @@ describe('network faults', () => {
   });
 
   it('the token bucket drains under a dead endpoint, so later calls fail fast', async () => {
-    const port = server.port;
-    await server.close();
-    const client = new KmsClient({
-      region: 'eu-west-1',
-      endpoint: `http://127.0.0.1:${port}`,
-      credentials,
-    });
-    clients.push(client);
+    const client = await deadEndpointClient();
     // 500 tokens, 10 per retry of a connection error, 2 retries per call: 25 calls drain it.
     const errors = (await Promise.all(
       Array.from({ length: 40 }, () =>
         client.disconnectCustomKeyStore('cks-1').catch((e: unknown) => e),
       ),
     )) as KmsNetworkError[];
-    server = await startLoopbackServer();
     const attempts = errors.map((error) => error.$metadata.attempts);
     expect(errors.every((error) => error instanceof KmsNetworkError)).toBe(true);
     const retriedAttempts = attempts.reduce((sum, n) => sum + (n - 1), 0);
@@ -429,24 +425,17 @@ describe('clock skew', () => {
 
 describe('transport', () => {
   it('the pool bounds the sockets under concurrency', async () => {
-    const open = 0;
-    let maxOpen = 0;
+    // Each answer is held a little, so that 64 concurrent calls would want 64 sockets.
     server.handle((req, res, index) => {
       setTimeout(() => okHandler(req, res, index), 5);
     });
-    const probe = await startLoopbackServer();
-    await probe.close();
     const client = newClient({ maxSockets: 4 });
-    const tracker = setInterval(() => {
-      maxOpen = Math.max(maxOpen, server.connections - open);
-    }, 1);
     await Promise.all(
       Array.from({ length: 64 }, (_, i) => client.disconnectCustomKeyStore(`cks-${i}`)),
     );
-    clearInterval(tracker);
     expect(server.requests).toHaveLength(64);
+    // Sockets ever accepted: the pool opened at most 4 and reused them.
     expect(server.connections).toBeLessThanOrEqual(4);
-    expect(maxOpen).toBeLessThanOrEqual(4);
   });
 
   it('calls after close() are rejected, and close() is idempotent', async () => {
