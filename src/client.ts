@@ -110,7 +110,9 @@ export class KmsClient {
       config: () => this.#resolveConfig(),
       signer: () => {
         this.#signer ??= this.#resolveConfig().then((resolved) =>
-          createRequestSigner(resolved.signingRegion),
+          createRequestSigner(resolved.signingRegion, {
+            hash: config.signer === 'smithy' ? 'portable' : undefined,
+          }),
         );
         return this.#signer;
       },

@@ -51,6 +51,12 @@ describe('client against the emulator', () => {
     await expect.poll(() => emulator.keyStores.get(id)!.connectionState).toBe('DISCONNECTED');
   });
 
+  it('with signer: "smithy", the emulator accepts what @smithy/signature-v4 signs', async () => {
+    const result = await client({ signer: 'smithy' }).disconnectCustomKeyStore(id);
+    expect(result.$metadata.attempts).toBe(1);
+    expect(emulator.keyStores.get(id)!.connectionState).not.toBe('CONNECTED');
+  });
+
   it('disconnecting twice is CustomKeyStoreInvalidStateException', async () => {
     const c = client();
     await c.disconnectCustomKeyStore(id);

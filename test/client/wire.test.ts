@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { SignatureV4 } from '@smithy/signature-v4';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { KmsClient, VERSION } from '../../src/index.js';
 import { type LoopbackServer, startLoopbackServer } from '../helpers/loopback.js';
 import { expectedSignature, parseAuthorization } from '../helpers/sigv4.js';
@@ -71,6 +72,32 @@ describe('DisconnectCustomKeyStore on the wire', () => {
     expect(auth.signature).toBe(expectedSignature(request, credentials.secretAccessKey));
     // A different secret gives a different signature: the check above can fail.
     expect(auth.signature).not.toBe(expectedSignature(request, 'another-secret'));
+  });
+
+  it('signer: "smithy" signs with @smithy/signature-v4, the same bytes, verified independently', async () => {
+    const smithy = new KmsClient({
+      region: 'eu-west-1',
+      endpoint: server.url,
+      credentials: async () => ({ ...credentials, sessionToken: 'smithy-session' }),
+      signer: 'smithy',
+    });
+    // The wire bytes are the same either way, so watch smithy's signer to see it did the work.
+    const smithySign = vi.spyOn(SignatureV4.prototype, 'sign');
+    await smithy.disconnectCustomKeyStore('cks-1234567890abcdef0');
+    await smithy.close();
+    expect(smithySign).toHaveBeenCalledTimes(1);
+    smithySign.mockRestore();
+    const request = server.requests[0]!;
+    expect(request.headers['x-amz-security-token']).toBe('smithy-session');
+    expect(parseAuthorization(request.headers.authorization).signature).toBe(
+      expectedSignature(request, credentials.secretAccessKey),
+    );
+  });
+
+  it('refuses an unknown signer', () => {
+    expect(() => new KmsClient({ credentials, signer: 'openssl' as unknown as 'node' })).toThrow(
+      /signer must be "node" or "smithy"/,
+    );
   });
 
   it('sends and signs X-Amz-Security-Token with session credentials', async () => {
