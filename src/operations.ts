@@ -51,9 +51,8 @@ export type EmptyOutput = {};
 
 const emptyOutput = (): EmptyOutput => ({});
 
-/** DisconnectCustomKeyStore: disconnects a CloudHSM or external key store. */
-export const disconnectCustomKeyStore: Operation<CustomKeyStoreIdInput, EmptyOutput> = {
-  name: 'DisconnectCustomKeyStore',
+/** What Disconnect and Connect share: one store ID in, an empty object out. */
+const storeIdCall: Omit<Operation<CustomKeyStoreIdInput, EmptyOutput>, 'name' | 'errors'> = {
   quickInput: quickIdInput,
   validateInput: async (raw) => {
     const { check, customKeyStoreIdInput } = await schemas();
@@ -61,6 +60,12 @@ export const disconnectCustomKeyStore: Operation<CustomKeyStoreIdInput, EmptyOut
   },
   toRequestBody: (input) => ({ CustomKeyStoreId: input.customKeyStoreId }),
   parseOutput: emptyOutput,
+};
+
+/** DisconnectCustomKeyStore: disconnects a CloudHSM or external key store. */
+export const disconnectCustomKeyStore: Operation<CustomKeyStoreIdInput, EmptyOutput> = {
+  name: 'DisconnectCustomKeyStore',
+  ...storeIdCall,
   errors: [
     'CustomKeyStoreInvalidStateException',
     'CustomKeyStoreNotFoundException',
@@ -71,13 +76,7 @@ export const disconnectCustomKeyStore: Operation<CustomKeyStoreIdInput, EmptyOut
 /** ConnectCustomKeyStore: starts connecting a store; it returns before the store is connected. */
 export const connectCustomKeyStore: Operation<CustomKeyStoreIdInput, EmptyOutput> = {
   name: 'ConnectCustomKeyStore',
-  quickInput: quickIdInput,
-  validateInput: async (raw) => {
-    const { check, customKeyStoreIdInput } = await schemas();
-    return check(customKeyStoreIdInput, raw);
-  },
-  toRequestBody: (input) => ({ CustomKeyStoreId: input.customKeyStoreId }),
-  parseOutput: emptyOutput,
+  ...storeIdCall,
   errors: [
     'CloudHsmClusterInvalidConfigurationException',
     'CloudHsmClusterNotActiveException',
