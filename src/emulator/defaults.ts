@@ -6,7 +6,9 @@ import type { KeyStoreSeed } from './store.js';
 
 /** Credentials the emulator accepts. */
 export interface EmulatorCredentials {
+  /** The access key ID requests are signed with. */
   accessKeyId: string;
+  /** The secret the emulator verifies signatures with. */
   secretAccessKey: string;
   /** When set, requests must carry this token in `X-Amz-Security-Token`. */
   sessionToken?: string;

@@ -22,6 +22,7 @@ export type FaultKind =
 
 /** One fault to inject. */
 export interface FaultSpec {
+  /** What the call gets; see {@link FaultKind}. */
   kind: FaultKind;
   /** How many calls get it; default 1. `Infinity` for every call until `clearFaults()`. */
   count?: number;

@@ -17,6 +17,7 @@ import type { KeyStoreRegistry } from './store.js';
 export interface RecordedRequest {
   /** The `x-amzn-requestid` sent back. */
   requestId: string;
+  /** The HTTP method (KMS only accepts POST). */
   method: string;
   /** Path and query as sent. */
   path: string;

@@ -40,6 +40,7 @@ export type ConnectionErrorCode =
 
 /** The XKS proxy configuration of an external key store (camelCase of KMS's fields). */
 export interface XksProxyConfiguration {
+  /** How KMS reaches the proxy: over the internet or through a VPC endpoint service. */
   connectivity: 'PUBLIC_ENDPOINT' | 'VPC_ENDPOINT_SERVICE';
   /** The proxy authentication access key ID (20–30 characters of A–Z and 2–7). */
   accessKeyId: string;
@@ -62,6 +63,7 @@ export interface KeyStoreSeed {
   id: string;
   /** `CustomKeyStoreName`, 1–256 characters, unique. */
   name: string;
+  /** `CustomKeyStoreType`: `AWS_CLOUDHSM` or `EXTERNAL_KEY_STORE`. */
   type: CustomKeyStoreType;
   /**
    * Initial state; default `CONNECTED`. Any string is sent as it is, so tests can check that a
@@ -90,7 +92,9 @@ export interface KeyStoreSeed {
 
 /** One state a store went through, with when (emulator clock). */
 export interface StateChange {
+  /** The state entered. */
   state: string;
+  /** When it was entered. */
   at: Date;
 }
 
