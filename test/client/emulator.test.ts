@@ -32,7 +32,7 @@ function client(config: KmsClientConfig = {}): KmsClient {
 }
 
 beforeEach(async () => {
-  emulator = await startKmsEmulator({ transitionMs: 50 });
+  emulator = await startKmsEmulator({ transitionMs: 300 });
 });
 
 afterEach(async () => {
@@ -80,7 +80,7 @@ describe('client against the emulator', () => {
       secretAccessKey: 'session-secret',
       sessionToken: 'tok-123',
     };
-    emulator = await startKmsEmulator({ credentials: [session], transitionMs: 50 });
+    emulator = await startKmsEmulator({ credentials: [session], transitionMs: 300 });
     await client({ credentials: session }).disconnectCustomKeyStore(id);
     const error = (await client({ credentials: { ...session, sessionToken: 'wrong' } })
       .disconnectCustomKeyStore(defaultKeyStoreIds.externalVpc)
