@@ -151,6 +151,33 @@ void client.disconnectCustomKeyStore(42);
     }
   }, 180_000);
 
+  it('installs the kms-cks command, which runs and describes the emulator stores', async () => {
+    const bin = join(project, 'node_modules', '.bin', 'kms-cks');
+    const { stdout: version } = await promisify(execFile)(bin, ['--version'], { cwd: project });
+    expect(version.trim()).toMatch(/^kms-cks \d+\.\d+\.\d+$/);
+    const { startKmsEmulator, emulatorCredentials } = await import('../../src/emulator/index.js');
+    const emulator = await startKmsEmulator();
+    try {
+      const { stdout } = await promisify(execFile)(
+        bin,
+        ['describe', '--json', '--endpoint', emulator.url, '--region', emulator.region],
+        {
+          cwd: project,
+          env: {
+            PATH: process.env.PATH,
+            HOME: project,
+            AWS_ACCESS_KEY_ID: emulatorCredentials.accessKeyId,
+            AWS_SECRET_ACCESS_KEY: emulatorCredentials.secretAccessKey,
+          },
+        },
+      );
+      const { customKeyStores } = JSON.parse(stdout) as { customKeyStores: unknown[] };
+      expect(customKeyStores.length).toBe(emulator.keyStores.size);
+    } finally {
+      await emulator.close();
+    }
+  });
+
   it('is publint clean and ships no tests or sources', () => {
     const output = run(
       'node',
