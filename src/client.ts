@@ -21,7 +21,7 @@ import {
   resolveConfig,
   validateConfig,
 } from './config/resolve.js';
-import { KmsConfigError, KmsError, KmsResponseError } from './errors.js';
+import { type KmsConfigError, KmsError, KmsResponseError } from './errors.js';
 import {
   type ConnectionState,
   type CustomKeyStoreEntry,

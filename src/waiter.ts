@@ -18,6 +18,7 @@ import type {
   DescribeCustomKeyStoresPage,
 } from './operations.js';
 import type { CallOptions } from './request/send.js';
+import { sleep } from './sleep.js';
 
 /** The calls the waiter needs; {@link KmsClient} has them. */
 export interface CustomKeyStoreApi {
@@ -450,24 +451,5 @@ export async function ensureConnected(
     }
     const after = wait ? await session.waitFor(['CONNECTED'], true) : await session.describe();
     return session.result('connected', after);
-  });
-}
-
-/** Waits `ms`, or rejects with the signal's reason as soon as it aborts. */
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) {
-      reject(signal.reason);
-      return;
-    }
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal.addEventListener('abort', onAbort, { once: true });
   });
 }

@@ -6,6 +6,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { CredentialSourceError, type Credentials } from './credentials.js';
+import { isLoopbackHost } from './loopback.js';
 import { MetadataRequestError, metadataRequest } from './metadata-http.js';
 
 /** The ECS credential endpoint host. */
@@ -21,17 +22,6 @@ export interface ContainerOptions {
   retries?: number;
   /** Pause before a retry, in ms; default 100 (doubled each retry). */
   retryDelayMs?: number;
-}
-
-/** Loopback: 127.0.0.0/8, ::1 and localhost. */
-function isLoopbackHost(hostname: string): boolean {
-  if (hostname === 'localhost' || hostname === '[::1]') return true;
-  const parts = hostname.split('.');
-  return (
-    parts.length === 4 &&
-    parts[0] === '127' &&
-    parts.every((part) => /^\d{1,3}$/.test(part) && Number(part) <= 255)
-  );
 }
 
 /**

@@ -19,6 +19,7 @@ import {
   type Credentials,
   type SourcedCredentials,
 } from './credentials.js';
+import { isLoopbackHost } from './loopback.js';
 import {
   findProfile,
   findServicesSection,
@@ -132,12 +133,6 @@ export interface ResolveOptions {
   containerRetries?: number;
 }
 
-const loopbackHosts = new Set(['localhost', '[::1]', '::1']);
-
-function isLoopback(hostname: string): boolean {
-  return loopbackHosts.has(hostname) || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname);
-}
-
 /** Parses and checks an endpoint: https, or http on loopback unless insecure is allowed. */
 export function parseEndpoint(value: string | URL, allowInsecure: boolean): URL {
   let url: URL;
@@ -154,7 +149,7 @@ export function parseEndpoint(value: string | URL, allowInsecure: boolean): URL 
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
     throw new KmsConfigError(`Invalid endpoint: protocol ${url.protocol} is not http: or https:`);
   }
-  if (url.protocol === 'http:' && !allowInsecure && !isLoopback(url.hostname)) {
+  if (url.protocol === 'http:' && !allowInsecure && !isLoopbackHost(url.hostname)) {
     throw new KmsConfigError(
       `Refusing plain http endpoint ${url.origin}: use https, a loopback host, or set allowInsecureEndpoint: true`,
     );

@@ -14,6 +14,7 @@ import {
   type ResponseMetadata,
 } from '../errors.js';
 import type { Operation } from '../operations.js';
+import { sleep } from '../sleep.js';
 import { parseErrorResponse, parseSuccessBody, responseMetadata } from './parse.js';
 import { type FailureKind, parseRetryAfter, type RetryPolicy } from './retry.js';
 import type { RequestSigner } from './sign.js';
@@ -312,23 +313,4 @@ function callSignal(
     signal: signal ? AbortSignal.any([signal, deadline.signal]) : deadline.signal,
     dispose: () => clearTimeout(timer),
   };
-}
-
-/** Waits `ms`, or rejects with the signal's reason as soon as it aborts. */
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) {
-      reject(signal.reason);
-      return;
-    }
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }
