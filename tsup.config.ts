@@ -1,5 +1,22 @@
 import { defineConfig, type Options } from 'tsup';
 
+/**
+ * zod's `zod/v4/locales/*` subpath maps to the very file named, so `en.js` (ESM) would load in
+ * CommonJS only through Node's require(esm), and esbuild's interop would take the namespace for
+ * the default export. The CommonJS build requires the CommonJS twin instead. (tsup's own
+ * externals plugin runs first, so the path is also listed in `noExternal` to reach this one.)
+ */
+const zodLocales = /^zod\/v4\/locales\/[\w-]+\.js$/;
+const requireZodLocaleTwins: NonNullable<Options['esbuildPlugins']>[number] = {
+  name: 'require-zod-locale-twins',
+  setup(build) {
+    build.onResolve({ filter: zodLocales }, (args) => ({
+      path: args.path.replace(/\.js$/, '.cjs'),
+      external: true,
+    }));
+  },
+};
+
 const common: Options = {
   entry: {
     index: 'src/index.ts',
@@ -30,6 +47,8 @@ export default defineConfig([
     // CommonJS keeps them in the file, run on first use: chunks would need import() in CommonJS,
     // which Jest and other CommonJS hosts do not all support.
     splitting: false,
+    noExternal: [zodLocales],
+    esbuildPlugins: [requireZodLocaleTwins],
     clean: ['**/*.cjs', '**/*.cjs.map', '**/*.d.cts'],
   },
 ]);

@@ -16,7 +16,32 @@ export interface ResponseMetadata {
   totalRetryDelay: number;
 }
 
-/** Base class of every error the library throws. */
+/**
+ * Where a branded instance lists the brands of its class and its ancestors. `Symbol.for`, so the
+ * ESM and the CommonJS build (or two copies of the package) see the same key.
+ */
+const brandsKey = Symbol.for('kms-custom-key-store.errorBrands');
+/** Where a class keeps its own brand (a stable name, safe from minifiers). */
+const brandKey = Symbol.for('kms-custom-key-store.errorBrand');
+
+/** The brands of a class and its ancestors, most derived first. */
+function brandsOf(errorClass: unknown): readonly string[] {
+  const brands: string[] = [];
+  for (let current = errorClass; typeof current === 'function'; ) {
+    const brand: unknown = Object.getOwnPropertyDescriptor(current, brandKey)?.value;
+    if (typeof brand === 'string') brands.push(brand);
+    current = Object.getPrototypeOf(current);
+  }
+  return brands;
+}
+
+/**
+ * Base class of every error the library throws.
+ *
+ * `instanceof` works across the ESM and the CommonJS build, and across two copies of the package:
+ * an error from one is an instance of the same class of the other (each class carries a brand
+ * under a `Symbol.for` key, checked by `Symbol.hasInstance`, as smithy's `ServiceException` does).
+ */
 export class KmsError extends Error {
   /**
    * What is known about the exchange; attempts is 0 when the call failed before
@@ -29,6 +54,8 @@ export class KmsError extends Error {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = new.target.name;
     this.$metadata = options?.$metadata ?? { attempts: 0, totalRetryDelay: 0 };
+    // Not enumerable: JSON.stringify and util.inspect leave it out.
+    Object.defineProperty(this, brandsKey, { value: brandsOf(new.target) });
   }
 }
 
@@ -328,4 +355,33 @@ export class KmsWaiterError extends KmsError {
     this.elapsedMs = options.elapsedMs;
     this.polls = options.polls;
   }
+}
+
+/**
+ * `instanceof` for every class: its own prototype chain first, else a brand of the class among
+ * the instance's brands (an error from the other build). Subclasses inherit it.
+ */
+Object.defineProperty(KmsError, Symbol.hasInstance, {
+  value: function hasInstance(this: unknown, value: unknown): boolean {
+    if (typeof this !== 'function') return false;
+    if (Function.prototype[Symbol.hasInstance].call(this, value)) return true;
+    if (typeof value !== 'object' || value === null || !Object.hasOwn(this, brandKey)) return false;
+    const brands = (value as { [brandsKey]?: unknown })[brandsKey];
+    return Array.isArray(brands) && brands.includes((this as { [brandKey]?: unknown })[brandKey]);
+  },
+});
+
+/** Gives each class its brand (see {@link KmsError}). */
+for (const [brand, errorClass] of Object.entries({
+  KmsError,
+  KmsServiceException,
+  ...modeledExceptions,
+  KmsValidationError,
+  KmsConfigError,
+  KmsTimeoutError,
+  KmsNetworkError,
+  KmsResponseError,
+  KmsWaiterError,
+})) {
+  Object.defineProperty(errorClass, brandKey, { value: brand });
 }

@@ -3,7 +3,7 @@
  * then `import` and `require` it and disconnect a store on a loopback server.
  */
 import { execFile, execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -25,8 +25,13 @@ function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEn
 }
 
 /** Runs a consumer script without blocking this process, which serves its requests. */
-async function runNode(script: string, cwd: string, env: NodeJS.ProcessEnv): Promise<string> {
-  const { stdout } = await promisify(execFile)(process.execPath, [script], {
+async function runNode(
+  script: string,
+  cwd: string,
+  env: NodeJS.ProcessEnv,
+  nodeOptions: string[] = [],
+): Promise<string> {
+  const { stdout } = await promisify(execFile)(process.execPath, [...nodeOptions, script], {
     cwd,
     env: { ...process.env, ...env },
     timeout: 60_000,
@@ -76,39 +81,181 @@ const env = () => ({
   AWS_REGION: 'eu-west-1',
 });
 
+/** What every scenario of `scenarios.cjs` gives, through `import` and through `require()`. */
+const expectedScenarios = {
+  version: true,
+  describe: { count: 4, requestId: 'string', creationDate: true },
+  paginate: ['analytics-xks', 'legacy-xks', 'orders-xks', 'payments-hsm'],
+  disconnect: { attempts: 1, status: 200 },
+  waitForConnectionState: 'DISCONNECTED',
+  'waitForConnectionState (function)': 'DISCONNECTED',
+  connect: 200,
+  ensureConnected: 'CONNECTED',
+  'ensureDisconnected (function)': ['disconnected', 'DISCONNECTED'],
+  'ensureDisconnected again': 'none',
+  'ensureConnected (function)': 'CONNECTED',
+  'not found': 'CustomKeyStoreNotFoundException',
+  'invalid state': 'KmsWaiterError',
+  'validation: empty ID': 'KmsValidationError',
+  'validation: describe limit': 'KmsValidationError',
+  'validation: unknown field': 'KmsValidationError',
+  'validation: wait options': 'KmsValidationError',
+  'validation: paginate': 'KmsValidationError',
+  'validation issues': ['customKeyStoreId'],
+  'config error': 'KmsConfigError',
+  resolveConfig: {
+    region: 'us-east-1',
+    endpoint: true,
+    credentialSource: 'static',
+    maxAttempts: 2,
+  },
+  resolveEndpoint: [
+    'https://kms.eu-west-1.amazonaws.com',
+    'https://kms.cn-north-1.amazonaws.com.cn',
+    'https://kms-fips.us-gov-west-1.amazonaws.com',
+  ],
+  connectionStates: ['CONNECTED', 'CONNECTING', 'DISCONNECTED', 'DISCONNECTING', 'FAILED'],
+  waiterDefaults: 'number',
+  'secrets stay out of JSON': false,
+  'emulator request log': true,
+  'closed client': 'KmsError',
+};
+
+/**
+ * Node's `require(esm)` is off for the CommonJS consumer where the runtime can turn it off: the
+ * CommonJS build must not depend on it (Node 20.19+, 22.12+ turn it on by default).
+ */
+const noRequireEsm = process.allowedNodeEnvironmentFlags.has('--no-experimental-require-module')
+  ? ['--no-experimental-require-module']
+  : [];
+
+/** Every error class, and how to make one, for the cross-build `instanceof` check. */
+const errorClassNames = [
+  'KmsError',
+  'KmsServiceException',
+  'CustomKeyStoreInvalidStateException',
+  'CustomKeyStoreNotFoundException',
+  'KMSInternalException',
+  'CloudHsmClusterNotActiveException',
+  'CloudHsmClusterInvalidConfigurationException',
+  'InvalidMarkerException',
+  'KmsValidationError',
+  'KmsConfigError',
+  'KmsTimeoutError',
+  'KmsNetworkError',
+  'KmsResponseError',
+  'KmsWaiterError',
+];
+
 describe('the installed package', () => {
-  it('works with import (ESM)', async () => {
+  beforeAll(() => {
+    copyFileSync(join(root, 'test', 'package', 'scenarios.cjs'), join(project, 'scenarios.cjs'));
     writeFileSync(
-      join(project, 'esm.mjs'),
-      `import { KmsClient, CustomKeyStoreNotFoundException, KmsError } from 'kms-custom-key-store';
-const client = new KmsClient({ endpoint: process.env.KMS_URL });
-const { $metadata } = await client.disconnectCustomKeyStore('cks-1234567890abcdef0');
-let caught = 'none';
-try { await client.disconnectCustomKeyStore('missing'); }
-catch (e) { caught = e instanceof CustomKeyStoreNotFoundException && e instanceof KmsError ? e.name : 'wrong'; }
-await client.close();
-console.log(JSON.stringify({ requestId: $metadata.requestId, caught }));`,
+      join(project, 'scenarios-esm.mjs'),
+      `import * as lib from 'kms-custom-key-store';
+import * as emulatorLib from 'kms-custom-key-store/emulator';
+import { runScenarios } from './scenarios.cjs';
+console.log(JSON.stringify(await runScenarios(lib, emulatorLib)));`,
     );
-    const out = JSON.parse(await runNode('esm.mjs', project, env()));
-    expect(out).toEqual({ requestId: 'req-pkg', caught: 'CustomKeyStoreNotFoundException' });
+    writeFileSync(
+      join(project, 'scenarios-cjs.cjs'),
+      `const { runScenarios } = require('./scenarios.cjs');
+runScenarios(require('kms-custom-key-store'), require('kms-custom-key-store/emulator')).then(
+  (record) => console.log(JSON.stringify(record)),
+);`,
+    );
   });
 
-  it('works with require (CommonJS)', async () => {
-    writeFileSync(
-      join(project, 'cjs.cjs'),
-      `const { KmsClient, CustomKeyStoreNotFoundException } = require('kms-custom-key-store');
+  it('runs every scenario through import (ESM)', async () => {
+    const out = JSON.parse(await runNode('scenarios-esm.mjs', project, {}));
+    expect(out).toEqual(expectedScenarios);
+  });
+
+  it('runs every scenario through require (CommonJS), without require(esm)', async () => {
+    const out = JSON.parse(await runNode('scenarios-cjs.cjs', project, {}, noRequireEsm));
+    expect(out).toEqual(expectedScenarios);
+  });
+
+  it('calls a loopback server through import and require, with credentials from the environment', async () => {
+    const script = (load: string) => `${load}
 (async () => {
   const client = new KmsClient({ endpoint: process.env.KMS_URL });
-  const { $metadata } = await client.disconnectCustomKeyStore({ customKeyStoreId: 'cks-1' });
+  const { $metadata } = await client.disconnectCustomKeyStore('cks-1234567890abcdef0');
   let caught = 'none';
   try { await client.disconnectCustomKeyStore('missing'); }
-  catch (e) { caught = e instanceof CustomKeyStoreNotFoundException ? e.name : 'wrong'; }
+  catch (e) { caught = e instanceof CustomKeyStoreNotFoundException && e instanceof KmsError ? e.name : 'wrong'; }
   await client.close();
   console.log(JSON.stringify({ requestId: $metadata.requestId, caught }));
-})();`,
+})();`;
+    writeFileSync(
+      join(project, 'env-esm.mjs'),
+      script(
+        `import { KmsClient, CustomKeyStoreNotFoundException, KmsError } from 'kms-custom-key-store';`,
+      ),
     );
-    const out = JSON.parse(await runNode('cjs.cjs', project, env()));
-    expect(out).toEqual({ requestId: 'req-pkg', caught: 'CustomKeyStoreNotFoundException' });
+    writeFileSync(
+      join(project, 'env-cjs.cjs'),
+      script(
+        `const { KmsClient, CustomKeyStoreNotFoundException, KmsError } = require('kms-custom-key-store');`,
+      ),
+    );
+    for (const file of ['env-esm.mjs', 'env-cjs.cjs']) {
+      const out = JSON.parse(await runNode(file, project, env(), noRequireEsm));
+      expect(out).toEqual({ requestId: 'req-pkg', caught: 'CustomKeyStoreNotFoundException' });
+    }
+  });
+
+  it('recognises errors across the ESM and CommonJS builds loaded in one process', async () => {
+    writeFileSync(
+      join(project, 'cross-build.mjs'),
+      `import { createRequire } from 'node:module';
+import * as esm from 'kms-custom-key-store';
+const cjs = createRequire(import.meta.url)('kms-custom-key-store');
+const names = ${JSON.stringify(errorClassNames)};
+const options = { message: 'm', $fault: 'client', $metadata: { attempts: 1, totalRetryDelay: 0 } };
+const make = (lib, name) => {
+  switch (name) {
+    case 'KmsError': case 'KmsConfigError': return new lib[name]('m');
+    case 'KmsServiceException': return new lib[name]({ ...options, name: 'ThrottlingException' });
+    case 'KmsValidationError': return new lib[name]('DisconnectCustomKeyStore', []);
+    case 'KmsTimeoutError': return new lib[name]({ phase: 'call', timeoutMs: 1 });
+    case 'KmsNetworkError': case 'KmsResponseError': return new lib[name]({ message: 'm' });
+    case 'KmsWaiterError': return new lib[name]({ message: 'm', customKeyStoreId: 'cks-1', reason: 'timeout', expectedStates: [], elapsedMs: 0, polls: 0 });
+    default: return new lib[name](options);
+  }
+};
+const result = {};
+for (const [from, to, label] of [[esm, cjs, 'esm->cjs'], [cjs, esm, 'cjs->esm']]) {
+  if (from.KmsError === to.KmsError) throw new Error('one build loaded twice');
+  for (const made of names) {
+    // Which of the other build's classes this error is an instance of.
+    result[label + ' ' + made] = names.filter((name) => make(from, made) instanceof to[name]);
+  }
+}
+// A real call's error, thrown by the CommonJS client, caught with the ESM classes.
+const client = new cjs.KmsClient({ region: 'eu-west-1', endpoint: 'http://127.0.0.1:9', credentials: { accessKeyId: 'a', secretAccessKey: 'b' } });
+try { await client.disconnectCustomKeyStore(''); } catch (e) { result.thrown = [e instanceof esm.KmsValidationError, e instanceof esm.KmsError, e instanceof esm.KmsConfigError]; }
+await client.close();
+result.plain = [new Error('x') instanceof esm.KmsError, {} instanceof cjs.KmsError, null instanceof esm.KmsError];
+console.log(JSON.stringify(result));`,
+    );
+    const out = JSON.parse(await runNode('cross-build.mjs', project, {}));
+    const serviceSubclasses = errorClassNames.slice(2, 8);
+    for (const label of ['esm->cjs', 'cjs->esm']) {
+      for (const made of errorClassNames) {
+        const expected =
+          made === 'KmsError'
+            ? ['KmsError']
+            : made === 'KmsServiceException'
+              ? ['KmsError', 'KmsServiceException']
+              : serviceSubclasses.includes(made)
+                ? ['KmsError', 'KmsServiceException', made]
+                : ['KmsError', made];
+        expect(out[`${label} ${made}`], `${label} ${made}`).toEqual(expected);
+      }
+    }
+    expect(out.thrown).toEqual([true, true, false]);
+    expect(out.plain).toEqual([false, false, false]);
   });
 
   it('ships types that resolve under moduleResolution node16 and bundler', () => {

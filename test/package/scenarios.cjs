@@ -1,0 +1,192 @@
+/**
+ * One list of scenarios over every public function and class, run by the package test through
+ * `import` and through `require()` of the installed package (and by the runtime matrix's smoke
+ * test on Bun and Deno). Plain JavaScript that any runtime loads as CommonJS; it takes the two
+ * entry points as arguments so that the module system under test is the caller's.
+ *
+ * Each scenario returns a JSON value; the caller compares the record with the expected one.
+ */
+'use strict';
+
+/**
+ * @param {typeof import('../../src/index.js')} lib - `kms-custom-key-store`
+ * @param {typeof import('../../src/emulator/index.js')} emulatorLib - `kms-custom-key-store/emulator`
+ * @returns {Promise<Record<string, unknown>>}
+ */
+async function runScenarios(lib, emulatorLib) {
+  const { defaultKeyStoreIds: ids, emulatorCredentials } = emulatorLib;
+  const emulator = await emulatorLib.startKmsEmulator({ transitionMs: 50 });
+  // Waits poll every 50 ms: the emulator's transitions take 50 ms.
+  const fast = { pollIntervalMs: 50, maxPollIntervalMs: 50, timeoutMs: 10_000 };
+  const client = new lib.KmsClient({
+    region: emulator.region,
+    endpoint: emulator.url,
+    credentials: emulatorCredentials,
+    maxAttempts: 2,
+  });
+  const record = {};
+  /** Runs one scenario; a thrown error is recorded by name, not rethrown. */
+  const scenario = async (name, body) => {
+    try {
+      record[name] = await body();
+    } catch (error) {
+      record[name] = { threw: error?.name, message: String(error?.message) };
+    }
+  };
+  /** The name of the class of `lib` the error is an instance of, checked with `instanceof`. */
+  const errorClass = (error) =>
+    [
+      'KmsValidationError',
+      'KmsConfigError',
+      'CustomKeyStoreNotFoundException',
+      'CustomKeyStoreInvalidStateException',
+      'KmsWaiterError',
+      'KmsServiceException',
+      'KmsError',
+    ].find((name) => error instanceof lib[name]) || `not a KmsError: ${error}`;
+  const rejection = async (promise) => {
+    try {
+      await promise;
+      return 'resolved';
+    } catch (error) {
+      return errorClass(error);
+    }
+  };
+
+  try {
+    await scenario('version', () => typeof lib.VERSION === 'string' && lib.VERSION.length > 0);
+    await scenario('describe', async () => {
+      const page = await client.describeCustomKeyStores();
+      return {
+        count: page.customKeyStores.length,
+        requestId: typeof page.$metadata.requestId,
+        creationDate: page.customKeyStores[0].creationDate instanceof Date,
+      };
+    });
+    await scenario('paginate', async () => {
+      const names = [];
+      for await (const store of client.paginateCustomKeyStores({ limit: 1 })) {
+        names.push(store.customKeyStoreName);
+      }
+      return names.sort();
+    });
+    await scenario('disconnect', async () => {
+      const { $metadata } = await client.disconnectCustomKeyStore(ids.externalPublic);
+      return { attempts: $metadata.attempts, status: $metadata.httpStatusCode };
+    });
+    await scenario('waitForConnectionState', async () => {
+      const entry = await client.waitForConnectionState(ids.externalPublic, 'DISCONNECTED', fast);
+      return entry.connectionState;
+    });
+    await scenario('waitForConnectionState (function)', async () => {
+      const entry = await lib.waitForConnectionState(
+        client,
+        ids.externalPublic,
+        'DISCONNECTED',
+        fast,
+      );
+      return entry.connectionState;
+    });
+    await scenario('connect', async () => {
+      const { $metadata } = await client.connectCustomKeyStore({
+        customKeyStoreId: ids.externalPublic,
+      });
+      return $metadata.httpStatusCode;
+    });
+    await scenario('ensureConnected', async () => {
+      const result = await client.ensureConnected(ids.externalPublic, { wait: true, ...fast });
+      return result.state;
+    });
+    await scenario('ensureDisconnected (function)', async () => {
+      const result = await lib.ensureDisconnected(client, ids.externalVpc, { wait: true, ...fast });
+      return [result.action, result.state];
+    });
+    await scenario('ensureDisconnected again', async () => {
+      const result = await client.ensureDisconnected(ids.externalVpc);
+      return result.action;
+    });
+    await scenario('ensureConnected (function)', async () => {
+      const result = await lib.ensureConnected(client, ids.externalVpc, { wait: true, ...fast });
+      return result.state;
+    });
+    await scenario('not found', () => rejection(client.disconnectCustomKeyStore('cks-missing')));
+    await scenario('invalid state', () =>
+      rejection(
+        client
+          .connectCustomKeyStore(ids.failingExternal)
+          .then(() => client.waitForConnectionState(ids.failingExternal, 'CONNECTED', fast)),
+      ),
+    );
+    await scenario('validation: empty ID', () => rejection(client.disconnectCustomKeyStore('')));
+    await scenario('validation: describe limit', () =>
+      rejection(client.describeCustomKeyStores({ limit: 0 })),
+    );
+    await scenario('validation: unknown field', () =>
+      rejection(client.describeCustomKeyStores({ customKeyStoreID: 'cks-1' })),
+    );
+    await scenario('validation: wait options', () =>
+      rejection(client.waitForConnectionState(ids.externalPublic, 'CONNECTED', { timeoutMs: -1 })),
+    );
+    await scenario('validation: paginate', async () => {
+      try {
+        for await (const _ of client.paginateCustomKeyStores({ limit: 1001 })) break;
+        return 'resolved';
+      } catch (error) {
+        return errorClass(error);
+      }
+    });
+    await scenario('validation issues', async () => {
+      try {
+        await client.disconnectCustomKeyStore({ customKeyStoreId: 'x'.repeat(65) });
+        return 'resolved';
+      } catch (error) {
+        return error.issues.map((issue) => issue.path.join('.'));
+      }
+    });
+    await scenario('config error', () => {
+      try {
+        new lib.KmsClient({ region: 'not a region' });
+        return 'constructed';
+      } catch (error) {
+        return errorClass(error);
+      }
+    });
+    await scenario('resolveConfig', async () => {
+      const resolved = await client.resolveConfig();
+      return {
+        region: resolved.region,
+        endpoint: resolved.endpoint === new URL(emulator.url).href,
+        credentialSource: resolved.credentialSource,
+        maxAttempts: resolved.maxAttempts,
+      };
+    });
+    await scenario('resolveEndpoint', () => [
+      lib.resolveEndpoint({ region: 'eu-west-1' }),
+      lib.resolveEndpoint({ region: 'cn-north-1', useFipsEndpoint: false }),
+      lib.resolveEndpoint({ region: 'us-gov-west-1', useFipsEndpoint: true }),
+    ]);
+    await scenario('connectionStates', () => [...lib.connectionStates].sort());
+    await scenario('waiterDefaults', () => typeof lib.waiterDefaults.timeoutMs);
+    await scenario('secrets stay out of JSON', () =>
+      JSON.stringify(client).includes(emulatorCredentials.secretAccessKey),
+    );
+    await scenario('emulator request log', () =>
+      emulator.requests.some((entry) => entry.operation === 'DisconnectCustomKeyStore'),
+    );
+    await scenario('closed client', async () => {
+      const closed = new lib.KmsClient({
+        region: emulator.region,
+        endpoint: emulator.url,
+        credentials: emulatorCredentials,
+      });
+      await closed.close();
+      return rejection(closed.describeCustomKeyStores());
+    });
+  } finally {
+    await client.close();
+    await emulator.close();
+  }
+  return record;
+}
+
+module.exports = { runScenarios };
