@@ -3,9 +3,7 @@
  * step (canonical request, string to sign, Authorization header) and the whole verification of
  * the signed request (`.sreq`).
  */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
   authorizationHeader,
@@ -18,33 +16,13 @@ import {
   sha256Hex,
   stringToSign,
 } from '../../src/emulator/sigv4.js';
-
-const suiteDir = fileURLToPath(
-  new URL('../../../shared/reference/sigv4-test-suite/', import.meta.url),
-);
-const present = existsSync(suiteDir);
-if (!present) {
-  console.warn(`SigV4 suite tests skipped: reference suite not found at ${suiteDir}`);
-}
+import { sigv4SuiteCases } from '../helpers/sigv4-suite.js';
 
 const accessKeyId = 'AKIDEXAMPLE';
 const secretAccessKey = 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY';
 const amzDate = '20150830T123600Z';
 const scope = credentialScope('20150830', 'us-east-1', 'service');
 const suiteNow = Date.UTC(2015, 7, 30, 12, 36, 0);
-
-/** Every directory holding a `<name>.req`, nested ones (normalize-path/*) included. */
-function findCases(dir: string): { name: string; base: string }[] {
-  const cases: { name: string; base: string }[] = [];
-  for (const entry of readdirSync(dir).sort()) {
-    const path = join(dir, entry);
-    if (!statSync(path).isDirectory()) continue;
-    const base = join(path, entry);
-    if (existsSync(`${base}.req`)) cases.push({ name: path.slice(suiteDir.length), base });
-    cases.push(...findCases(path));
-  }
-  return cases;
-}
 
 interface SuiteRequest {
   method: string;
@@ -84,9 +62,9 @@ function signedHeaderNames(headers: HeaderPairs): string[] {
 }
 
 const read = (path: string) => readFileSync(path, 'utf8');
-const cases = present ? findCases(suiteDir) : [];
+const cases = sigv4SuiteCases();
 
-describe.skipIf(!present)('official SigV4 test suite', () => {
+describe('official SigV4 test suite', () => {
   it('has all 31 cases, nested directories included', () => {
     expect(cases).toHaveLength(31);
     expect(cases.map((entry) => entry.name)).toContain('normalize-path/get-slash-dot-slash');

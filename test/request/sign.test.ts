@@ -3,12 +3,12 @@
  * the headers (names, values and order) must be byte for byte what smithy produces, whichever
  * hash signs; and against the POST cases of the official SigV4 test suite.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { Sha256 } from '@aws-crypto/sha256-js';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { describe, expect, it } from 'vitest';
 import type { Credentials } from '../../src/config/credentials.js';
 import { createRequestSigner, type RequestToSign } from '../../src/request/sign.js';
+import { readSuiteFile, sigv4SuiteCases } from '../helpers/sigv4-suite.js';
 
 async function smithySign(
   region: string,
@@ -202,64 +202,45 @@ describe('the request signer', () => {
   });
 });
 
-// The official suite: every case that is a POST to `/` (the only request KMS gets).
-const suite = new URL('../../../shared/reference/sigv4-test-suite/', import.meta.url);
-const suiteCases: string[] = [];
-if (existsSync(suite)) {
-  const walk = (dir: URL) => {
-    for (const entry of readdirSync(dir, { withFileTypes: true })) {
-      if (!entry.isDirectory()) continue;
-      const sub = new URL(`${entry.name}/`, dir);
-      if (existsSync(new URL(`${entry.name}.req`, sub))) suiteCases.push(sub.href);
-      else walk(sub);
-    }
-  };
-  walk(suite);
-}
+// The official suite (vendored): every case that is a POST to `/` (the only request KMS gets).
+describe('the SigV4 test suite', () => {
+  const read = readSuiteFile;
+  const suiteCases = sigv4SuiteCases();
+  const postCases = suiteCases.filter((dir) => {
+    const req = read(dir, '.req');
+    const line = req.slice(0, req.indexOf('\n'));
+    // POST /, no query; the token case signs the token (the "after" case adds it unsigned).
+    return line === 'POST / HTTP/1.1' && !dir.name.includes('post-sts-header-after');
+  });
 
-describe.skipIf(suiteCases.length === 0)(
-  'the SigV4 test suite (skipped: ../shared/reference/sigv4-test-suite is absent)',
-  () => {
-    const read = (dir: string, ext: string) => {
-      const name = dir.split('/').filter(Boolean).pop();
-      return readFileSync(new URL(`${name}${ext}`, dir), 'utf8');
-    };
-    const postCases = suiteCases.filter((dir) => {
-      const req = read(dir, '.req');
-      const line = req.slice(0, req.indexOf('\n'));
-      // POST /, no query; the token case signs the token (the "after" case adds it unsigned).
-      return line === 'POST / HTTP/1.1' && !dir.includes('post-sts-header-after');
-    });
+  it('has the POST cases', () => {
+    expect(postCases.length).toBeGreaterThanOrEqual(6);
+  });
 
-    it('has the POST cases', () => {
-      expect(postCases.length).toBeGreaterThanOrEqual(6);
-    });
-
-    for (const hash of ['node', 'portable'] as const) {
-      it(`gives every POST case's Authorization header (${hash} hash)`, async () => {
-        for (const dir of postCases) {
-          const req = read(dir, '.req');
-          const blank = req.indexOf('\n\n');
-          const head = (blank < 0 ? req : req.slice(0, blank)).split('\n').slice(1);
-          const body = blank < 0 ? '' : req.slice(blank + 2);
-          const headers: Record<string, string> = {};
-          for (const line of head) {
-            const colon = line.indexOf(':');
-            headers[line.slice(0, colon)] = line.slice(colon + 1);
-          }
-          const token = headers['X-Amz-Security-Token'];
-          const signed = await createRequestSigner('us-east-1', { hash, service: 'service' }).sign(
-            { hostname: 'example.amazonaws.com', headers, body },
-            {
-              accessKeyId: 'AKIDEXAMPLE',
-              secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY',
-              ...(token && { sessionToken: token }),
-            },
-            new Date('2015-08-30T12:36:00Z'),
-          );
-          expect(signed.authorization, dir).toBe(read(dir, '.authz'));
+  for (const hash of ['node', 'portable'] as const) {
+    it(`gives every POST case's Authorization header (${hash} hash)`, async () => {
+      for (const dir of postCases) {
+        const req = read(dir, '.req');
+        const blank = req.indexOf('\n\n');
+        const head = (blank < 0 ? req : req.slice(0, blank)).split('\n').slice(1);
+        const body = blank < 0 ? '' : req.slice(blank + 2);
+        const headers: Record<string, string> = {};
+        for (const line of head) {
+          const colon = line.indexOf(':');
+          headers[line.slice(0, colon)] = line.slice(colon + 1);
         }
-      });
-    }
-  },
-);
+        const token = headers['X-Amz-Security-Token'];
+        const signed = await createRequestSigner('us-east-1', { hash, service: 'service' }).sign(
+          { hostname: 'example.amazonaws.com', headers, body },
+          {
+            accessKeyId: 'AKIDEXAMPLE',
+            secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY',
+            ...(token && { sessionToken: token }),
+          },
+          new Date('2015-08-30T12:36:00Z'),
+        );
+        expect(signed.authorization, dir.name).toBe(read(dir, '.authz'));
+      }
+    });
+  }
+});
