@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kmsError, type LoopbackServer, startLoopbackServer } from '../helpers/loopback.js';
+import { expectedScenarios } from './scenarios.cjs';
 
 const root = new URL('../..', import.meta.url).pathname;
 let project: string;
@@ -80,46 +81,6 @@ const env = () => ({
   AWS_SECRET_ACCESS_KEY: 'pkg-secret',
   AWS_REGION: 'eu-west-1',
 });
-
-/** What every scenario of `scenarios.cjs` gives, through `import` and through `require()`. */
-const expectedScenarios = {
-  version: true,
-  describe: { count: 4, requestId: 'string', creationDate: true },
-  paginate: ['analytics-xks', 'legacy-xks', 'orders-xks', 'payments-hsm'],
-  disconnect: { attempts: 1, status: 200 },
-  waitForConnectionState: 'DISCONNECTED',
-  'waitForConnectionState (function)': 'DISCONNECTED',
-  connect: 200,
-  ensureConnected: 'CONNECTED',
-  'ensureDisconnected (function)': ['disconnected', 'DISCONNECTED'],
-  'ensureDisconnected again': 'none',
-  'ensureConnected (function)': 'CONNECTED',
-  'not found': 'CustomKeyStoreNotFoundException',
-  'invalid state': 'KmsWaiterError',
-  'validation: empty ID': 'KmsValidationError',
-  'validation: describe limit': 'KmsValidationError',
-  'validation: unknown field': 'KmsValidationError',
-  'validation: wait options': 'KmsValidationError',
-  'validation: paginate': 'KmsValidationError',
-  'validation issues': ['customKeyStoreId'],
-  'config error': 'KmsConfigError',
-  resolveConfig: {
-    region: 'us-east-1',
-    endpoint: true,
-    credentialSource: 'static',
-    maxAttempts: 2,
-  },
-  resolveEndpoint: [
-    'https://kms.eu-west-1.amazonaws.com',
-    'https://kms.cn-north-1.amazonaws.com.cn',
-    'https://kms-fips.us-gov-west-1.amazonaws.com',
-  ],
-  connectionStates: ['CONNECTED', 'CONNECTING', 'DISCONNECTED', 'DISCONNECTING', 'FAILED'],
-  waiterDefaults: 'number',
-  'secrets stay out of JSON': false,
-  'emulator request log': true,
-  'closed client': 'KmsError',
-};
 
 /**
  * Node's `require(esm)` is off for the CommonJS consumer where the runtime can turn it off: the

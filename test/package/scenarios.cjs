@@ -189,4 +189,44 @@ async function runScenarios(lib, emulatorLib) {
   return record;
 }
 
-module.exports = { runScenarios };
+/** What every scenario gives, on every runtime and through either module system. */
+const expectedScenarios = {
+  version: true,
+  describe: { count: 4, requestId: 'string', creationDate: true },
+  paginate: ['analytics-xks', 'legacy-xks', 'orders-xks', 'payments-hsm'],
+  disconnect: { attempts: 1, status: 200 },
+  waitForConnectionState: 'DISCONNECTED',
+  'waitForConnectionState (function)': 'DISCONNECTED',
+  connect: 200,
+  ensureConnected: 'CONNECTED',
+  'ensureDisconnected (function)': ['disconnected', 'DISCONNECTED'],
+  'ensureDisconnected again': 'none',
+  'ensureConnected (function)': 'CONNECTED',
+  'not found': 'CustomKeyStoreNotFoundException',
+  'invalid state': 'KmsWaiterError',
+  'validation: empty ID': 'KmsValidationError',
+  'validation: describe limit': 'KmsValidationError',
+  'validation: unknown field': 'KmsValidationError',
+  'validation: wait options': 'KmsValidationError',
+  'validation: paginate': 'KmsValidationError',
+  'validation issues': ['customKeyStoreId'],
+  'config error': 'KmsConfigError',
+  resolveConfig: {
+    region: 'us-east-1',
+    endpoint: true,
+    credentialSource: 'static',
+    maxAttempts: 2,
+  },
+  resolveEndpoint: [
+    'https://kms.eu-west-1.amazonaws.com',
+    'https://kms.cn-north-1.amazonaws.com.cn',
+    'https://kms-fips.us-gov-west-1.amazonaws.com',
+  ],
+  connectionStates: ['CONNECTED', 'CONNECTING', 'DISCONNECTED', 'DISCONNECTING', 'FAILED'],
+  waiterDefaults: 'number',
+  'secrets stay out of JSON': false,
+  'emulator request log': true,
+  'closed client': 'KmsError',
+};
+
+module.exports = { runScenarios, expectedScenarios };
