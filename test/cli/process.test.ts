@@ -22,6 +22,9 @@ afterEach(async () => {
 
 describe('kms-cks process', () => {
   it('disconnect --wait shows the state change and exits 0', async () => {
+    // DISCONNECTING lasts 2 s here, so the CLI process sees it however slowly it starts.
+    await harness.close();
+    harness = await startHarness(undefined, { transitionMs: 2_000 });
     const run = await finished(
       spawnCli(harness.emulator, ['disconnect', xks, '--wait', '--poll-interval', '20ms']),
     );

@@ -61,10 +61,17 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-/** Starts an emulator (default stores plus `extra`) and a client for it. */
-export async function startHarness(extra: KeyStoreSeed[] = extraStores): Promise<Harness> {
+/**
+ * Starts an emulator (default stores plus `extra`) and a client for it. A test that must see a
+ * transient state from another process (which may start slowly on a loaded machine) asks for
+ * longer transitions.
+ */
+export async function startHarness(
+  extra: KeyStoreSeed[] = extraStores,
+  options: { transitionMs?: number } = {},
+): Promise<Harness> {
   const emulator = await startKmsEmulator({
-    transitionMs,
+    transitionMs: options.transitionMs ?? transitionMs,
     keyStores: [...defaultKeyStores(), ...extra],
   });
   const client = new KmsClient({
