@@ -59,9 +59,14 @@ export function responseMetadata(
   };
 }
 
-/** Keeps what is before the first `:` and after the last `#`. */
+/**
+ * Keeps what is before the first `,` (repeated headers arrive joined with `, `; smithy takes the
+ * first), then before the first `:` and after the last `#`.
+ */
 export function sanitizeErrorCode(raw: string): string {
   let code = raw;
+  const comma = code.indexOf(',');
+  if (comma >= 0) code = code.slice(0, comma);
   const colon = code.indexOf(':');
   if (colon >= 0) code = code.slice(0, colon);
   const hash = code.lastIndexOf('#');
