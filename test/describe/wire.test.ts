@@ -227,6 +227,16 @@ describe('describeCustomKeyStores response', () => {
       /CustomKeyStores\.0\.CreationDate/,
     ],
     [
+      'CreationDate is past the range of a Date (1e300)',
+      { CustomKeyStores: [{ ...xksWire, CreationDate: 1e300 }] },
+      /CustomKeyStores\.0\.CreationDate/,
+    ],
+    [
+      'CreationDate is before the range of a Date (-8.7e12 s)',
+      { CustomKeyStores: [{ ...xksWire, CreationDate: -8.7e12 }] },
+      /CustomKeyStores\.0\.CreationDate/,
+    ],
+    [
       'ConnectionState is missing',
       { CustomKeyStores: [{ CustomKeyStoreId: 'cks-1' }] },
       /ConnectionState/,
