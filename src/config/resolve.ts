@@ -208,13 +208,23 @@ function parseBoolean(value: string | undefined, name: string): boolean | undefi
   throw new KmsConfigError(`${name} must be "true" or "false", got ${JSON.stringify(value)}`);
 }
 
-function parseMaxAttempts(value: string | undefined, name: string): number | undefined {
+/**
+ * The one parser of integer settings from the environment and the profile: decimal digits only
+ * (`Number()` would also take `1e2`, `0x10`, `0b11`, `5.0`), within `min`..`max`; empty or absent
+ * is undefined.
+ */
+function parseIntegerSetting(
+  value: string | undefined,
+  name: string,
+  min: number,
+  max: number,
+): number | undefined {
   const text = value?.trim();
   if (text === undefined || text === '') return undefined;
-  const number = Number(text);
-  if (!Number.isInteger(number) || number < 1 || number > 100) {
+  const number = /^\d{1,15}$/.test(text) ? Number(text) : Number.NaN;
+  if (!(number >= min && number <= max)) {
     throw new KmsConfigError(
-      `${name} must be an integer from 1 to 100, got ${JSON.stringify(value)}`,
+      `${name} must be an integer from ${min} to ${max}, got ${JSON.stringify(value)}`,
     );
   }
   return number;
@@ -362,11 +372,19 @@ export async function resolveConfig(
     (
       await firstOf<number>([
         ['config.maxAttempts', () => config.maxAttempts],
-        ['AWS_MAX_ATTEMPTS', () => parseMaxAttempts(env.AWS_MAX_ATTEMPTS, 'AWS_MAX_ATTEMPTS')],
+        [
+          'AWS_MAX_ATTEMPTS',
+          () => parseIntegerSetting(env.AWS_MAX_ATTEMPTS, 'AWS_MAX_ATTEMPTS', 1, 100),
+        ],
         [
           profile.describe('max_attempts'),
           async () =>
-            parseMaxAttempts(await profile.get('max_attempts'), profile.describe('max_attempts')),
+            parseIntegerSetting(
+              await profile.get('max_attempts'),
+              profile.describe('max_attempts'),
+              1,
+              100,
+            ),
         ],
       ])
     )?.value ?? defaults.maxAttempts;
