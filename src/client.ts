@@ -78,6 +78,13 @@ export interface ResolvedClientConfig {
   proxy?: string;
 }
 
+/**
+ * Most pages {@link KmsClient.paginateCustomKeyStores} (and so `kms-cks describe`) follows: a
+ * server handing out new markers forever must not keep the caller looping and allocating.
+ * An account has far fewer custom key stores than 1,000 pages of them.
+ */
+const maxPages = 1000;
+
 const userAgent = `kms-custom-key-store/${VERSION} node/${process.version} ${process.platform}/${process.arch}`;
 
 /**
@@ -188,7 +195,8 @@ export class KmsClient {
    * for await (const store of client.paginateCustomKeyStores()) console.log(store.connectionState);
    * ```
    * @throws as {@link KmsClient.describeCustomKeyStores}, and {@link KmsResponseError} when KMS
-   *   hands out the same marker twice (which would loop forever).
+   *   hands out the same marker twice, or still has more after 1,000 pages (either
+   *   would loop forever).
    */
   async *paginateCustomKeyStores(
     input: DescribeCustomKeyStoresInput = {},
@@ -196,10 +204,16 @@ export class KmsClient {
   ): AsyncGenerator<CustomKeyStoreEntry, void, undefined> {
     const seen = new Set<string>();
     let marker = input.marker;
-    for (;;) {
+    for (let pages = 1; ; pages++) {
       const page = await this.describeCustomKeyStores({ ...input, marker }, options);
       yield* page.customKeyStores;
       if (!page.truncated || page.nextMarker === undefined) return;
+      if (pages >= maxPages) {
+        throw new KmsResponseError({
+          message: `DescribeCustomKeyStores still returned a NextMarker after ${maxPages} pages; stopped there (an account and region has far fewer custom key stores)`,
+          $metadata: page.$metadata,
+        });
+      }
       if (seen.has(page.nextMarker)) {
         throw new KmsResponseError({
           message: `DescribeCustomKeyStores returned NextMarker ${JSON.stringify(page.nextMarker.slice(0, 100))} twice`,

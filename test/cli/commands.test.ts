@@ -6,6 +6,7 @@ import { connect } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { main } from '../../src/cli/program.js';
 import { defaultKeyStoreIds, emulatorCredentials } from '../../src/emulator/index.js';
+import { startLoopbackServer } from '../helpers/loopback.js';
 import { type Harness, requestsFor, startHarness } from '../waiter/harness.js';
 import { capture, runCli } from './run.js';
 
@@ -328,6 +329,30 @@ describe('kms-cks usage', () => {
     ]);
     expect(code).toBe(2);
     expect(stderr).toMatch(/^KmsConfigError: Refusing plain http endpoint/);
+  });
+
+  it('describe stops with exit 1 after 1,000 pages of a server handing out new markers forever', async () => {
+    let pages = 0;
+    const server = await startLoopbackServer((_request, response) => {
+      pages++;
+      response.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' });
+      response.end(JSON.stringify({ NextMarker: `m${pages}`, Truncated: true }));
+    });
+    try {
+      const { code, stdout, stderr } = await runCli(undefined, [
+        'describe',
+        '--region',
+        'eu-west-1',
+        '--endpoint',
+        server.url,
+      ]);
+      expect(code).toBe(1);
+      expect(stdout).toBe('');
+      expect(stderr).toMatch(/^KmsResponseError: .*after 1000 pages/);
+      expect(pages).toBe(1000);
+    } finally {
+      await server.close();
+    }
   });
 
   it.each(['disconnect', 'connect', 'describe', 'wait', 'emulator'])(

@@ -286,6 +286,28 @@ describe('paginateCustomKeyStores', () => {
     expect(seen).toHaveLength(2);
   });
 
+  it('stops with KmsResponseError after 1,000 pages of a server that hands out new markers forever', async () => {
+    server.handle((request, response) => {
+      const marker = JSON.parse(request.body).Marker as string | undefined;
+      response.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' });
+      response.end(
+        JSON.stringify({
+          CustomKeyStores: [],
+          NextMarker: `m${Number(marker?.slice(1) ?? 0) + 1}`,
+          Truncated: true,
+        }),
+      );
+    });
+    let entries = 0;
+    const error = await (async () => {
+      for await (const _entry of client.paginateCustomKeyStores()) entries++;
+    })().catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(KmsResponseError);
+    expect((error as Error).message).toMatch(/after 1000 pages/);
+    expect(server.requests).toHaveLength(1000);
+    expect(entries).toBe(0);
+  });
+
   it('validates the input on the first iteration, before any request', async () => {
     const iterator = client.paginateCustomKeyStores({ limit: 0 });
     await expect(iterator.next()).rejects.toBeInstanceOf(KmsValidationError);
