@@ -122,6 +122,8 @@ async function attemptUntilSettled<Input, Output>(
   const requestTimeoutMs = options.requestTimeoutMs ?? context.requestTimeoutMs;
   const dispatcher = context.dispatcher(options.connectTimeoutMs ?? context.connectTimeoutMs);
   const { endpoint } = config;
+  // The endpoint's path as given (`https://host/some/prefix`), sent and signed as the SDK does.
+  const path = endpoint.pathname || '/';
 
   let retryCost = 0;
   for (;;) {
@@ -134,6 +136,7 @@ async function attemptUntilSettled<Input, Output>(
       {
         hostname: endpoint.hostname,
         port: endpoint.port ? Number(endpoint.port) : undefined,
+        path,
         headers: {
           host: endpoint.host,
           'content-type': 'application/x-amz-json-1.1',
@@ -152,7 +155,7 @@ async function attemptUntilSettled<Input, Output>(
     try {
       const response = await exchange(
         dispatcher,
-        { origin: endpoint.origin, path: endpoint.pathname || '/', headers, body },
+        { origin: endpoint.origin, path, headers, body },
         { signal, timeoutMs: requestTimeoutMs, timeoutError: attemptTimeout, maxBodyBytes },
       );
       const $metadata = responseMetadata(response, attempts, totalRetryDelay);
