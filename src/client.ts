@@ -34,7 +34,13 @@ import {
   type EmptyOutput,
 } from './operations.js';
 import { RetryPolicy } from './request/retry.js';
-import { type CallOptions, type RequestContext, send, type WithMetadata } from './request/send.js';
+import {
+  type CallOptions,
+  type RequestContext,
+  send,
+  unreadableInputError,
+  type WithMetadata,
+} from './request/send.js';
 import { createRequestSigner, type RequestSigner } from './request/sign.js';
 import { VERSION } from './version.js';
 import {
@@ -202,10 +208,17 @@ export class KmsClient {
     input: DescribeCustomKeyStoresInput = {},
     options?: CallOptions,
   ): AsyncGenerator<CustomKeyStoreEntry, void, undefined> {
+    let first: DescribeCustomKeyStoresInput;
+    try {
+      // Read the caller's input once; a getter or Proxy trap that throws is bad input.
+      first = { ...input };
+    } catch (error) {
+      throw unreadableInputError(describeCustomKeyStores.name, error);
+    }
     const seen = new Set<string>();
-    let marker = input.marker;
+    let marker = first.marker;
     for (let pages = 1; ; pages++) {
-      const page = await this.describeCustomKeyStores({ ...input, marker }, options);
+      const page = await this.describeCustomKeyStores({ ...first, marker }, options);
       yield* page.customKeyStores;
       if (!page.truncated || page.nextMarker === undefined) return;
       if (pages >= maxPages) {

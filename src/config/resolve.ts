@@ -162,7 +162,13 @@ export function parseEndpoint(value: string | URL, allowInsecure: boolean): URL 
 
 /** Checks what can be checked without I/O; throws {@link KmsConfigError}. */
 export function validateConfig(config: KmsClientConfig): void {
-  if (config.region !== undefined) assertValidRegion(config.region);
+  if (config.region !== undefined) {
+    // A number, null or an array would pass the syntax check as a string and fail later.
+    if (typeof config.region !== 'string') {
+      throw new KmsConfigError(`region must be a string, got ${describeType(config.region)}`);
+    }
+    assertValidRegion(config.region);
+  }
   if (config.signer !== undefined && config.signer !== 'node' && config.signer !== 'smithy') {
     throw new KmsConfigError(
       `signer must be "node" or "smithy", got ${JSON.stringify(config.signer)}`,
@@ -197,6 +203,14 @@ export function validateConfig(config: KmsClientConfig): void {
   if (credentials !== undefined && typeof credentials !== 'function') {
     assertCredentials(credentials, 'config.credentials');
   }
+}
+
+/** What a value is, for a message: `null`, `an array`, `a number`, … (never the value itself). */
+function describeType(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  const type = typeof value;
+  return `${/^[aeiou]/.test(type) ? 'an' : 'a'} ${type}`;
 }
 
 /** `true` / `false` (any case); empty or absent is undefined; anything else is an error. */

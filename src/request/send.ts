@@ -85,7 +85,14 @@ export async function send<Input, Output>(
 ): Promise<WithMetadata<Output>> {
   // 1. Validate: bad input never reaches the network. The common input passes a quick check;
   // anything else gets the zod schema (loaded on first use) and its issues.
-  const input = operation.quickInput?.(rawInput) ?? (await validate(operation, rawInput));
+  let input: Input;
+  try {
+    input = operation.quickInput?.(rawInput) ?? (await validate(operation, rawInput));
+  } catch (error) {
+    // A getter or a Proxy trap of the caller's input threw while it was read.
+    if (error instanceof KmsValidationError) throw error;
+    throw unreadableInputError(operation.name, error);
+  }
   const body = JSON.stringify(operation.toRequestBody(input));
   const progress = { attempts: 0, totalRetryDelay: 0 };
   const call = callSignal(options, progress);
@@ -197,6 +204,19 @@ async function attemptUntilSettled<Input, Output>(
     if (decision.delayMs > 0) await sleep(decision.delayMs, signal);
     progress.totalRetryDelay += decision.delayMs;
   }
+}
+
+/**
+ * The error for an input that throws when read (a getter, a `Proxy` trap): a
+ * {@link KmsValidationError} with one issue at the input's root, the thrown error as its cause.
+ */
+export function unreadableInputError(operationName: string, cause: unknown): KmsValidationError {
+  const reason = cause instanceof Error ? cause.message : String(cause);
+  return new KmsValidationError(
+    operationName,
+    [{ code: 'custom', path: [], message: `cannot be read (${reason.slice(0, 200)})` }],
+    { cause },
+  );
 }
 
 async function validate<Input, Output>(
