@@ -14,8 +14,9 @@ import {
   type ResponseMetadata,
 } from '../errors.js';
 import type { Operation } from '../operations.js';
+import { redactSecrets, type SecretValues } from '../redact.js';
 import { sleep } from '../sleep.js';
-import { parseErrorResponse, parseSuccessBody, responseMetadata } from './parse.js';
+import { excerpt, parseErrorResponse, parseSuccessBody, responseMetadata } from './parse.js';
 import { type FailureKind, parseRetryAfter, type RetryPolicy } from './retry.js';
 import type { RequestSigner } from './sign.js';
 import { exchange, type HttpResponse } from './transport.js';
@@ -172,11 +173,11 @@ async function attemptUntilSettled<Input, Output>(
       });
       // 5. Parse, or build the typed error.
       if (response.status >= 200 && response.status < 300) {
-        const output = await parseOutput(operation, response, $metadata);
+        const output = await parseOutput(operation, response, $metadata, credentials);
         context.retry.recordSuccess(retryCost);
         return Object.assign(output as object, { $metadata }) as WithMetadata<Output>;
       }
-      const error = parseErrorResponse(response, $metadata);
+      const error = parseErrorResponse(response, $metadata, credentials);
       failure = {
         error,
         kind: classifyServiceError(error, response, context),
@@ -232,14 +233,16 @@ async function parseOutput<Input, Output>(
   operation: Operation<Input, Output>,
   response: HttpResponse,
   $metadata: ResponseMetadata,
+  secrets: SecretValues,
 ): Promise<Output> {
-  const body = parseSuccessBody(response, $metadata);
+  const body = parseSuccessBody(response, $metadata, secrets);
   try {
     return await operation.parseOutput(body);
   } catch (cause) {
+    const reason = cause instanceof Error ? cause.message : String(cause);
     throw new KmsResponseError({
-      message: `${operation.name} response does not match the KMS model: ${cause instanceof Error ? cause.message : String(cause)}`,
-      bodyExcerpt: response.body.slice(0, 200),
+      message: `${operation.name} response does not match the KMS model: ${redactSecrets(reason, secrets)}`,
+      bodyExcerpt: excerpt(response.body, secrets),
       cause,
       $metadata,
     });
