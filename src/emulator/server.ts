@@ -115,12 +115,18 @@ function entrySize(entry: RecordedRequest): number {
   return size;
 }
 
-/** The longest start of `text` that is at most `maxBytes` of UTF-8, cut between characters. */
+/**
+ * The longest start of `text` that is at most `maxBytes` of UTF-8, cut between characters, as a
+ * new string: `text.slice()` would keep the whole body alive behind the short one.
+ */
 function truncateUtf8(text: string, maxBytes: number): string {
   // Most bodies are ASCII and short: no encoding needed to see that they fit.
   if (text.length * 3 <= maxBytes) return text;
-  const { read } = new TextEncoder().encodeInto(text, new Uint8Array(maxBytes));
-  return text.slice(0, read);
+  const bytes = new Uint8Array(maxBytes);
+  const { written } = new TextEncoder().encodeInto(text, bytes);
+  return written === Buffer.byteLength(text)
+    ? text
+    : Buffer.from(bytes.buffer, 0, written).toString('utf8');
 }
 
 /** What the server needs from the emulator. */
