@@ -17,8 +17,9 @@ import type {
   DescribeCustomKeyStoresInput,
   DescribeCustomKeyStoresPage,
 } from './operations.js';
-import type { CallOptions } from './request/send.js';
+import { type CallOptions, unreadableInputError } from './request/send.js';
 import { sleep } from './sleep.js';
+import type { Validation } from './zod-check.js';
 
 /** The calls the waiter needs; {@link KmsClient} has them. */
 export interface CustomKeyStoreApi {
@@ -129,7 +130,13 @@ async function validate(
   states?: unknown,
 ): Promise<ResolvedOptions> {
   const { check, waiterCall } = await schemas();
-  const parsed = check(waiterCall, { customKeyStoreId, options: options ?? {}, states });
+  let parsed: Validation<z.infer<typeof waiterCall>>;
+  try {
+    parsed = check(waiterCall, { customKeyStoreId, options: options ?? {}, states });
+  } catch (error) {
+    // A getter or a Proxy trap of the caller's arguments threw while they were read.
+    throw unreadableInputError(operation, error);
+  }
   if (!parsed.success) throw new KmsValidationError(operation, parsed.issues);
   const given = parsed.data.options;
   return {
