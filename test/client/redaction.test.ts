@@ -36,6 +36,7 @@ function expectNoSecret(text: string): void {
   expect(text).not.toContain(encodeURIComponent(session.sessionToken));
   expect(text).not.toMatch(/Signature=[0-9a-f]{16}/);
   expect(text).not.toContain('FwoGZXIvYXdzEBoaD');
+  expect(text).not.toContain(`Credential=${session.accessKeyId}`);
 }
 
 describe('against the emulator', () => {
