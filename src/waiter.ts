@@ -450,9 +450,11 @@ async function connectOnce(
   }
   const previous = turn.tail;
   let done!: () => void;
-  turn.tail = new Promise<void>((resolve) => {
+  const mine = new Promise<void>((resolve) => {
     done = resolve;
   });
+  // The next caller waits for the previous one too, even if this one gives up waiting (aborted).
+  turn.tail = previous.then(() => mine);
   try {
     await session.step((signal) => settledOrAborted(previous, signal));
     let entry = session.last!;
