@@ -34,7 +34,13 @@ import {
   type EmptyOutput,
 } from './operations.js';
 import { RetryPolicy } from './request/retry.js';
-import { type CallOptions, type RequestContext, send, type WithMetadata } from './request/send.js';
+import {
+  type CallOptions,
+  type RequestContext,
+  send,
+  unreadableInputError,
+  type WithMetadata,
+} from './request/send.js';
 import { createRequestSigner, type RequestSigner } from './request/sign.js';
 import { VERSION } from './version.js';
 import {
@@ -77,6 +83,13 @@ export interface ResolvedClientConfig {
   /** The proxy's origin (no user name or password) when `usesProxy` is true. */
   proxy?: string;
 }
+
+/**
+ * Most pages {@link KmsClient.paginateCustomKeyStores} (and so `kms-cks describe`) follows: a
+ * server handing out new markers forever must not keep the caller looping and allocating.
+ * An account has far fewer custom key stores than 1,000 pages of them.
+ */
+const maxPages = 1000;
 
 const userAgent = `kms-custom-key-store/${VERSION} node/${process.version} ${process.platform}/${process.arch}`;
 
@@ -188,18 +201,32 @@ export class KmsClient {
    * for await (const store of client.paginateCustomKeyStores()) console.log(store.connectionState);
    * ```
    * @throws as {@link KmsClient.describeCustomKeyStores}, and {@link KmsResponseError} when KMS
-   *   hands out the same marker twice (which would loop forever).
+   *   hands out the same marker twice, or still has more after 1,000 pages (either
+   *   would loop forever).
    */
   async *paginateCustomKeyStores(
     input: DescribeCustomKeyStoresInput = {},
     options?: CallOptions,
   ): AsyncGenerator<CustomKeyStoreEntry, void, undefined> {
+    let first: DescribeCustomKeyStoresInput;
+    try {
+      // Read the caller's input once; a getter or Proxy trap that throws is bad input.
+      first = { ...input };
+    } catch (error) {
+      throw unreadableInputError(describeCustomKeyStores.name, error);
+    }
     const seen = new Set<string>();
-    let marker = input.marker;
-    for (;;) {
-      const page = await this.describeCustomKeyStores({ ...input, marker }, options);
+    let marker = first.marker;
+    for (let pages = 1; ; pages++) {
+      const page = await this.describeCustomKeyStores({ ...first, marker }, options);
       yield* page.customKeyStores;
       if (!page.truncated || page.nextMarker === undefined) return;
+      if (pages >= maxPages) {
+        throw new KmsResponseError({
+          message: `DescribeCustomKeyStores still returned a NextMarker after ${maxPages} pages; stopped there (an account and region has far fewer custom key stores)`,
+          $metadata: page.$metadata,
+        });
+      }
       if (seen.has(page.nextMarker)) {
         throw new KmsResponseError({
           message: `DescribeCustomKeyStores returned NextMarker ${JSON.stringify(page.nextMarker.slice(0, 100))} twice`,

@@ -180,7 +180,8 @@ export type ValidationIssue = z.core.$ZodIssue;
 
 /**
  * Thrown before any request is sent when the input of a call is not valid
- * (a missing, empty or over-long ID, an unknown field, a bad limit, …).
+ * (a missing, empty or over-long ID, an unknown field, a bad limit, …), or cannot be read
+ * (a getter or a `Proxy` trap that throws; its error is the `cause`).
  */
 export class KmsValidationError extends KmsError {
   /** Each problem found, with its path in the input. */
@@ -189,12 +190,20 @@ export class KmsValidationError extends KmsError {
   /**
    * @param operation - the operation whose input was rejected.
    * @param issues - the zod issues.
+   * @param options - the cause, when reading the input threw (a getter, a `Proxy` trap).
    */
-  constructor(operation: string, issues: readonly ValidationIssue[]) {
+  constructor(
+    operation: string,
+    issues: readonly ValidationIssue[],
+    options?: { cause?: unknown },
+  ) {
     const summary = issues
       .map((issue) => `${issue.path.length ? issue.path.join('.') : 'input'}: ${issue.message}`)
       .join('; ');
-    super(`Invalid input for ${operation}: ${summary}`);
+    super(
+      `Invalid input for ${operation}: ${summary}`,
+      options?.cause === undefined ? undefined : { cause: options.cause },
+    );
     this.issues = issues;
   }
 }

@@ -36,6 +36,9 @@ export const describeInput = z
     ),
   );
 
+/** The largest epoch second a Date can represent (ECMAScript's ±8.64e15 ms). */
+const maxDateSeconds = 8.64e12;
+
 /** Absent and `null` both mean "not sent". */
 const optionalString = z.nullish(z.string());
 
@@ -55,8 +58,9 @@ const wireEntry = z.looseObject({
   ConnectionState: z.string().check(z.minLength(1)),
   ConnectionErrorCode: optionalString,
   // Epoch seconds, possibly fractional, as the JSON 1.1 protocol sends timestamps (finite:
-  // zod refuses Infinity and NaN for any number).
-  CreationDate: z.nullish(z.number()),
+  // zod refuses Infinity and NaN for any number), within what a Date can hold (±8.64e15 ms):
+  // past that the result would be an Invalid Date.
+  CreationDate: z.nullish(z.number().check(z.minimum(-maxDateSeconds), z.maximum(maxDateSeconds))),
   CloudHsmClusterId: optionalString,
   TrustAnchorCertificate: optionalString,
   XksProxyConfiguration: z.nullish(wireXksProxyConfiguration),

@@ -17,8 +17,9 @@ import type {
   DescribeCustomKeyStoresInput,
   DescribeCustomKeyStoresPage,
 } from './operations.js';
-import type { CallOptions } from './request/send.js';
+import { type CallOptions, unreadableInputError } from './request/send.js';
 import { sleep } from './sleep.js';
+import type { Validation } from './zod-check.js';
 
 /** The calls the waiter needs; {@link KmsClient} has them. */
 export interface CustomKeyStoreApi {
@@ -129,7 +130,13 @@ async function validate(
   states?: unknown,
 ): Promise<ResolvedOptions> {
   const { check, waiterCall } = await schemas();
-  const parsed = check(waiterCall, { customKeyStoreId, options: options ?? {}, states });
+  let parsed: Validation<z.infer<typeof waiterCall>>;
+  try {
+    parsed = check(waiterCall, { customKeyStoreId, options: options ?? {}, states });
+  } catch (error) {
+    // A getter or a Proxy trap of the caller's arguments threw while they were read.
+    throw unreadableInputError(operation, error);
+  }
   if (!parsed.success) throw new KmsValidationError(operation, parsed.issues);
   const given = parsed.data.options;
   return {
@@ -154,6 +161,8 @@ class Session {
   expected: readonly string[];
   polls = 0;
   last: CustomKeyStoreEntry | undefined;
+  /** When the Describe that gave `last` was sent (performance.now()). */
+  lastDescribedAt = Number.NEGATIVE_INFINITY;
 
   constructor(
     api: CustomKeyStoreApi,
@@ -194,6 +203,7 @@ class Session {
 
   /** Describes the store and reports the poll. */
   async describe(): Promise<CustomKeyStoreEntry> {
+    const sentAt = performance.now();
     const output = await this.step((signal) =>
       this.#api.describeCustomKeyStores({ customKeyStoreId: this.#id }, { signal }),
     );
@@ -206,6 +216,7 @@ class Session {
     }
     this.polls++;
     this.last = entry;
+    this.lastDescribedAt = sentAt;
     this.#options.onPoll?.({
       customKeyStoreId: this.#id,
       state: entry.connectionState,
@@ -219,18 +230,22 @@ class Session {
 
   /**
    * Polls until the state is one of `targets`, backing off ×1.5 up to the cap. FAILED ends the
-   * wait with a `failed` error when `failOnFailed` (it is not a target).
+   * wait with a `failed` error when `failOnFailed` (it is not a target). A state in `overtaken`
+   * also ends it: a step on the way (DISCONNECTED before a Connect) that another caller has
+   * already taken the store past, so it may never be seen.
    */
   async waitFor(
     targets: readonly string[],
     failOnFailed: boolean,
     from?: CustomKeyStoreEntry,
+    overtaken: readonly string[] = [],
   ): Promise<CustomKeyStoreEntry> {
     this.expected = targets;
     let interval = Math.min(this.#options.pollIntervalMs, this.#options.maxPollIntervalMs);
     let entry = from ?? (await this.describe());
     for (;;) {
-      if (targets.includes(entry.connectionState)) return entry;
+      const state = entry.connectionState;
+      if (targets.includes(state) || overtaken.includes(state)) return entry;
       if (failOnFailed && entry.connectionState === 'FAILED') throw this.failed(entry);
       const delay = interval;
       await this.step((signal) => sleep(delay, signal));
@@ -370,14 +385,20 @@ export async function ensureDisconnected(
   });
 }
 
+/** States that mean a Disconnect (someone's) has landed. */
+const disconnectedOrOnItsWay: readonly string[] = ['DISCONNECTING', 'DISCONNECTED'];
+/** States that mean a Connect (someone's) has landed. */
+const connectedOrOnItsWay: readonly string[] = ['CONNECTING', 'CONNECTED'];
+
 /**
- * Sends Disconnect; `already` when KMS says the store is already DISCONNECTING or DISCONNECTED
- * (someone else's request landed first), after describing it again to be sure.
+ * Sends Disconnect; `already` when KMS refuses it with CustomKeyStoreInvalidStateException and a
+ * fresh Describe shows one of `settled` (someone else's request landed first).
  */
 async function disconnect(
   api: CustomKeyStoreApi,
   id: string,
   session: Session,
+  settled: readonly string[] = disconnectedOrOnItsWay,
 ): Promise<'sent' | 'already'> {
   try {
     await session.step((signal) => api.disconnectCustomKeyStore(id, { signal }));
@@ -385,11 +406,82 @@ async function disconnect(
   } catch (error) {
     if (!(error instanceof CustomKeyStoreInvalidStateException)) throw error;
     const entry = await session.describe();
-    if (entry.connectionState === 'DISCONNECTING' || entry.connectionState === 'DISCONNECTED') {
-      return 'already';
-    }
+    if (settled.includes(entry.connectionState)) return 'already';
     throw error;
   }
+}
+
+/**
+ * Per client and store: the Connect calls of this process, one at a time, and when the last one
+ * settled. KMS accepts a Connect of a store already CONNECTING as a no-op, so concurrent callers
+ * that all saw DISCONNECTED would each send one; this lets only the first send it.
+ */
+interface ConnectTurn {
+  /** Settles when the caller whose turn it is is done. */
+  tail: Promise<void>;
+  /** performance.now() when the last Connect of this process on the store settled. */
+  settledAt: number;
+}
+
+const connectTurns = new WeakMap<CustomKeyStoreApi, Map<string, ConnectTurn>>();
+
+/**
+ * Sends Connect for a store last seen DISCONNECTED (or in a state Connect will judge), unless a
+ * Connect by another caller of this process got there first: it waits its turn, and when a
+ * Connect settled after `session.last` was described, describes again; CONNECTING or CONNECTED
+ * then means there is nothing to send.
+ *
+ * @returns whether Connect was sent, and the entry the decision was made on.
+ */
+async function connectOnce(
+  api: CustomKeyStoreApi,
+  id: string,
+  session: Session,
+): Promise<{ sent: boolean; entry: CustomKeyStoreEntry }> {
+  let turns = connectTurns.get(api);
+  if (!turns) {
+    turns = new Map();
+    connectTurns.set(api, turns);
+  }
+  let turn = turns.get(id);
+  if (!turn) {
+    turn = { tail: Promise.resolve(), settledAt: Number.NEGATIVE_INFINITY };
+    turns.set(id, turn);
+  }
+  const previous = turn.tail;
+  let done!: () => void;
+  const mine = new Promise<void>((resolve) => {
+    done = resolve;
+  });
+  // The next caller waits for the previous one too, even if this one gives up waiting (aborted).
+  turn.tail = previous.then(() => mine);
+  try {
+    await session.step((signal) => settledOrAborted(previous, signal));
+    let entry = session.last!;
+    if (turn.settledAt >= session.lastDescribedAt) entry = await session.describe();
+    if (connectedOrOnItsWay.includes(entry.connectionState)) return { sent: false, entry };
+    try {
+      await session.step((signal) => api.connectCustomKeyStore(id, { signal }));
+    } finally {
+      turn.settledAt = performance.now();
+    }
+    return { sent: true, entry };
+  } finally {
+    done();
+  }
+}
+
+/** Resolves when `promise` settles (it never rejects), or rejects with the signal's reason. */
+function settledOrAborted(promise: Promise<void>, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    void promise.then(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    });
+  });
 }
 
 /**
@@ -398,7 +490,9 @@ async function disconnect(
  * DISCONNECTING → waits for DISCONNECTED, then connects; FAILED → throws a `failed`
  * {@link KmsWaiterError} unless `resetFailed` (then disconnects, waits for DISCONNECTED, connects).
  * A CustomKeyStoreInvalidStateException from Connect is checked against a fresh Describe:
- * CONNECTING or CONNECTED (a concurrent caller won) count as success.
+ * CONNECTING or CONNECTED (a concurrent caller won) count as success. So do they while waiting
+ * for DISCONNECTED on the way (another caller connected the store meanwhile), and callers sharing
+ * `api` send one Connect between them: concurrent callers all succeed.
  *
  * @param api - a {@link KmsClient}, or anything with its three calls.
  * @param customKeyStoreId - the store.
@@ -432,15 +526,24 @@ export async function ensureConnected(
           `Custom key store ${customKeyStoreId} is FAILED${entry.connectionErrorCode ? ` (${entry.connectionErrorCode})` : ''}; a FAILED store must be disconnected before it can connect again (resetFailed: true, or --reset-failed in the CLI, does that)`,
         );
       }
-      await disconnect(api, customKeyStoreId, session);
+      // Another caller may have reset it already, or even connected it again.
+      await disconnect(api, customKeyStoreId, session, [
+        ...disconnectedOrOnItsWay,
+        ...connectedOrOnItsWay,
+      ]);
       entry = session.last!;
+      if (connectedOrOnItsWay.includes(entry.connectionState)) return connecting(entry);
     }
     if (entry.connectionState === 'DISCONNECTING' || state === 'FAILED') {
-      entry = await session.waitFor(['DISCONNECTED'], false, entry);
+      // DISCONNECTED may last only a moment when another caller is connecting the store too:
+      // CONNECTING or CONNECTED mean it got there first.
+      entry = await session.waitFor(['DISCONNECTED'], false, entry, connectedOrOnItsWay);
       session.expected = ['CONNECTED'];
+      if (connectedOrOnItsWay.includes(entry.connectionState)) return connecting(entry);
     }
     try {
-      await session.step((signal) => api.connectCustomKeyStore(customKeyStoreId, { signal }));
+      const attempt = await connectOnce(api, customKeyStoreId, session);
+      if (!attempt.sent) return connecting(attempt.entry);
     } catch (error) {
       if (!(error instanceof CustomKeyStoreInvalidStateException)) throw error;
       const current = await session.describe();

@@ -38,11 +38,22 @@ const columns: readonly [string, (entry: CustomKeyStoreEntry) => string][] = [
   ['CREATED', (entry) => formatDate(entry.creationDate)],
 ];
 
-/** Strips control characters so a hostile name cannot move the cursor or recolour the terminal. */
-function printable(text: string): string {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: removing control characters is the point.
-  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
+/**
+ * Replaces control characters (C0, DEL, C1) with `?`, so that a hostile server string cannot move
+ * the cursor, rewrite a line or recolour the terminal. Every server-provided string the CLI prints
+ * goes through it.
+ *
+ * @param text - the string to print.
+ * @param keepLineBreaks - keep `\n` (for multi-line error messages); `\r` is replaced anyway.
+ */
+export function printable(text: string, keepLineBreaks = false): string {
+  return text.replace(keepLineBreaks ? controlsButLineFeed : controls, '?');
 }
+
+// biome-ignore lint/suspicious/noControlCharactersInRegex: removing control characters is the point.
+const controls = /[\u0000-\u001f\u007f-\u009f]/g;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: removing control characters is the point.
+const controlsButLineFeed = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/g;
 
 /** The stores as an aligned table with a header; a sentence when there are none. */
 export function formatTable(entries: readonly CustomKeyStoreEntry[]): string {
@@ -63,9 +74,16 @@ export function formatTable(entries: readonly CustomKeyStoreEntry[]): string {
     .concat('\n');
 }
 
-/** Pretty JSON with a final newline; Dates become ISO strings. */
+/**
+ * Pretty JSON with a final newline; Dates become ISO strings. JSON.stringify escapes C0 controls
+ * but not DEL and C1 (which some terminals obey): those are escaped too, the values unchanged.
+ */
 export function formatJson(value: unknown): string {
-  return `${JSON.stringify(value, null, 2)}\n`;
+  const json = JSON.stringify(value, null, 2).replace(
+    /[\u007f-\u009f]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+  return `${json}\n`;
 }
 
 /**

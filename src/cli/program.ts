@@ -26,7 +26,14 @@ import {
   UsageError,
 } from './args.js';
 import { runEmulator } from './emulator.js';
-import { formatElapsed, formatJson, formatTable, Progress, type TextSink } from './output.js';
+import {
+  formatElapsed,
+  formatJson,
+  formatTable,
+  Progress,
+  printable,
+  type TextSink,
+} from './output.js';
 
 /** Exit codes of kms-cks. */
 export const exitCodes = {
@@ -125,7 +132,11 @@ async function run(context: Context): Promise<number> {
           return entry;
         }).then((entry) => {
           if (values.json === true) context.io.stdout.write(formatJson(entry));
-          else context.io.stdout.write(`${entry.customKeyStoreId}: ${entry.connectionState}\n`);
+          else {
+            context.io.stdout.write(
+              `${printable(entry.customKeyStoreId)}: ${printable(entry.connectionState)}\n`,
+            );
+          }
           return exitCodes.ok;
         });
       case 'disconnect':
@@ -199,7 +210,9 @@ async function withProgress<T>(
 
 /** One line saying what an ensure call did. */
 function describeResult(result: EnsureStateResult, waited: boolean): string {
-  const { customKeyStoreId: id, state, action } = result;
+  const { action } = result;
+  const id = printable(result.customKeyStoreId);
+  const state = printable(result.state);
   const elapsed = formatElapsed(result.elapsedMs);
   switch (action) {
     case 'none':
@@ -233,11 +246,12 @@ function report(error: unknown, io: CliIo, command: CommandName | undefined): nu
   }
   if (error instanceof UsageError) {
     const usage = error.command ?? command;
-    io.stderr.write(`kms-cks: ${error.message}\n${shortUsage(usage)}`);
+    io.stderr.write(`kms-cks: ${printable(error.message, true)}\n${shortUsage(usage)}`);
     return exitCodes.usage;
   }
-  const name = error instanceof Error ? error.name : 'Error';
-  const message = error instanceof Error ? error.message : String(error);
+  // Names and messages may come from a server: no control characters reach the terminal.
+  const name = printable(error instanceof Error ? String(error.name) : 'Error');
+  const message = printable(error instanceof Error ? error.message : String(error), true);
   io.stderr.write(`${name}: ${message}\n`);
   if (error instanceof KmsValidationError) {
     io.stderr.write(shortUsage(command));

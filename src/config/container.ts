@@ -86,8 +86,12 @@ async function authorizationToken(env: NodeJS.ProcessEnv): Promise<string | unde
   } else {
     token = env.AWS_CONTAINER_AUTHORIZATION_TOKEN || undefined;
   }
-  if (token !== undefined && /[\r\n]/.test(token)) {
-    throw new CredentialSourceError('the authorization token contains a line break');
+  // A header value is Latin-1 without control characters: a line break would inject a header,
+  // and anything else would make the HTTP stack throw a raw TypeError.
+  if (token !== undefined && /[^\x20-\x7e\xa0-\xff]/.test(token)) {
+    throw new CredentialSourceError(
+      'the authorization token contains a control character or a character outside Latin-1',
+    );
   }
   return token;
 }

@@ -162,7 +162,13 @@ export function parseEndpoint(value: string | URL, allowInsecure: boolean): URL 
 
 /** Checks what can be checked without I/O; throws {@link KmsConfigError}. */
 export function validateConfig(config: KmsClientConfig): void {
-  if (config.region !== undefined) assertValidRegion(config.region);
+  if (config.region !== undefined) {
+    // A number, null or an array would pass the syntax check as a string and fail later.
+    if (typeof config.region !== 'string') {
+      throw new KmsConfigError(`region must be a string, got ${describeType(config.region)}`);
+    }
+    assertValidRegion(config.region);
+  }
   if (config.signer !== undefined && config.signer !== 'node' && config.signer !== 'smithy') {
     throw new KmsConfigError(
       `signer must be "node" or "smithy", got ${JSON.stringify(config.signer)}`,
@@ -199,6 +205,14 @@ export function validateConfig(config: KmsClientConfig): void {
   }
 }
 
+/** What a value is, for a message: `null`, `an array`, `a number`, … (never the value itself). */
+function describeType(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  const type = typeof value;
+  return `${/^[aeiou]/.test(type) ? 'an' : 'a'} ${type}`;
+}
+
 /** `true` / `false` (any case); empty or absent is undefined; anything else is an error. */
 function parseBoolean(value: string | undefined, name: string): boolean | undefined {
   const text = value?.trim().toLowerCase();
@@ -208,13 +222,23 @@ function parseBoolean(value: string | undefined, name: string): boolean | undefi
   throw new KmsConfigError(`${name} must be "true" or "false", got ${JSON.stringify(value)}`);
 }
 
-function parseMaxAttempts(value: string | undefined, name: string): number | undefined {
+/**
+ * The one parser of integer settings from the environment and the profile: decimal digits only
+ * (`Number()` would also take `1e2`, `0x10`, `0b11`, `5.0`), within `min`..`max`; empty or absent
+ * is undefined.
+ */
+function parseIntegerSetting(
+  value: string | undefined,
+  name: string,
+  min: number,
+  max: number,
+): number | undefined {
   const text = value?.trim();
   if (text === undefined || text === '') return undefined;
-  const number = Number(text);
-  if (!Number.isInteger(number) || number < 1 || number > 100) {
+  const number = /^\d{1,15}$/.test(text) ? Number(text) : Number.NaN;
+  if (!(number >= min && number <= max)) {
     throw new KmsConfigError(
-      `${name} must be an integer from 1 to 100, got ${JSON.stringify(value)}`,
+      `${name} must be an integer from ${min} to ${max}, got ${JSON.stringify(value)}`,
     );
   }
   return number;
@@ -362,11 +386,19 @@ export async function resolveConfig(
     (
       await firstOf<number>([
         ['config.maxAttempts', () => config.maxAttempts],
-        ['AWS_MAX_ATTEMPTS', () => parseMaxAttempts(env.AWS_MAX_ATTEMPTS, 'AWS_MAX_ATTEMPTS')],
+        [
+          'AWS_MAX_ATTEMPTS',
+          () => parseIntegerSetting(env.AWS_MAX_ATTEMPTS, 'AWS_MAX_ATTEMPTS', 1, 100),
+        ],
         [
           profile.describe('max_attempts'),
           async () =>
-            parseMaxAttempts(await profile.get('max_attempts'), profile.describe('max_attempts')),
+            parseIntegerSetting(
+              await profile.get('max_attempts'),
+              profile.describe('max_attempts'),
+              1,
+              100,
+            ),
         ],
       ])
     )?.value ?? defaults.maxAttempts;

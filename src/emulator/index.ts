@@ -23,7 +23,7 @@ import {
   emulatorRegion,
 } from './defaults.js';
 import { FaultQueue, type FaultSpec, type PendingFault } from './faults.js';
-import { EmulatorServer, type RecordedRequest } from './server.js';
+import { EmulatorServer, type RecordedRequest, RequestLog } from './server.js';
 import { SigV4Verifier } from './sigv4.js';
 import {
   type ConnectionState,
@@ -71,6 +71,12 @@ export interface KmsEmulatorOptions {
   recordRequests?: boolean;
   /** How many requests the log keeps (the latest); default 1000. */
   maxRecordedRequests?: number;
+  /**
+   * How many bytes (bodies, headers and paths) the log keeps, all entries together; the oldest
+   * entries are dropped first. Default 16 MiB. Bodies of requests that were not authenticated
+   * are kept to their first 1 KiB whatever this bound.
+   */
+  maxRecordedBytes?: number;
   /** Largest request body accepted, in bytes; larger ones get 413; default 1 MiB. */
   maxBodyBytes?: number;
 }
@@ -87,7 +93,7 @@ export interface KmsEmulator {
   readonly region: string;
   /** The key stores by ID, live: entries change as the state machine runs. */
   readonly keyStores: ReadonlyMap<string, EmulatedKeyStore>;
-  /** The latest requests (up to `maxRecordedRequests`), oldest first; empty when recording is off. */
+  /** The latest requests (within `maxRecordedRequests` and `maxRecordedBytes`), oldest first; empty when recording is off. */
   readonly requests: readonly RecordedRequest[];
   /** Faults still waiting to be applied, in order. */
   readonly pendingFaults: readonly PendingFault[];
@@ -124,6 +130,11 @@ export async function startKmsEmulator(options: KmsEmulatorOptions = {}): Promis
   const region = options.region ?? emulatorRegion;
   const transitionMs = nonNegative('transitionMs', options.transitionMs, 1500);
   const maxRecorded = nonNegative('maxRecordedRequests', options.maxRecordedRequests, 1000);
+  const maxRecordedBytes = nonNegative(
+    'maxRecordedBytes',
+    options.maxRecordedBytes,
+    16 * 1024 * 1024,
+  );
   const maxBodyBytes = nonNegative('maxBodyBytes', options.maxBodyBytes, 1024 * 1024);
   const port = nonNegative('port', options.port, 0);
   if (port > 65535) throw new TypeError(`port must be 0–65535, got ${port}`);
@@ -144,14 +155,11 @@ export async function startKmsEmulator(options: KmsEmulatorOptions = {}): Promis
     now,
   });
   const faults = new FaultQueue();
-  const requests: RecordedRequest[] = [];
+  const log = new RequestLog(maxRecorded, maxRecordedBytes);
   const record =
     options.recordRequests === false || maxRecorded === 0
       ? undefined
-      : (entry: RecordedRequest) => {
-          requests.push(entry);
-          if (requests.length > maxRecorded) requests.shift();
-        };
+      : (entry: RecordedRequest) => log.add(entry);
   const server = new EmulatorServer({
     verifier: new SigV4Verifier({ region, service: 'kms', credentials }),
     stores,
@@ -173,15 +181,13 @@ export async function startKmsEmulator(options: KmsEmulatorOptions = {}): Promis
     host,
     region,
     keyStores: stores.stores,
-    requests,
+    requests: log.entries,
     get pendingFaults() {
       return faults.pending;
     },
     injectFaults: (specs) => faults.push(Array.isArray(specs) ? specs : [specs as FaultSpec]),
     clearFaults: () => faults.clear(),
-    clearRequests: () => {
-      requests.length = 0;
-    },
+    clearRequests: () => log.clear(),
     addKeyStore: (seed) => stores.add(seed),
     setConnectionState: (id, state, errorCode) => stores.setState(id, state, errorCode),
     setClockOffset: (offsetMs) => {

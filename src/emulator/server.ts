@@ -27,7 +27,10 @@ export interface RecordedRequest {
   target?: string;
   /** Request headers, names lower case; the session token is replaced by `[redacted]`. */
   headers: Record<string, string>;
-  /** The body as text (at most `maxBodyBytes` of it). */
+  /**
+   * The body as text: empty past `maxBodyBytes`, its first 1 KiB when the request was not
+   * authenticated, cut to fit when the entry alone is larger than `maxRecordedBytes`.
+   */
   body: string;
   /** Size of the whole body in bytes. */
   bodyBytes: number;
@@ -43,6 +46,87 @@ export interface RecordedRequest {
   accessKeyId?: string;
   /** When the request arrived (emulator clock). */
   at: Date;
+}
+
+/** Most of a body kept in the log for a request that was not authenticated. */
+export const unauthenticatedBodyBytes = 1024;
+
+/**
+ * The request log: the latest entries, at most `maxEntries` of them and `maxBytes` in total
+ * (bodies, headers and paths, as UTF-8). Bodies of requests that were not authenticated (failed
+ * authentication, or were answered by a fault before it) keep only their first 1 KiB: anyone who
+ * can reach the port must not be able to fill the emulator's memory. An entry larger than
+ * `maxBytes` on its own is kept with its body cut to fit; `bodyBytes` still gives the whole size.
+ */
+export class RequestLog {
+  /** The entries, oldest first (the array the emulator exposes as `requests`). */
+  readonly entries: RecordedRequest[] = [];
+  readonly #sizes: number[] = [];
+  readonly #maxEntries: number;
+  readonly #maxBytes: number;
+  #bytes = 0;
+
+  /**
+   * @param maxEntries - most entries kept.
+   * @param maxBytes - most bytes kept, all entries together.
+   */
+  constructor(maxEntries: number, maxBytes: number) {
+    this.#maxEntries = maxEntries;
+    this.#maxBytes = maxBytes;
+  }
+
+  /** Adds an entry, then drops the oldest ones until the log is within its bounds. */
+  add(entry: RecordedRequest): void {
+    if (entry.accessKeyId === undefined) {
+      entry.body = truncateUtf8(entry.body, unauthenticatedBodyBytes);
+    }
+    let size = entrySize(entry);
+    if (size > this.#maxBytes) {
+      const bodyBytes = Buffer.byteLength(entry.body);
+      entry.body = truncateUtf8(entry.body, Math.max(0, this.#maxBytes - (size - bodyBytes)));
+      size = entrySize(entry);
+    }
+    this.entries.push(entry);
+    this.#sizes.push(size);
+    this.#bytes += size;
+    while (
+      this.entries.length > 1 &&
+      (this.entries.length > this.#maxEntries || this.#bytes > this.#maxBytes)
+    ) {
+      this.entries.shift();
+      this.#bytes -= this.#sizes.shift() ?? 0;
+    }
+  }
+
+  /** Empties the log. */
+  clear(): void {
+    this.entries.length = 0;
+    this.#sizes.length = 0;
+    this.#bytes = 0;
+  }
+}
+
+/** What an entry costs in the log: its body, headers and path, as UTF-8 bytes. */
+function entrySize(entry: RecordedRequest): number {
+  let size = Buffer.byteLength(entry.body) + Buffer.byteLength(entry.path);
+  for (const name in entry.headers) {
+    size += name.length + Buffer.byteLength(entry.headers[name] ?? '');
+  }
+  return size;
+}
+
+/**
+ * The longest start of `text` that is at most `maxBytes` of UTF-8, cut between characters, as a
+ * new string: `text.slice()` would keep the whole body alive behind the short one.
+ */
+function truncateUtf8(text: string, maxBytes: number): string {
+  // Most bodies are ASCII and short: no encoding needed to see that they fit.
+  if (text.length * 3 <= maxBytes) return text;
+  const bytes = new Uint8Array(maxBytes);
+  const { written } = new TextEncoder().encodeInto(text, bytes);
+  return written === Buffer.byteLength(text)
+    ? text
+    : Buffer.from(bytes.buffer, 0, written).toString('utf8');
 }
 
 /** What the server needs from the emulator. */

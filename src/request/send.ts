@@ -14,8 +14,9 @@ import {
   type ResponseMetadata,
 } from '../errors.js';
 import type { Operation } from '../operations.js';
+import { redactSecrets, type SecretValues } from '../redact.js';
 import { sleep } from '../sleep.js';
-import { parseErrorResponse, parseSuccessBody, responseMetadata } from './parse.js';
+import { excerpt, parseErrorResponse, parseSuccessBody, responseMetadata } from './parse.js';
 import { type FailureKind, parseRetryAfter, type RetryPolicy } from './retry.js';
 import type { RequestSigner } from './sign.js';
 import { exchange, type HttpResponse } from './transport.js';
@@ -85,7 +86,14 @@ export async function send<Input, Output>(
 ): Promise<WithMetadata<Output>> {
   // 1. Validate: bad input never reaches the network. The common input passes a quick check;
   // anything else gets the zod schema (loaded on first use) and its issues.
-  const input = operation.quickInput?.(rawInput) ?? (await validate(operation, rawInput));
+  let input: Input;
+  try {
+    input = operation.quickInput?.(rawInput) ?? (await validate(operation, rawInput));
+  } catch (error) {
+    // A getter or a Proxy trap of the caller's input threw while it was read.
+    if (error instanceof KmsValidationError) throw error;
+    throw unreadableInputError(operation.name, error);
+  }
   const body = JSON.stringify(operation.toRequestBody(input));
   const progress = { attempts: 0, totalRetryDelay: 0 };
   const call = callSignal(options, progress);
@@ -122,6 +130,8 @@ async function attemptUntilSettled<Input, Output>(
   const requestTimeoutMs = options.requestTimeoutMs ?? context.requestTimeoutMs;
   const dispatcher = context.dispatcher(options.connectTimeoutMs ?? context.connectTimeoutMs);
   const { endpoint } = config;
+  // The endpoint's path as given (`https://host/some/prefix`), sent and signed as the SDK does.
+  const path = endpoint.pathname || '/';
 
   let retryCost = 0;
   for (;;) {
@@ -134,6 +144,7 @@ async function attemptUntilSettled<Input, Output>(
       {
         hostname: endpoint.hostname,
         port: endpoint.port ? Number(endpoint.port) : undefined,
+        path,
         headers: {
           host: endpoint.host,
           'content-type': 'application/x-amz-json-1.1',
@@ -152,7 +163,7 @@ async function attemptUntilSettled<Input, Output>(
     try {
       const response = await exchange(
         dispatcher,
-        { origin: endpoint.origin, path: endpoint.pathname || '/', headers, body },
+        { origin: endpoint.origin, path, headers, body },
         { signal, timeoutMs: requestTimeoutMs, timeoutError: attemptTimeout, maxBodyBytes },
       );
       const $metadata = responseMetadata(response, attempts, totalRetryDelay);
@@ -162,11 +173,11 @@ async function attemptUntilSettled<Input, Output>(
       });
       // 5. Parse, or build the typed error.
       if (response.status >= 200 && response.status < 300) {
-        const output = await parseOutput(operation, response, $metadata);
+        const output = await parseOutput(operation, response, $metadata, credentials);
         context.retry.recordSuccess(retryCost);
         return Object.assign(output as object, { $metadata }) as WithMetadata<Output>;
       }
-      const error = parseErrorResponse(response, $metadata);
+      const error = parseErrorResponse(response, $metadata, credentials);
       failure = {
         error,
         kind: classifyServiceError(error, response, context),
@@ -196,6 +207,19 @@ async function attemptUntilSettled<Input, Output>(
   }
 }
 
+/**
+ * The error for an input that throws when read (a getter, a `Proxy` trap): a
+ * {@link KmsValidationError} with one issue at the input's root, the thrown error as its cause.
+ */
+export function unreadableInputError(operationName: string, cause: unknown): KmsValidationError {
+  const reason = cause instanceof Error ? cause.message : String(cause);
+  return new KmsValidationError(
+    operationName,
+    [{ code: 'custom', path: [], message: `cannot be read (${reason.slice(0, 200)})` }],
+    { cause },
+  );
+}
+
 async function validate<Input, Output>(
   operation: Operation<Input, Output>,
   rawInput: unknown,
@@ -209,14 +233,16 @@ async function parseOutput<Input, Output>(
   operation: Operation<Input, Output>,
   response: HttpResponse,
   $metadata: ResponseMetadata,
+  secrets: SecretValues,
 ): Promise<Output> {
-  const body = parseSuccessBody(response, $metadata);
+  const body = parseSuccessBody(response, $metadata, secrets);
   try {
     return await operation.parseOutput(body);
   } catch (cause) {
+    const reason = cause instanceof Error ? cause.message : String(cause);
     throw new KmsResponseError({
-      message: `${operation.name} response does not match the KMS model: ${cause instanceof Error ? cause.message : String(cause)}`,
-      bodyExcerpt: response.body.slice(0, 200),
+      message: `${operation.name} response does not match the KMS model: ${redactSecrets(reason, secrets)}`,
+      bodyExcerpt: excerpt(response.body, secrets),
       cause,
       $metadata,
     });

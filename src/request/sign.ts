@@ -1,5 +1,6 @@
 /**
- * SigV4 signing of KMS requests (`POST /` with a JSON body), byte for byte what
+ * SigV4 signing of KMS requests (`POST` with a JSON body, to `/` or the endpoint's path), byte for
+ * byte what
  * `@smithy/signature-v4` produces.
  *
  * On Node the hashes come straight from node:crypto, and the signing key is derived once per
@@ -11,10 +12,15 @@
  */
 import type { Credentials } from '../config/credentials.js';
 
-/** What is signed: the request path is always `/` and the method `POST`. */
+/** What is signed: the method is always `POST`, with no query string. */
 export interface RequestToSign {
   hostname: string;
   port?: number;
+  /**
+   * The request path as sent (percent-encoded, as `URL.pathname` gives it): `/`, or the path of
+   * an endpoint such as `https://host/some/prefix`. Default `/`.
+   */
+  path?: string;
   headers: Record<string, string>;
   body: string;
 }
@@ -100,6 +106,25 @@ function assertResolved(credentials: Credentials): void {
   ) {
     throw new Error('Resolved credential object is not valid');
   }
+}
+
+/**
+ * The canonical URI of a path, as smithy computes it with `uriEscapePath`: empty and dot segments
+ * dropped, then the (already percent-encoded) path URI-encoded once more, `/` kept, as SigV4
+ * wants for every service but S3.
+ */
+export function canonicalPath(path: string): string {
+  if (path === '/' || path === '') return '/';
+  const segments: string[] = [];
+  for (const segment of path.split('/')) {
+    if (segment === '' || segment === '.') continue;
+    if (segment === '..') segments.pop();
+    else segments.push(segment);
+  }
+  const normalized = `${path.startsWith('/') ? '/' : ''}${segments.join('/')}${segments.length > 0 && path.endsWith('/') ? '/' : ''}`;
+  return encodeURIComponent(normalized)
+    .replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)
+    .replace(/%2F/g, '/');
 }
 
 /** `20150830T123600Z`, as smithy formats it. */
@@ -268,7 +293,9 @@ function nodeSigner(region: string, service: string, crypto: NodeCrypto): Reques
       const canonicalHeaders = token
         ? `${parts[0]}${longDate}${parts[1]}${canonicalValue(token)}${parts[2]}`
         : `${parts[0]}${longDate}${parts[1]}`;
-      const canonicalRequest = `POST\n/\n\n${canonicalHeaders}\n\n${plan.signedHeaders}\n${payloadHash}`;
+      const path =
+        request.path === undefined || request.path === '/' ? '/' : canonicalPath(request.path);
+      const canonicalRequest = `POST\n${path}\n\n${canonicalHeaders}\n\n${plan.signedHeaders}\n${payloadHash}`;
 
       const day = longDate.slice(0, 8);
       const scope = `${day}/${region}/${service}/aws4_request`;
@@ -313,7 +340,7 @@ function portableSigner(region: string, service: string): RequestSigner {
           protocol: 'https:',
           hostname: request.hostname,
           port: request.port,
-          path: '/',
+          path: request.path ?? '/',
           query: {},
           headers: request.headers,
           body: request.body,

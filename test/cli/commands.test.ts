@@ -6,6 +6,7 @@ import { connect } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { main } from '../../src/cli/program.js';
 import { defaultKeyStoreIds, emulatorCredentials } from '../../src/emulator/index.js';
+import { startLoopbackServer } from '../helpers/loopback.js';
 import { type Harness, requestsFor, startHarness } from '../waiter/harness.js';
 import { capture, runCli } from './run.js';
 
@@ -328,6 +329,86 @@ describe('kms-cks usage', () => {
     ]);
     expect(code).toBe(2);
     expect(stderr).toMatch(/^KmsConfigError: Refusing plain http endpoint/);
+  });
+
+  it('describe stops with exit 1 after 1,000 pages of a server handing out new markers forever', async () => {
+    let pages = 0;
+    const server = await startLoopbackServer((_request, response) => {
+      pages++;
+      response.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' });
+      response.end(JSON.stringify({ NextMarker: `m${pages}`, Truncated: true }));
+    });
+    try {
+      const { code, stdout, stderr } = await runCli(undefined, [
+        'describe',
+        '--region',
+        'eu-west-1',
+        '--endpoint',
+        server.url,
+      ]);
+      expect(code).toBe(1);
+      expect(stdout).toBe('');
+      expect(stderr).toMatch(/^KmsResponseError: .*after 1000 pages/);
+      expect(pages).toBe(1000);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('strips control characters from the error name and message a server sends', async () => {
+    const server = await startLoopbackServer((_request, response) => {
+      response.writeHead(400, { 'content-type': 'application/x-amz-json-1.1' });
+      response.end(
+        JSON.stringify({
+          __type: 'Evil\u001b[31mException',
+          message: 'bad\u001b]0;owned\u0007 thing\r\u009b2Jfake line\nsecond line',
+        }),
+      );
+    });
+    try {
+      const run = await runCli(undefined, [
+        'describe',
+        '--region',
+        'eu-west-1',
+        '--endpoint',
+        server.url,
+      ]);
+      expect(run.code).toBe(1);
+      expect(run.stderr).toBe(
+        'Evil?[31mException: bad?]0;owned? thing??2Jfake line\nsecond line\n',
+      );
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('strips control characters from the state and error code in a waiter error, and escapes C1 in JSON', async () => {
+    const entry = {
+      CustomKeyStoreId: 'cks-1',
+      ConnectionState: 'FAILED',
+      ConnectionErrorCode: 'XKS\u001b[2J\u0007\u009b',
+    };
+    const server = await startLoopbackServer((_request, response) => {
+      response.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' });
+      response.end(JSON.stringify({ CustomKeyStores: [entry] }));
+    });
+    try {
+      const target = ['--region', 'eu-west-1', '--endpoint', server.url];
+      const waited = await runCli(undefined, ['wait', 'cks-1', 'CONNECTED', ...target]);
+      expect(waited.code).toBe(1);
+      expect(waited.stderr).toMatch(/XKS\?\[2J\?\?/);
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: looking for them is the point.
+      expect(waited.stderr).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/);
+      const described = await runCli(undefined, ['describe', '--json', ...target]);
+      expect(described.code).toBe(0);
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: looking for them is the point.
+      expect(described.stdout).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/);
+      expect(JSON.parse(described.stdout).customKeyStores[0].connectionErrorCode).toBe(
+        entry.ConnectionErrorCode,
+      );
+    } finally {
+      await server.close();
+    }
   });
 
   it.each(['disconnect', 'connect', 'describe', 'wait', 'emulator'])(

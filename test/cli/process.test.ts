@@ -40,6 +40,16 @@ describe('kms-cks process', () => {
     expect(harness.emulator.keyStores.get(xks)!.connectionState).toBe('DISCONNECTED');
   });
 
+  it('a closed stdout (describe | head -c0) ends quietly with exit 0, no EPIPE trace', async () => {
+    const child = spawnCli(harness.emulator, ['describe']);
+    // The reading end goes away before the CLI has started, as with `| head -c0`.
+    child.stdout?.destroy();
+    const run = await finished(child);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    expect(run.signal).toBeNull();
+  });
+
   it('exits 1 with "<Name>: <message>" on stderr for a KMS error', async () => {
     const run = await finished(spawnCli(harness.emulator, ['describe', 'cks-doesnotexist']));
     expect(run.code).toBe(1);

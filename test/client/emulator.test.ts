@@ -57,6 +57,14 @@ describe('client against the emulator', () => {
     expect(emulator.keyStores.get(id)!.connectionState).not.toBe('CONNECTED');
   });
 
+  it('an endpoint with a path: the emulator verifies the signature over that path', async () => {
+    const prefixed = client({ endpoint: `${emulator.url}/some/prefix` });
+    await prefixed.disconnectCustomKeyStore(defaultKeyStoreIds.externalPublic);
+    const [request] = emulator.requests;
+    expect(request?.path).toBe('/some/prefix');
+    expect(request?.status).toBe(200);
+  });
+
   it('disconnecting twice is CustomKeyStoreInvalidStateException', async () => {
     const c = client();
     await c.disconnectCustomKeyStore(id);

@@ -109,6 +109,22 @@ describe('where the error code comes from', () => {
     expect(error.message).toBe('from header');
   });
 
+  it('two X-Amzn-Errortype headers: the first one is the code, as smithy takes it', async () => {
+    server.handle((_req, res) => {
+      res.writeHead(400, {
+        'content-type': 'application/x-amz-json-1.1',
+        'x-amzn-errortype': [
+          'CustomKeyStoreNotFoundException',
+          'AccessDeniedException:http://internal.amazon.com/coral/com.amazonaws.kms/',
+        ],
+      });
+      res.end('{"message":"two types"}');
+    });
+    const error = await failure();
+    expect(error).toBeInstanceOf(CustomKeyStoreNotFoundException);
+    expect(error.name).toBe('CustomKeyStoreNotFoundException');
+  });
+
   it('body `code` wins over `__type`', async () => {
     server.handle((_req, res) =>
       kmsError(res, 400, { code: 'CustomKeyStoreInvalidStateException', __type: 'Other' }),

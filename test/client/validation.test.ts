@@ -57,6 +57,59 @@ describe('bad input is rejected before anything is sent', () => {
     });
   }
 
+  const throwingGetter = () =>
+    Object.defineProperty({}, 'customKeyStoreId', {
+      enumerable: true,
+      get() {
+        throw new Error('getter exploded');
+      },
+    });
+  const hostileProxy = () =>
+    new Proxy(
+      { customKeyStoreId: 'cks-1' },
+      {
+        get() {
+          throw new Error('proxy get trap');
+        },
+        ownKeys() {
+          throw new Error('proxy ownKeys trap');
+        },
+        getPrototypeOf() {
+          throw new Error('proxy getPrototypeOf trap');
+        },
+      },
+    );
+  const unreadable: Array<[string, () => unknown]> = [
+    ['an object with a throwing getter', throwingGetter],
+    ['a Proxy whose traps throw', hostileProxy],
+  ];
+  for (const [label, make] of unreadable) {
+    it(`rejects ${label} with KmsValidationError, for every operation and the paginator`, async () => {
+      const calls: Array<[string, () => Promise<unknown>]> = [
+        ['DisconnectCustomKeyStore', () => client.disconnectCustomKeyStore(make() as string)],
+        ['ConnectCustomKeyStore', () => client.connectCustomKeyStore(make() as string)],
+        ['DescribeCustomKeyStores', () => client.describeCustomKeyStores(make() as {})],
+        [
+          'DescribeCustomKeyStores',
+          async () => {
+            for await (const _entry of client.paginateCustomKeyStores(make() as {})) {
+              // nothing: the first page must not be requested
+            }
+          },
+        ],
+      ];
+      for (const [operation, call] of calls) {
+        const error = await call().catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(KmsValidationError);
+        expect((error as Error).message).toMatch(
+          new RegExp(`^Invalid input for ${operation}: input: cannot be read \\(`),
+        );
+        expect((error as KmsValidationError).$metadata.attempts).toBe(0);
+      }
+      expect(server.requests).toHaveLength(0);
+    });
+  }
+
   it('accepts exactly 64 characters', async () => {
     await client.disconnectCustomKeyStore('c'.repeat(64));
     expect(server.requests).toHaveLength(1);
@@ -74,6 +127,21 @@ describe('unsafe configuration is refused', () => {
   for (const region of ['eu-west-1.evil.com', 'eu-west-1/', 'EU-WEST-1', 'eu west', 'a@b', '']) {
     it(`rejects region ${JSON.stringify(region)}`, () => {
       expect(() => new KmsClient({ region, credentials })).toThrow(KmsConfigError);
+    });
+  }
+
+  const nonStrings: Array<[unknown, string]> = [
+    [123, 'a number'],
+    [null, 'null'],
+    [['us-east-1'], 'an array'],
+    [{}, 'an object'],
+    [true, 'a boolean'],
+  ];
+  for (const [region, described] of nonStrings) {
+    it(`rejects region ${JSON.stringify(region)} (not a string) in the constructor`, () => {
+      expect(() => new KmsClient({ region: region as string, credentials })).toThrow(
+        new KmsConfigError(`region must be a string, got ${described}`),
+      );
     });
   }
 

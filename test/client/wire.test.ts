@@ -94,6 +94,34 @@ describe('DisconnectCustomKeyStore on the wire', () => {
     );
   });
 
+  it.each([
+    ['/some/prefix', '/some/prefix'],
+    ['/some/prefix/', '/some/prefix/'],
+    ['/a%20b/c(1)/', '/a%20b/c(1)/'],
+    ['//double//slash', '//double//slash'],
+  ])(
+    'an endpoint with the path %s: sends to and signs that path, whichever signer',
+    async (path, sent) => {
+      for (const signer of ['node', 'smithy'] as const) {
+        const prefixed = new KmsClient({
+          region: 'eu-west-1',
+          endpoint: `${server.url}${path}`,
+          credentials: { ...credentials, sessionToken: 'path-session' },
+          signer,
+        });
+        await prefixed.disconnectCustomKeyStore('cks-1234567890abcdef0');
+        await prefixed.close();
+      }
+      expect(server.requests).toHaveLength(2);
+      for (const request of server.requests) {
+        expect(request.url).toBe(sent);
+        expect(parseAuthorization(request.headers.authorization).signature).toBe(
+          expectedSignature(request, credentials.secretAccessKey),
+        );
+      }
+    },
+  );
+
   it('refuses an unknown signer', () => {
     expect(() => new KmsClient({ credentials, signer: 'openssl' as unknown as 'node' })).toThrow(
       /signer must be "node" or "smithy"/,

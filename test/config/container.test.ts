@@ -198,7 +198,46 @@ describe('container credentials', () => {
       AWS_CONTAINER_CREDENTIALS_FULL_URI: `${endpoint.url}/creds`,
       AWS_CONTAINER_AUTHORIZATION_TOKEN: 'abc\r\nX-Injected: 1',
     });
-    expect(error.sources.at(-1)?.reason).toBe('the authorization token contains a line break');
+    expect(error.sources.at(-1)?.reason).toBe(
+      'the authorization token contains a control character or a character outside Latin-1',
+    );
     expect(endpoint.requests).toHaveLength(0);
+  });
+
+  it.each([
+    ['a NUL in the variable', { AWS_CONTAINER_AUTHORIZATION_TOKEN: 'abc\u0000def' }],
+    ['an escape in the variable', { AWS_CONTAINER_AUTHORIZATION_TOKEN: 'abc\u001b[2Jdef' }],
+    ['a DEL in the variable', { AWS_CONTAINER_AUTHORIZATION_TOKEN: 'abc\u007fdef' }],
+    ['a C1 control in the variable', { AWS_CONTAINER_AUTHORIZATION_TOKEN: 'abc\u0085def' }],
+    ['non-Latin-1 in the variable', { AWS_CONTAINER_AUTHORIZATION_TOKEN: 'tök€n' }],
+    ['non-Latin-1 in the token file', { file: 'jeton-日本' }],
+    ['a control character in the token file', { file: 'tok\u0007en' }],
+  ])('refuses a token with %s: KmsConfigError, no request, no TypeError', async (_label, given) => {
+    const endpoint = await serve((_request, response) => {
+      response.end(credentialsDocument('A'));
+    });
+    const env: NodeJS.ProcessEnv = { AWS_CONTAINER_CREDENTIALS_FULL_URI: `${endpoint.url}/creds` };
+    if ('file' in given) {
+      env.AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE = await home.write('token', given.file);
+    } else {
+      Object.assign(env, given);
+    }
+    const error = await chainError(env);
+    expect(error.sources.at(-1)).toEqual({
+      source: 'container',
+      reason: 'the authorization token contains a control character or a character outside Latin-1',
+    });
+    expect(endpoint.requests).toHaveLength(0);
+  });
+
+  it('accepts a token with Latin-1 letters and spaces', async () => {
+    const endpoint = await serve((_request, response) => {
+      response.end(credentialsDocument('A'));
+    });
+    await chain({
+      AWS_CONTAINER_CREDENTIALS_FULL_URI: `${endpoint.url}/creds`,
+      AWS_CONTAINER_AUTHORIZATION_TOKEN: 'Bearer tök~en',
+    });
+    expect(endpoint.requests[0]?.headers.authorization).toBe('Bearer tök~en');
   });
 });

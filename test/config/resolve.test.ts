@@ -37,6 +37,14 @@ beforeEach(async () => {
       'region = us-east-1',
       'use_fips_endpoint = yes',
       '',
+      '[profile exponent]',
+      'region = us-east-1',
+      'max_attempts = 1e2',
+      '',
+      '[profile hex]',
+      'region = us-east-1',
+      'max_attempts = 0x10',
+      '',
       '[services local]',
       'kms =',
       '  endpoint_url = http://127.0.0.1:4566',
@@ -245,6 +253,29 @@ describe('region and endpoint resolution', () => {
     expect(await refused({}, { AWS_MAX_ATTEMPTS: '0' })).toBe(
       'AWS_MAX_ATTEMPTS must be an integer from 1 to 100, got "0"',
     );
+  });
+
+  it('takes max_attempts and AWS_MAX_ATTEMPTS as decimal integers only', async () => {
+    expect(await refused({ profile: 'exponent' })).toBe(
+      'max_attempts of profile exponent must be an integer from 1 to 100, got "1e2"',
+    );
+    expect(await refused({ profile: 'hex' })).toBe(
+      'max_attempts of profile hex must be an integer from 1 to 100, got "0x10"',
+    );
+    for (const value of ['1e1', '0x5', '0b11', '0o7', '5.0', '+5', '1_0']) {
+      expect(await refused({}, { AWS_MAX_ATTEMPTS: value })).toBe(
+        `AWS_MAX_ATTEMPTS must be an integer from 1 to 100, got ${JSON.stringify(value)}`,
+      );
+    }
+    // Leading zeros and surrounding blanks are still a decimal integer.
+    expect(
+      (
+        await resolveConfig(
+          { credentials, region: 'eu-west-1' },
+          isolatedEnv(home.dir, { AWS_MAX_ATTEMPTS: ' 05 ' }),
+        )
+      ).maxAttempts,
+    ).toBe(5);
   });
 
   it('refuses an insecure endpoint from the environment, naming the variable', async () => {

@@ -227,6 +227,16 @@ describe('describeCustomKeyStores response', () => {
       /CustomKeyStores\.0\.CreationDate/,
     ],
     [
+      'CreationDate is past the range of a Date (1e300)',
+      { CustomKeyStores: [{ ...xksWire, CreationDate: 1e300 }] },
+      /CustomKeyStores\.0\.CreationDate/,
+    ],
+    [
+      'CreationDate is before the range of a Date (-8.7e12 s)',
+      { CustomKeyStores: [{ ...xksWire, CreationDate: -8.7e12 }] },
+      /CustomKeyStores\.0\.CreationDate/,
+    ],
+    [
       'ConnectionState is missing',
       { CustomKeyStores: [{ CustomKeyStoreId: 'cks-1' }] },
       /ConnectionState/,
@@ -274,6 +284,28 @@ describe('paginateCustomKeyStores', () => {
       'same',
     ]);
     expect(seen).toHaveLength(2);
+  });
+
+  it('stops with KmsResponseError after 1,000 pages of a server that hands out new markers forever', async () => {
+    server.handle((request, response) => {
+      const marker = JSON.parse(request.body).Marker as string | undefined;
+      response.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' });
+      response.end(
+        JSON.stringify({
+          CustomKeyStores: [],
+          NextMarker: `m${Number(marker?.slice(1) ?? 0) + 1}`,
+          Truncated: true,
+        }),
+      );
+    });
+    let entries = 0;
+    const error = await (async () => {
+      for await (const _entry of client.paginateCustomKeyStores()) entries++;
+    })().catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(KmsResponseError);
+    expect((error as Error).message).toMatch(/after 1000 pages/);
+    expect(server.requests).toHaveLength(1000);
+    expect(entries).toBe(0);
   });
 
   it('validates the input on the first iteration, before any request', async () => {

@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   defaultKeyStoreIds,
+  emulatorCredentials,
   type KmsEmulator,
   startKmsEmulator,
 } from '../../src/emulator/index.js';
@@ -255,6 +256,63 @@ describe('the request log', () => {
       expect(small.requests.map((entry) => entry.requestId)).toEqual(ids.slice(2));
     } finally {
       await small.close();
+    }
+  });
+
+  it('keeps at most 1 KiB of the body of a request that failed authentication', async () => {
+    const big = JSON.stringify({ CustomKeyStoreId: 'cks-none', Pad: 'x'.repeat(512 * 1024) });
+    for (let index = 0; index < 40; index++) {
+      const unsigned = await send(emu, { body: big, unsigned: true });
+      expect(unsigned.status).toBe(400);
+      const wrongSecret = await send(emu, {
+        body: big,
+        credentials: { accessKeyId: emulatorCredentials.accessKeyId, secretAccessKey: 'nope' },
+      });
+      expect(wrongSecret.status).toBe(400);
+    }
+    expect(emu.requests).toHaveLength(80);
+    for (const entry of emu.requests) {
+      expect(entry.accessKeyId).toBeUndefined();
+      expect(entry.bodyBytes).toBe(big.length);
+      expect(entry.body).toBe(big.slice(0, 1024));
+    }
+    const logged = emu.requests.reduce((sum, entry) => sum + entry.body.length, 0);
+    expect(logged).toBeLessThanOrEqual(80 * 1024);
+  });
+
+  it('bounds the log by maxRecordedBytes, dropping the oldest entries first', async () => {
+    const bounded = await startKmsEmulator({ maxRecordedBytes: 2 * 1024 * 1024 });
+    try {
+      const ids: string[] = [];
+      for (let index = 0; index < 10; index++) {
+        const body = JSON.stringify({
+          CustomKeyStoreId: 'cks-none',
+          Pad: `${index}`.repeat(600_000),
+        });
+        const response = await send(bounded, { operation: 'DisconnectCustomKeyStore', body });
+        ids.push(response.headers['x-amzn-requestid']!);
+      }
+      const logged = bounded.requests.reduce((sum, entry) => sum + entry.body.length, 0);
+      expect(logged).toBeLessThanOrEqual(2 * 1024 * 1024);
+      // The latest three fit (3 × 600 KB); they are whole and authenticated.
+      expect(bounded.requests.map((entry) => entry.requestId)).toEqual(ids.slice(7));
+      expect(bounded.requests.every((entry) => entry.body.length === entry.bodyBytes)).toBe(true);
+    } finally {
+      await bounded.close();
+    }
+  });
+
+  it('keeps a single entry larger than maxRecordedBytes with its body cut to the bound', async () => {
+    const tiny = await startKmsEmulator({ maxRecordedBytes: 4096 });
+    try {
+      const body = JSON.stringify({ CustomKeyStoreId: 'cks-none', Pad: 'y'.repeat(20_000) });
+      await send(tiny, { operation: 'DisconnectCustomKeyStore', body });
+      expect(tiny.requests).toHaveLength(1);
+      expect(tiny.requests[0]!.bodyBytes).toBe(body.length);
+      expect(tiny.requests[0]!.body.length).toBeLessThanOrEqual(4096);
+      expect(body.startsWith(tiny.requests[0]!.body)).toBe(true);
+    } finally {
+      await tiny.close();
     }
   });
 

@@ -34,6 +34,27 @@ export function parseAuthorization(header: string | undefined): ParsedAuthorizat
   };
 }
 
+/**
+ * The canonical URI of a request path as SigV4 defines it for every service but S3: empty and dot
+ * segments dropped, the (already percent-encoded) path encoded once more, `/` kept.
+ */
+export function canonicalPath(url: string): string {
+  const path = url.split('?')[0] ?? '/';
+  const segments: string[] = [];
+  for (const segment of path.split('/')) {
+    if (segment === '' || segment === '.') continue;
+    if (segment === '..') segments.pop();
+    else segments.push(segment);
+  }
+  const trailing = segments.length > 0 && path.endsWith('/') ? '/' : '';
+  const encode = (segment: string) =>
+    encodeURIComponent(segment).replace(
+      /[!'()*]/g,
+      (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
+    );
+  return `/${segments.map(encode).join('/')}${trailing}`;
+}
+
 /** The signature the request should carry for this secret. */
 export function expectedSignature(request: RecordedRequest, secretAccessKey: string): string {
   const auth = parseAuthorization(request.headers.authorization);
@@ -43,7 +64,7 @@ export function expectedSignature(request: RecordedRequest, secretAccessKey: str
     .join('');
   const canonicalRequest = [
     request.method,
-    '/',
+    canonicalPath(request.url),
     '',
     canonicalHeaders,
     auth.signedHeaders.join(';'),

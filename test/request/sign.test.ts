@@ -31,7 +31,7 @@ async function smithySign(
       protocol: 'https:',
       hostname: request.hostname,
       port: request.port,
-      path: '/',
+      path: request.path ?? '/',
       query: {},
       headers: { ...request.headers },
       body: request.body,
@@ -73,6 +73,17 @@ const headerNames = [
   'X-Amz-Content-Sha256',
   'X-Amz-Security-Token',
   'x-amz-security-token',
+];
+/** Endpoint paths as `URL.pathname` gives them (already percent-encoded). */
+const paths = [
+  undefined,
+  '/',
+  '/some/prefix',
+  '/some/prefix/',
+  '//double//slash/',
+  "/a%20b/c(1)/d!*'",
+  '/%C3%BC/x%2Fy',
+  '/kms/~user/-_.',
 ];
 const valueParts = ['a', 'B c', ' ', '  ', '\t', '\r\n', 'é', '日本', '=', ';', ','];
 const bodies = [
@@ -119,7 +130,7 @@ describe('the request signer', () => {
     });
   }
 
-  it('matches smithy on 300 random requests: odd headers and whitespace, bodies, dates, keys', async () => {
+  it('matches smithy on 300 random requests: odd headers and whitespace, paths, bodies, dates, keys', async () => {
     const next = random(20261128);
     const pick = <T>(list: readonly T[]): T => list[Math.floor(next() * list.length)] as T;
     const signers = {
@@ -145,6 +156,7 @@ describe('the request signer', () => {
       const request: RequestToSign = {
         hostname: 'example.com',
         port: next() < 0.5 ? 8443 : undefined,
+        path: pick(paths),
         headers,
         body: pick(bodies),
       };

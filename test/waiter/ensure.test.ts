@@ -120,6 +120,33 @@ describe('ensureDisconnected', () => {
     }
   });
 
+  it('10 callers from FAILED all succeed: one Disconnect accepted', async () => {
+    const results = await Promise.all(
+      Array.from({ length: 10 }, () =>
+        harness.client.ensureDisconnected(failedStore, {
+          ...fastPoll,
+          wait: true,
+          timeoutMs: 5_000,
+        }),
+      ),
+    );
+    for (const result of results) expect(result.state).toBe('DISCONNECTED');
+    expect(results.filter((result) => result.action === 'disconnected')).toHaveLength(1);
+    expect(disconnects().filter((request) => request.status === 200)).toHaveLength(1);
+  });
+
+  it('10 callers from DISCONNECTING all succeed, sending nothing', async () => {
+    await harness.client.disconnectCustomKeyStore(xks);
+    const results = await Promise.all(
+      Array.from({ length: 10 }, () =>
+        harness.client.ensureDisconnected(xks, { ...fastPoll, wait: true, timeoutMs: 5_000 }),
+      ),
+    );
+    for (const result of results)
+      expect(result).toMatchObject({ state: 'DISCONNECTED', action: 'waited' });
+    expect(disconnects().filter((request) => request.status === 200)).toHaveLength(1);
+  });
+
   it('disconnects a FAILED store', async () => {
     const result = await harness.client.ensureDisconnected(failedStore, {
       ...fastPoll,
@@ -234,6 +261,52 @@ describe('ensureConnected', () => {
     await expect(
       harness.client.ensureConnected('cks-hsmdown0000000001', { wait: true }),
     ).rejects.toBeInstanceOf(CloudHsmClusterNotActiveException);
+  });
+
+  it('10 callers with resetFailed from FAILED all succeed: one Disconnect and one Connect accepted', async () => {
+    const results = await Promise.all(
+      Array.from({ length: 10 }, () =>
+        harness.client.ensureConnected(failedStore, {
+          ...fastPoll,
+          wait: true,
+          resetFailed: true,
+          timeoutMs: 5_000,
+        }),
+      ),
+    );
+    for (const result of results) expect(result.state).toBe('CONNECTED');
+    expect(results.filter((result) => result.action === 'connected')).toHaveLength(1);
+    expect(disconnects().filter((request) => request.status === 200)).toHaveLength(1);
+    expect(connects().filter((request) => request.status === 200)).toHaveLength(1);
+    const history = harness.emulator.keyStores
+      .get(failedStore)!
+      .history.map((change) => change.state);
+    expect(history).toEqual(['FAILED', 'DISCONNECTING', 'DISCONNECTED', 'CONNECTING', 'CONNECTED']);
+  });
+
+  it('10 callers from DISCONNECTING all succeed: one Connect accepted', async () => {
+    await harness.client.disconnectCustomKeyStore(xks);
+    expect(harness.emulator.keyStores.get(xks)!.connectionState).toBe('DISCONNECTING');
+    const results = await Promise.all(
+      Array.from({ length: 10 }, () =>
+        harness.client.ensureConnected(xks, { ...fastPoll, wait: true, timeoutMs: 5_000 }),
+      ),
+    );
+    for (const result of results) expect(result.state).toBe('CONNECTED');
+    expect(results.filter((result) => result.action === 'connected')).toHaveLength(1);
+    expect(disconnects().filter((request) => request.status === 200)).toHaveLength(1);
+    expect(connects().filter((request) => request.status === 200)).toHaveLength(1);
+  });
+
+  it('10 callers from DISCONNECTED all succeed: one Connect accepted', async () => {
+    const results = await Promise.all(
+      Array.from({ length: 10 }, () =>
+        harness.client.ensureConnected(idleStore, { ...fastPoll, wait: true, timeoutMs: 5_000 }),
+      ),
+    );
+    for (const result of results) expect(result.state).toBe('CONNECTED');
+    expect(results.filter((result) => result.action === 'connected')).toHaveLength(1);
+    expect(connects().filter((request) => request.status === 200)).toHaveLength(1);
   });
 
   it('is safe when two callers run it at the same time', async () => {

@@ -164,6 +164,33 @@ describe('waitForConnectionState against the emulator', () => {
     ['a zero timeout', xks, 'CONNECTED', { timeoutMs: 0 }],
     ['a negative poll interval', xks, 'CONNECTED', { pollIntervalMs: -5 }],
     ['a timeout beyond what a timer can do', xks, 'CONNECTED', { timeoutMs: 2 ** 31 }],
+    [
+      'options with a throwing getter',
+      xks,
+      'CONNECTED',
+      Object.defineProperty({}, 'timeoutMs', {
+        enumerable: true,
+        get() {
+          throw new Error('getter exploded');
+        },
+      }),
+    ],
+    [
+      'options behind a Proxy whose traps throw',
+      xks,
+      'CONNECTED',
+      new Proxy(
+        {},
+        {
+          get() {
+            throw new Error('proxy trap');
+          },
+          ownKeys() {
+            throw new Error('proxy trap');
+          },
+        },
+      ),
+    ],
   ])(
     'rejects %s with KmsValidationError before any request',
     async (_label, id, states, options) => {
