@@ -7,13 +7,7 @@ import type { Dispatcher } from 'undici';
 // The Agent alone: undici's index loads all of undici, three times the start-up cost.
 import Agent from 'undici/lib/dispatcher/agent.js';
 import type { CredentialSource } from './config/credentials.js';
-import {
-  createProxyDispatcher,
-  type ProxySettings,
-  proxyFor,
-  proxySettingsFromEnv,
-  redactProxy,
-} from './config/proxy.js';
+import { type ProxySettings, proxyFor, proxySettingsFromEnv, redactProxy } from './config/proxy.js';
 import {
   defaults,
   type KmsClientConfig,
@@ -33,6 +27,7 @@ import {
   disconnectCustomKeyStore,
   type EmptyOutput,
 } from './operations.js';
+import { type Connector, createConnector } from './request/connector.js';
 import { RetryPolicy } from './request/retry.js';
 import { type CallOptions, type RequestContext, send, type WithMetadata } from './request/send.js';
 import { createRequestSigner, type RequestSigner } from './request/sign.js';
@@ -93,7 +88,12 @@ const userAgent = `kms-custom-key-store/${VERSION} node/${process.version} ${pro
 export class KmsClient {
   readonly #config: KmsClientConfig;
   readonly #context: RequestContext;
-  readonly #agents = new Map<number, Dispatcher>();
+  /** One Agent whatever the per-call limits: the attempt's timer enforces its connect limit. */
+  #agent: Dispatcher | undefined;
+  #connector: Connector | undefined;
+  /** The longest connect limit used so far: the connector's bound on any connection. */
+  #connectLimitMs: number;
+  readonly #callsInFlight = new Set<Promise<unknown>>();
   #proxy: ProxySettings | undefined | null = null;
   #resolved: Promise<ResolvedConfig> | undefined;
   #signer: Promise<RequestSigner> | undefined;
@@ -106,6 +106,7 @@ export class KmsClient {
   constructor(config: KmsClientConfig = {}) {
     validateConfig(config);
     this.#config = { ...config };
+    this.#connectLimitMs = config.connectTimeoutMs ?? defaults.connectTimeoutMs;
     this.#context = {
       config: () => this.#resolveConfig(),
       signer: () => {
@@ -265,12 +266,18 @@ export class KmsClient {
     };
   }
 
-  /** Closes the connections this client opened. A dispatcher passed in config is left open. */
+  /**
+   * Closes the client: later calls reject with a {@link KmsError}. Waits for the calls in
+   * flight (each ends within its own deadlines), then destroys the connections this client
+   * opened, a connection still being opened included. A dispatcher passed in config is left open.
+   */
   async close(): Promise<void> {
     this.#closed = true;
-    const agents = [...this.#agents.values()];
-    this.#agents.clear();
-    await Promise.all(agents.map((agent) => agent.close()));
+    await Promise.allSettled([...this.#callsInFlight]);
+    const agent = this.#agent;
+    this.#agent = undefined;
+    this.#connector?.destroyPending(new KmsError('KmsClient is closed'));
+    await agent?.destroy();
   }
 
   /** `await using client = new KmsClient(…)` closes the client at the end of the scope. */
@@ -299,7 +306,11 @@ export class KmsClient {
     options: CallOptions | undefined,
   ): Promise<WithMetadata<Output>> {
     if (this.#closed) return Promise.reject(new KmsError('KmsClient is closed'));
-    return send(this.#context, operation, input, options);
+    const call = send(this.#context, operation, input, options);
+    this.#callsInFlight.add(call);
+    const settled = () => this.#callsInFlight.delete(call);
+    call.then(settled, settled);
+    return call;
   }
 
   #resolveConfig(): Promise<ResolvedConfig> {
@@ -322,24 +333,17 @@ export class KmsClient {
 
   #dispatcher(connectTimeoutMs: number): Dispatcher {
     if (this.#config.dispatcher) return this.#config.dispatcher;
-    let agent = this.#agents.get(connectTimeoutMs);
-    if (!agent) {
-      const options = {
+    if (connectTimeoutMs > this.#connectLimitMs) this.#connectLimitMs = connectTimeoutMs;
+    if (!this.#agent) {
+      const connector = createConnector(this.#proxySettings(), () => this.#connectLimitMs);
+      this.#connector = connector;
+      this.#agent = new Agent({
         connections: this.#config.maxSockets ?? defaults.maxSockets,
-        connectTimeoutMs,
+        connect: connector.connect,
         keepAliveTimeout: 4_000,
-      };
-      const proxy = this.#proxySettings();
-      agent = proxy
-        ? createProxyDispatcher(proxy, options)
-        : new Agent({
-            connections: options.connections,
-            connect: { timeout: connectTimeoutMs },
-            keepAliveTimeout: options.keepAliveTimeout,
-          });
-      this.#agents.set(connectTimeoutMs, agent);
+      });
     }
-    return agent;
+    return this.#agent;
   }
 
   /** HTTPS_PROXY / HTTP_PROXY / NO_PROXY, read once per client (the SDK ignores them). */

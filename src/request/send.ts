@@ -14,7 +14,7 @@ import {
   type ResponseMetadata,
 } from '../errors.js';
 import type { Operation } from '../operations.js';
-import { sleep } from '../sleep.js';
+import { sleep, untilAborted } from '../sleep.js';
 import { parseErrorResponse, parseSuccessBody, responseMetadata } from './parse.js';
 import { type FailureKind, parseRetryAfter, type RetryPolicy } from './retry.js';
 import type { RequestSigner } from './sign.js';
@@ -22,13 +22,19 @@ import { exchange, type HttpResponse } from './transport.js';
 
 /** Per-call options. */
 export interface CallOptions {
-  /** Aborts the call: the attempt in flight and any wait between attempts. */
+  /**
+   * Aborts the whole call at once: credential resolution, the attempt in flight (connecting
+   * included) and any wait between attempts. The call rejects with the signal's reason.
+   */
   signal?: AbortSignal;
-  /** Deadline for the whole call, every attempt and wait included, in ms. */
+  /**
+   * Deadline for the whole call, in ms: credential resolution, every attempt (proxy, TCP, TLS
+   * included) and every wait. Rejects at once with `KmsTimeoutError` phase `call`.
+   */
   timeoutMs?: number;
-  /** Overrides the client's `requestTimeoutMs` (one attempt) for this call. */
+  /** Overrides the client's `requestTimeoutMs` (one whole attempt) for this call. */
   requestTimeoutMs?: number;
-  /** Overrides the client's `connectTimeoutMs` for this call. */
+  /** Overrides the client's `connectTimeoutMs` (reaching the origin, each attempt) for this call. */
   connectTimeoutMs?: number;
 }
 
@@ -38,7 +44,7 @@ export interface RequestContext {
   config(): Promise<ResolvedConfig>;
   /** The signer for the resolved region (memoized by the client). */
   signer(): Promise<RequestSigner>;
-  /** The dispatcher to use for a connect timeout. */
+  /** The dispatcher for an attempt that may take this long to connect. */
   dispatcher(connectTimeoutMs: number): Dispatcher;
   retry: RetryPolicy;
   /** Milliseconds to add to the local clock when signing; corrected on clock-skew errors. */
@@ -116,11 +122,14 @@ async function attemptUntilSettled<Input, Output>(
 ): Promise<WithMetadata<Output>> {
   signal?.throwIfAborted();
 
-  // 2. Resolve config (once per client) and the signer for its region.
-  const config = await context.config();
-  const signer = await context.signer();
+  // 2. Resolve config (once per client) and the signer for its region. A stuck source (a slow
+  // provider, a hung credential_process, a stalled metadata endpoint) ends in the background;
+  // the call ends when its signal says.
+  const config = await untilAborted(context.config(), signal);
+  const signer = await untilAborted(context.signer(), signal);
   const requestTimeoutMs = options.requestTimeoutMs ?? context.requestTimeoutMs;
-  const dispatcher = context.dispatcher(options.connectTimeoutMs ?? context.connectTimeoutMs);
+  const connectTimeoutMs = options.connectTimeoutMs ?? context.connectTimeoutMs;
+  const dispatcher = context.dispatcher(connectTimeoutMs);
   const { endpoint } = config;
 
   let retryCost = 0;
@@ -128,7 +137,7 @@ async function attemptUntilSettled<Input, Output>(
     const attempts = ++progress.attempts;
     const { totalRetryDelay } = progress;
     // 3. Build and sign: credentials may have been refreshed, and the clock corrected.
-    const credentials = await config.credentials();
+    const credentials = await untilAborted(config.credentials(), signal);
     signal?.throwIfAborted();
     const headers = await signer.sign(
       {
@@ -146,14 +155,22 @@ async function attemptUntilSettled<Input, Output>(
     );
     headers['user-agent'] = context.userAgent;
 
-    // 4. Send, within the attempt's time limit (the transport's timer, no AbortController:
-    // one per attempt cost more than signing).
+    // 4. Send, within the attempt's time limits (the transport's timer, no AbortController:
+    // one per attempt cost more than signing): connected within connectTimeoutMs, done within
+    // requestTimeoutMs.
     let failure: { error: KmsError; kind: FailureKind; retryAfterMs?: number };
     try {
       const response = await exchange(
         dispatcher,
         { origin: endpoint.origin, path: endpoint.pathname || '/', headers, body },
-        { signal, timeoutMs: requestTimeoutMs, timeoutError: attemptTimeout, maxBodyBytes },
+        {
+          signal,
+          timeoutMs: requestTimeoutMs,
+          timeoutError: attemptTimeout,
+          connectTimeoutMs,
+          connectTimeoutError: attemptConnectTimeout,
+          maxBodyBytes,
+        },
       );
       const $metadata = responseMetadata(response, attempts, totalRetryDelay);
       context.logger?.debug?.(`kms ${operation.name} -> HTTP ${response.status}`, {
@@ -174,7 +191,7 @@ async function attemptUntilSettled<Input, Output>(
       };
     } catch (thrown) {
       if (signal?.aborted) throw signal.reason;
-      failure = classifyThrown(thrown, requestTimeoutMs, {
+      failure = classifyThrown(thrown, requestTimeoutMs, connectTimeoutMs, {
         attempts,
         totalRetryDelay,
       });
@@ -248,6 +265,7 @@ function classifyServiceError(
 function classifyThrown(
   thrown: unknown,
   requestTimeoutMs: number,
+  connectTimeoutMs: number,
   counters: { attempts: number; totalRetryDelay: number },
 ): { error: KmsError; kind: FailureKind } {
   const $metadata: ResponseMetadata = { ...counters };
@@ -259,10 +277,15 @@ function classifyThrown(
     };
   }
   const code = errorCode(thrown);
-  if (code === 'UND_ERR_CONNECT_TIMEOUT') {
-    const timeoutMs = (thrown as { timeout?: number }).timeout ?? 0;
+  if (thrown instanceof AttemptConnectTimeout || code === 'UND_ERR_CONNECT_TIMEOUT') {
+    // The limit the caller set (undici's own error may report 0 or its internal value).
     return {
-      error: new KmsTimeoutError({ phase: 'connect', timeoutMs, cause: thrown, $metadata }),
+      error: new KmsTimeoutError({
+        phase: 'connect',
+        timeoutMs: connectTimeoutMs,
+        ...(thrown instanceof AttemptConnectTimeout ? {} : { cause: thrown }),
+        $metadata,
+      }),
       kind: 'timeout',
     };
   }
@@ -295,6 +318,11 @@ function errorCode(error: unknown): string | undefined {
 class AttemptTimeout extends Error {}
 
 const attemptTimeout = () => new AttemptTimeout();
+
+/** Marks an attempt that got no connection within its connect limit. */
+class AttemptConnectTimeout extends Error {}
+
+const attemptConnectTimeout = () => new AttemptConnectTimeout();
 
 /** The caller's signal, combined with the call deadline when one is set. */
 function callSignal(
