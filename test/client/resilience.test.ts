@@ -7,6 +7,7 @@ import {
   KMSInternalException,
   KmsClient,
   type KmsClientConfig,
+  KmsError,
   KmsNetworkError,
   KmsServiceException,
   KmsTimeoutError,
@@ -438,12 +439,31 @@ describe('transport', () => {
     expect(server.connections).toBeLessThanOrEqual(4);
   });
 
+  it('per-call connectTimeoutMs values share the pool: sockets stay bounded', async () => {
+    const client = newClient({ maxSockets: 8 });
+    // 300 calls, each with its own connect limit, 10 at a time.
+    for (let batch = 0; batch < 30; batch++) {
+      await Promise.all(
+        Array.from({ length: 10 }, (_, i) =>
+          client.disconnectCustomKeyStore(`cks-${i}`, {
+            connectTimeoutMs: 1_000 + batch * 10 + i,
+          }),
+        ),
+      );
+    }
+    expect(server.requests).toHaveLength(300);
+    expect(server.connections).toBeLessThanOrEqual(8);
+  });
+
   it('calls after close() are rejected, and close() is idempotent', async () => {
     const client = newClient();
     await client.disconnectCustomKeyStore('cks-1');
     await client.close();
     await client.close();
-    await expect(client.disconnectCustomKeyStore('cks-1')).rejects.toThrow(/closed/);
+    const error = await client.disconnectCustomKeyStore('cks-1').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(KmsError);
+    expect((error as Error).message).toMatch(/closed/);
+    expect(server.requests).toHaveLength(1);
   });
 
   it('await using closes the client', async () => {
