@@ -94,6 +94,8 @@ export class KmsClient {
   /** The longest connect limit used so far: the connector's bound on any connection. */
   #connectLimitMs: number;
   readonly #callsInFlight = new Set<Promise<unknown>>();
+  /** Aborted by close(): ends credential work left running in the background. */
+  readonly #lifetime = new AbortController();
   #proxy: ProxySettings | undefined | null = null;
   #resolved: Promise<ResolvedConfig> | undefined;
   #signer: Promise<RequestSigner> | undefined;
@@ -274,6 +276,7 @@ export class KmsClient {
   async close(): Promise<void> {
     this.#closed = true;
     await Promise.allSettled([...this.#callsInFlight]);
+    this.#lifetime.abort(new KmsError('KmsClient is closed'));
     const agent = this.#agent;
     this.#agent = undefined;
     this.#connector?.destroyPending(new KmsError('KmsClient is closed'));
@@ -316,7 +319,7 @@ export class KmsClient {
   #resolveConfig(): Promise<ResolvedConfig> {
     if (!this.#resolved) {
       const pending = Promise.resolve()
-        .then(() => resolveConfig(this.#config, process.env))
+        .then(() => resolveConfig(this.#config, process.env, { signal: this.#lifetime.signal }))
         .then((resolved) => {
           // config.maxAttempts, else AWS_MAX_ATTEMPTS, else the profile's max_attempts.
           this.#context.retry.maxAttempts = resolved.maxAttempts;
