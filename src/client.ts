@@ -4,8 +4,8 @@
  */
 import { inspect } from 'node:util';
 import type { Dispatcher } from 'undici';
-// The Agent alone: undici's index loads all of undici, three times the start-up cost.
-import Agent from 'undici/lib/dispatcher/agent.js';
+// The Pool alone: undici's index loads all of undici, three times the start-up cost.
+import Pool from 'undici/lib/dispatcher/pool.js';
 import type { CredentialSource } from './config/credentials.js';
 import { type ProxySettings, proxyFor, proxySettingsFromEnv, redactProxy } from './config/proxy.js';
 import {
@@ -88,7 +88,12 @@ const userAgent = `kms-custom-key-store/${VERSION} node/${process.version} ${pro
 export class KmsClient {
   readonly #config: KmsClientConfig;
   readonly #context: RequestContext;
-  /** One Agent whatever the per-call limits: the attempt's timer enforces its connect limit. */
+  /**
+   * One Pool for the endpoint whatever the per-call limits (the attempt's timer enforces its
+   * connect limit). A Pool rather than an Agent: an Agent drops and replaces an origin's pool
+   * when its connections all drop at once, and the old pool lives on while requests it still
+   * holds drain, so the sockets could exceed maxSockets.
+   */
   #agent: Dispatcher | undefined;
   #connector: Connector | undefined;
   /** The longest connect limit used so far: the connector's bound on any connection. */
@@ -119,7 +124,7 @@ export class KmsClient {
         );
         return this.#signer;
       },
-      dispatcher: (connectTimeoutMs) => this.#dispatcher(connectTimeoutMs),
+      dispatcher: (origin, connectTimeoutMs) => this.#dispatcher(origin, connectTimeoutMs),
       // The bucket is client-wide from the start; maxAttempts is final once config is resolved.
       retry: new RetryPolicy({ maxAttempts: config.maxAttempts ?? defaults.maxAttempts }),
       clock: { offsetMs: 0 },
@@ -334,13 +339,13 @@ export class KmsClient {
     return this.#resolved;
   }
 
-  #dispatcher(connectTimeoutMs: number): Dispatcher {
+  #dispatcher(origin: string, connectTimeoutMs: number): Dispatcher {
     if (this.#config.dispatcher) return this.#config.dispatcher;
     if (connectTimeoutMs > this.#connectLimitMs) this.#connectLimitMs = connectTimeoutMs;
     if (!this.#agent) {
       const connector = createConnector(this.#proxySettings(), () => this.#connectLimitMs);
       this.#connector = connector;
-      this.#agent = new Agent({
+      this.#agent = new Pool(origin, {
         connections: this.#config.maxSockets ?? defaults.maxSockets,
         connect: connector.connect,
         keepAliveTimeout: 4_000,

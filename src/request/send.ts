@@ -44,8 +44,8 @@ export interface RequestContext {
   config(): Promise<ResolvedConfig>;
   /** The signer for the resolved region (memoized by the client). */
   signer(): Promise<RequestSigner>;
-  /** The dispatcher for an attempt that may take this long to connect. */
-  dispatcher(connectTimeoutMs: number): Dispatcher;
+  /** The dispatcher for the endpoint's origin, for an attempt that may take this long to connect. */
+  dispatcher(origin: string, connectTimeoutMs: number): Dispatcher;
   retry: RetryPolicy;
   /** Milliseconds to add to the local clock when signing; corrected on clock-skew errors. */
   clock: { offsetMs: number };
@@ -129,10 +129,15 @@ async function attemptUntilSettled<Input, Output>(
   const signer = await untilAborted(context.signer(), signal);
   const requestTimeoutMs = options.requestTimeoutMs ?? context.requestTimeoutMs;
   const connectTimeoutMs = options.connectTimeoutMs ?? context.connectTimeoutMs;
-  const dispatcher = context.dispatcher(connectTimeoutMs);
   const { endpoint } = config;
+  const dispatcher = context.dispatcher(endpoint.origin, connectTimeoutMs);
 
   let retryCost = 0;
+  // A request an attempt gave up on while undici still held it (see onOrphaned).
+  let orphan: Promise<void> | undefined;
+  const onOrphaned = (released: Promise<void>) => {
+    orphan = released;
+  };
   for (;;) {
     const attempts = ++progress.attempts;
     const { totalRetryDelay } = progress;
@@ -170,6 +175,7 @@ async function attemptUntilSettled<Input, Output>(
           connectTimeoutMs,
           connectTimeoutError: attemptConnectTimeout,
           maxBodyBytes,
+          onOrphaned,
         },
       );
       const $metadata = responseMetadata(response, attempts, totalRetryDelay);
@@ -208,6 +214,13 @@ async function attemptUntilSettled<Input, Output>(
       `kms ${operation.name}: ${failure.error.name} on attempt ${attempts}/${context.retry.maxAttempts}, retrying in ${decision.delayMs} ms`,
       { requestId: failure.error.$metadata.requestId },
     );
+    // The next attempt waits until undici lets go of the last one (else under load each retry
+    // adds a request to undici's queue, and each costs a connection when undici aborts it),
+    // but no longer than a connect limit: a connection stuck opening is given up on later.
+    if (orphan) {
+      await untilAborted(releasedWithin(orphan, connectTimeoutMs), signal);
+      orphan = undefined;
+    }
     if (decision.delayMs > 0) await sleep(decision.delayMs, signal);
     progress.totalRetryDelay += decision.delayMs;
   }
@@ -312,6 +325,17 @@ function errorCode(error: unknown): string | undefined {
     current = (current as { cause?: unknown }).cause;
   }
   return undefined;
+}
+
+/** Resolves when `released` does, or after `ms`, whichever comes first. */
+function releasedWithin(released: Promise<void>, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    released.then(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
 }
 
 /** Marks an attempt ended by its own timer (as opposed to the caller's signal). */

@@ -47,6 +47,12 @@ export interface ExchangeOptions {
   connectTimeoutError?: () => Error;
   /** Read at most this many bytes of the body. */
   maxBodyBytes: number;
+  /**
+   * Called when the exchange rejected while undici still holds the request (waiting for a
+   * connection, or being aborted), with a promise that resolves once undici lets go of it.
+   * A retry waits for it, so that a call never has more than one request queued in undici.
+   */
+  onOrphaned?: (released: Promise<void>) => void;
 }
 
 /**
@@ -62,6 +68,7 @@ export function exchange(
   return new Promise((resolve, reject) => {
     const collector = new ResponseCollector(options, resolve, reject);
     if (collector.settled) return;
+    collector.dispatched();
     try {
       dispatcher.dispatch(
         {
@@ -92,6 +99,9 @@ class ResponseCollector implements Dispatcher.DispatchHandler {
   #controller: Dispatcher.DispatchController | undefined;
   #reason: unknown;
   #settled = false;
+  /** Whether undici has the request (until onResponseEnd or onResponseError). */
+  #dispatched = false;
+  #release: (() => void) | undefined;
   #status = 0;
   #headers: Record<string, string> = {};
   #chunks: Buffer[] = [];
@@ -126,6 +136,11 @@ class ResponseCollector implements Dispatcher.DispatchHandler {
     return this.#settled;
   }
 
+  /** Called just before the request is handed to undici. */
+  dispatched(): void {
+    this.#dispatched = true;
+  }
+
   readonly #onConnectDeadline = () => {
     const { connectTimeoutMs = 0, timeoutMs, connectTimeoutError, timeoutError } = this.#options;
     if (this.#controller) {
@@ -146,6 +161,13 @@ class ResponseCollector implements Dispatcher.DispatchHandler {
     this.#reason = reason;
     this.#done();
     this.#reject(reason);
+    if (this.#dispatched && this.#options.onOrphaned) {
+      this.#options.onOrphaned(
+        new Promise<void>((resolve) => {
+          this.#release = resolve;
+        }),
+      );
+    }
     this.#controller?.abort(reason as Error);
   }
 
@@ -183,11 +205,15 @@ class ResponseCollector implements Dispatcher.DispatchHandler {
   }
 
   onResponseEnd(): void {
+    this.#dispatched = false;
+    this.#release?.();
     // Read to its end: the connection goes back to the pool.
     if (!this.#settled) this.#settle(false);
   }
 
   onResponseError(_controller: Dispatcher.DispatchController | undefined, error: Error): void {
+    this.#dispatched = false;
+    this.#release?.();
     if (this.#settled) return;
     this.#done();
     // Once aborted, whatever undici reports (an abort error, a connect failure of a queued
