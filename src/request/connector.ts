@@ -7,6 +7,8 @@
  * tunnel that fails with a socket error made undici reconnect at once, forever (it retries
  * socket errors while no request runs); and one Agent per client now serves every per-call
  * connect limit (the attempt's own timer enforces it), so the sockets stay bounded.
+ * Sending no `Proxy-Connection` or other extra headers: `Host` and, from the proxy URL,
+ * `Proxy-Authorization: Basic`.
  */
 import { isIP, connect as netConnect, type Socket } from 'node:net';
 import { type TLSSocket, connect as tlsConnect } from 'node:tls';
@@ -14,9 +16,13 @@ import { type ProxySettings, proxyFor } from '../config/proxy.js';
 
 /** What undici passes to a connector (the fields used here). */
 export interface ConnectTarget {
+  /** Host name or IP address, IPv6 without brackets. */
   hostname: string;
+  /** `http:` or `https:`. */
   protocol: string;
+  /** The port, empty for the protocol's default. */
   port: string;
+  /** TLS server name, when undici has one. */
   servername?: string | null;
 }
 
