@@ -4,16 +4,10 @@
  */
 import { inspect } from 'node:util';
 import type { Dispatcher } from 'undici';
-// The Agent alone: undici's index loads all of undici, three times the start-up cost.
-import Agent from 'undici/lib/dispatcher/agent.js';
+// The Pool alone: undici's index loads all of undici, three times the start-up cost.
+import Pool from 'undici/lib/dispatcher/pool.js';
 import type { CredentialSource } from './config/credentials.js';
-import {
-  createProxyDispatcher,
-  type ProxySettings,
-  proxyFor,
-  proxySettingsFromEnv,
-  redactProxy,
-} from './config/proxy.js';
+import { type ProxySettings, proxyFor, proxySettingsFromEnv, redactProxy } from './config/proxy.js';
 import {
   defaults,
   type KmsClientConfig,
@@ -33,6 +27,7 @@ import {
   disconnectCustomKeyStore,
   type EmptyOutput,
 } from './operations.js';
+import { type Connector, createConnector } from './request/connector.js';
 import { RetryPolicy } from './request/retry.js';
 import {
   type CallOptions,
@@ -106,7 +101,19 @@ const userAgent = `kms-custom-key-store/${VERSION} node/${process.version} ${pro
 export class KmsClient {
   readonly #config: KmsClientConfig;
   readonly #context: RequestContext;
-  readonly #agents = new Map<number, Dispatcher>();
+  /**
+   * One Pool for the endpoint whatever the per-call limits (the attempt's timer enforces its
+   * connect limit). A Pool rather than an Agent: an Agent drops and replaces an origin's pool
+   * when its connections all drop at once, and the old pool lives on while requests it still
+   * holds drain, so the sockets could exceed maxSockets.
+   */
+  #agent: Dispatcher | undefined;
+  #connector: Connector | undefined;
+  /** The longest connect limit used so far: the connector's bound on any connection. */
+  #connectLimitMs: number;
+  readonly #callsInFlight = new Set<Promise<unknown>>();
+  /** Aborted by close(): ends credential work left running in the background. */
+  readonly #lifetime = new AbortController();
   #proxy: ProxySettings | undefined | null = null;
   #resolved: Promise<ResolvedConfig> | undefined;
   #signer: Promise<RequestSigner> | undefined;
@@ -119,6 +126,7 @@ export class KmsClient {
   constructor(config: KmsClientConfig = {}) {
     validateConfig(config);
     this.#config = { ...config };
+    this.#connectLimitMs = config.connectTimeoutMs ?? defaults.connectTimeoutMs;
     this.#context = {
       config: () => this.#resolveConfig(),
       signer: () => {
@@ -129,7 +137,7 @@ export class KmsClient {
         );
         return this.#signer;
       },
-      dispatcher: (connectTimeoutMs) => this.#dispatcher(connectTimeoutMs),
+      dispatcher: (origin, connectTimeoutMs) => this.#dispatcher(origin, connectTimeoutMs),
       // The bucket is client-wide from the start; maxAttempts is final once config is resolved.
       retry: new RetryPolicy({ maxAttempts: config.maxAttempts ?? defaults.maxAttempts }),
       clock: { offsetMs: 0 },
@@ -292,12 +300,19 @@ export class KmsClient {
     };
   }
 
-  /** Closes the connections this client opened. A dispatcher passed in config is left open. */
+  /**
+   * Closes the client: later calls reject with a {@link KmsError}. Waits for the calls in
+   * flight (each ends within its own deadlines), then destroys the connections this client
+   * opened, a connection still being opened included. A dispatcher passed in config is left open.
+   */
   async close(): Promise<void> {
     this.#closed = true;
-    const agents = [...this.#agents.values()];
-    this.#agents.clear();
-    await Promise.all(agents.map((agent) => agent.close()));
+    await Promise.allSettled([...this.#callsInFlight]);
+    this.#lifetime.abort(new KmsError('KmsClient is closed'));
+    const agent = this.#agent;
+    this.#agent = undefined;
+    this.#connector?.destroyPending(new KmsError('KmsClient is closed'));
+    await agent?.destroy();
   }
 
   /** `await using client = new KmsClient(…)` closes the client at the end of the scope. */
@@ -326,13 +341,17 @@ export class KmsClient {
     options: CallOptions | undefined,
   ): Promise<WithMetadata<Output>> {
     if (this.#closed) return Promise.reject(new KmsError('KmsClient is closed'));
-    return send(this.#context, operation, input, options);
+    const call = send(this.#context, operation, input, options);
+    this.#callsInFlight.add(call);
+    const settled = () => this.#callsInFlight.delete(call);
+    call.then(settled, settled);
+    return call;
   }
 
   #resolveConfig(): Promise<ResolvedConfig> {
     if (!this.#resolved) {
       const pending = Promise.resolve()
-        .then(() => resolveConfig(this.#config, process.env))
+        .then(() => resolveConfig(this.#config, process.env, { signal: this.#lifetime.signal }))
         .then((resolved) => {
           // config.maxAttempts, else AWS_MAX_ATTEMPTS, else the profile's max_attempts.
           this.#context.retry.maxAttempts = resolved.maxAttempts;
@@ -347,26 +366,19 @@ export class KmsClient {
     return this.#resolved;
   }
 
-  #dispatcher(connectTimeoutMs: number): Dispatcher {
+  #dispatcher(origin: string, connectTimeoutMs: number): Dispatcher {
     if (this.#config.dispatcher) return this.#config.dispatcher;
-    let agent = this.#agents.get(connectTimeoutMs);
-    if (!agent) {
-      const options = {
+    if (connectTimeoutMs > this.#connectLimitMs) this.#connectLimitMs = connectTimeoutMs;
+    if (!this.#agent) {
+      const connector = createConnector(this.#proxySettings(), () => this.#connectLimitMs);
+      this.#connector = connector;
+      this.#agent = new Pool(origin, {
         connections: this.#config.maxSockets ?? defaults.maxSockets,
-        connectTimeoutMs,
+        connect: connector.connect,
         keepAliveTimeout: 4_000,
-      };
-      const proxy = this.#proxySettings();
-      agent = proxy
-        ? createProxyDispatcher(proxy, options)
-        : new Agent({
-            connections: options.connections,
-            connect: { timeout: connectTimeoutMs },
-            keepAliveTimeout: options.keepAliveTimeout,
-          });
-      this.#agents.set(connectTimeoutMs, agent);
+      });
     }
-    return agent;
+    return this.#agent;
   }
 
   /** HTTPS_PROXY / HTTP_PROXY / NO_PROXY, read once per client (the SDK ignores them). */

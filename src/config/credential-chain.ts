@@ -50,6 +50,10 @@ export interface CredentialChainOptions {
   containerRetries?: number;
   /** Warned when AWS_PROFILE hides environment credentials. */
   warn?: (message: string) => void;
+  /** Receives what only a developer needs (a redacted excerpt of credential_process stderr). */
+  debug?: (message: string) => void;
+  /** Aborted when the client closes: ends work still running (kills a credential_process). */
+  signal?: AbortSignal;
 }
 
 /** Settings that only STS / SSO can turn into credentials, and the provider that handles them. */
@@ -217,6 +221,8 @@ async function fromProfile(
         env: options.env,
         timeoutMs: options.processTimeoutMs,
         now: options.now,
+        signal: options.signal,
+        debug: options.debug,
       });
       return { credentials, source: 'process' };
     } catch (error) {

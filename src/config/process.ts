@@ -1,7 +1,8 @@
 /**
  * `credential_process`: run the profile's command through the shell (as the AWS SDK and CLI do),
- * parse its JSON (Version 1) output, honour `Expiration`. Its output is never put in an error:
- * it holds the secret key. The command itself is not either: it may hold a password.
+ * parse its JSON (Version 1) output, honour `Expiration`. Its output and its stderr are never put
+ * in an error: they may hold the secret key. The command itself is not either: it may hold a
+ * password.
  */
 import { spawn } from 'node:child_process';
 import { CredentialSourceError, type Credentials } from './credentials.js';
@@ -21,11 +22,16 @@ export interface ProcessOptions {
   timeoutMs?: number;
   /** The clock, to check `Expiration`. */
   now?: () => number;
+  /** Aborted when the client closes: the command is killed with what it started. */
+  signal?: AbortSignal;
+  /** Receives a redacted excerpt of what the command wrote to stderr. */
+  debug?: (message: string) => void;
 }
 
 /**
- * Runs the command and returns the credentials it prints. Throws {@link CredentialSourceError}
- * when it cannot start, exits non-zero, times out, or prints something that is not credentials.
+ * Runs the command and returns the credentials it prints, taken when it exits; then kills its
+ * process group. Throws {@link CredentialSourceError} when it cannot start, exits non-zero,
+ * times out, is stopped by `signal`, or prints something that is not credentials.
  *
  * @param command - the `credential_process` value.
  * @param options - see {@link ProcessOptions}.
@@ -86,11 +92,19 @@ export async function processCredentials(
   };
 }
 
+/** How long output may trail the command's exit (a pipe flushed late). */
+const exitGraceMs = 100;
+
 function run(command: string, what: string, options: ProcessOptions): Promise<string> {
   const timeoutMs = options.timeoutMs ?? defaultProcessTimeoutMs;
   const windows = process.platform === 'win32';
   return new Promise((resolve, reject) => {
-    // Its own process group on POSIX, so that a timeout kills the shell and what it started.
+    if (options.signal?.aborted) {
+      reject(new CredentialSourceError(`${what} was not run: the client is closed`));
+      return;
+    }
+    // Its own process group on POSIX, so that the whole group (the shell and whatever it
+    // started) can be killed at once.
     const child = spawn(command, {
       shell: true,
       env: options.env,
@@ -102,22 +116,25 @@ function run(command: string, what: string, options: ProcessOptions): Promise<st
     let stdoutBytes = 0;
     let stderr = '';
     let settled = false;
+    let graceTimer: ReturnType<typeof setTimeout> | undefined;
+    const onAbort = () =>
+      finish(new CredentialSourceError(`${what} was stopped: the client is closed`));
     const finish = (error: CredentialSourceError | undefined, text?: string) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      if (error) {
-        kill();
-        reject(error);
-      } else {
-        resolve(text ?? '');
-      }
+      clearTimeout(graceTimer);
+      options.signal?.removeEventListener('abort', onAbort);
+      // Nothing it started outlives the result: a background child holding stdout open
+      // would otherwise keep Node alive.
+      killGroup();
+      if (error) reject(error);
+      else resolve(text ?? '');
     };
-    const kill = () => {
-      if (child.exitCode !== null || child.signalCode !== null) return;
+    const killGroup = () => {
       try {
         if (!windows && child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
-        else child.kill('SIGKILL');
+        else if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
       } catch {
         // Already gone.
       }
@@ -128,6 +145,7 @@ function run(command: string, what: string, options: ProcessOptions): Promise<st
       () => finish(new CredentialSourceError(`${what} did not finish within ${timeoutMs} ms`)),
       timeoutMs,
     );
+    options.signal?.addEventListener('abort', onAbort, { once: true });
     child.stdout.on('data', (chunk: Buffer) => {
       stdoutBytes += chunk.length;
       if (stdoutBytes > maxOutputBytes) {
@@ -148,27 +166,53 @@ function run(command: string, what: string, options: ProcessOptions): Promise<st
         ),
       );
     });
-    child.on('close', (code, signal) => {
+    // The result is taken when the command exits, not when its pipes close: something it left
+    // running in the background may hold them open. Output still in the pipe gets a short grace.
+    const onExit = (code: number | null, signal: NodeJS.Signals | null) => {
+      if (settled) return;
+      if (stderr.trim() !== '') {
+        options.debug?.(`${what} wrote to stderr: ${redactedExcerpt(stderr)}`);
+      }
       if (code === 0) {
         finish(undefined, Buffer.concat(stdout).toString('utf8'));
         return;
       }
-      const detail = stderrExcerpt(stderr);
+      // Its stderr is not in the message: it may hold the secret (the debug log has a redacted
+      // excerpt).
       finish(
         new CredentialSourceError(
-          `${what} ${signal ? `was killed by ${signal}` : `exited with code ${code}`}${detail ? `: ${detail}` : ''}`,
+          `${what} ${signal ? `was killed by ${signal}` : `exited with code ${code}`}${stderr.trim() === '' ? '' : ' (its stderr is in the debug log)'}`,
         ),
       );
+    };
+    let exited = false;
+    child.on('exit', (code, signal) => {
+      exited = true;
+      graceTimer = setTimeout(() => onExit(code, signal), exitGraceMs);
+    });
+    child.on('close', (code, signal) => {
+      if (exited) onExit(code, signal);
     });
   });
 }
 
-/** The last non-empty line of stderr, cut to 200 characters: enough to say why, e.g. "session expired". */
-function stderrExcerpt(stderr: string): string {
-  const lines = stderr
-    .split(/\r?\n/)
-    .map((line) => line.trim())
-    .filter((line) => line !== '');
-  const last = lines[lines.length - 1] ?? '';
-  return last.length > 200 ? `${last.slice(0, 200)}…` : last;
+/** Values after secret-looking names, and long key- or token-like runs. */
+const secretPatterns: readonly RegExp[] = [
+  /((?:secret|token|password|credential|session|signature)[\w-]*["']?\s*[:=]\s*["']?)[^\s"',}]+/gi,
+  /[A-Za-z0-9/+=_-]{32,}/g,
+];
+
+/**
+ * The last lines of stderr (at most 300 characters), secret-looking values replaced: enough to
+ * say why, e.g. "session expired".
+ */
+function redactedExcerpt(stderr: string): string {
+  let text = stderr.trim().split(/\r?\n/).slice(-3).join(' | ');
+  if (text.length > 300) text = `…${text.slice(-300)}`;
+  for (const pattern of secretPatterns) {
+    text = text.replace(pattern, (_match, prefix?: string) =>
+      typeof prefix === 'string' ? `${prefix}[redacted]` : '[redacted]',
+    );
+  }
+  return text;
 }

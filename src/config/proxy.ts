@@ -1,10 +1,8 @@
 /**
  * Proxy settings from `HTTPS_PROXY` / `HTTP_PROXY` / `NO_PROXY` (lower-case names first, as curl
- * and undici read them), the dispatcher that honours them (undici's `EnvHttpProxyAgent`), and
- * whether a URL goes through the proxy, with undici's exact `NO_PROXY` rules.
+ * and undici read them), and whether a URL goes through the proxy, with undici's exact
+ * `NO_PROXY` rules. The tunnel itself is opened by `request/connector.ts`.
  */
-import { createRequire } from 'node:module';
-import type { EnvHttpProxyAgent } from 'undici';
 import { KmsConfigError } from '../errors.js';
 
 /** Proxy settings read from the environment. Empty string means "none". */
@@ -82,41 +80,4 @@ export function redactProxy(proxy: string): string {
   } catch {
     return '[invalid proxy URL]';
   }
-}
-
-/**
- * An `EnvHttpProxyAgent` for these settings (passed explicitly, so the agent does not read
- * `process.env` again) with the client's connection limits. The connect timeout also covers the
- * connection to the proxy and the TLS handshake through the tunnel.
- *
- * @param settings - from {@link proxySettingsFromEnv}.
- * @param options - sockets per origin, connect timeout, keep-alive.
- */
-export function createProxyDispatcher(
-  settings: ProxySettings,
-  options: { connections: number; connectTimeoutMs: number; keepAliveTimeout: number },
-): EnvHttpProxyAgent {
-  const timeout = options.connectTimeoutMs;
-  const undici = loadUndici();
-  return new undici.EnvHttpProxyAgent({
-    httpProxy: settings.httpProxy,
-    httpsProxy: settings.httpsProxy,
-    noProxy: settings.noProxy,
-    connections: options.connections,
-    connect: { timeout },
-    keepAliveTimeout: options.keepAliveTimeout,
-    proxyTls: { timeout },
-    requestTls: { timeout },
-  });
-}
-
-/**
- * undici's full index, loaded only when a proxy is configured. The client imports the Agent alone
- * to start fast, but the proxy agent needs the API methods (`connect` for the CONNECT tunnel) that
- * only the index attaches to every dispatcher; without them every proxied request fails.
- */
-function loadUndici(): typeof import('undici') {
-  // __filename in the CommonJS build, import.meta.url in the ES module build.
-  const require = createRequire(typeof __filename === 'string' ? __filename : import.meta.url);
-  return require('undici') as typeof import('undici');
 }

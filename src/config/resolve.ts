@@ -131,6 +131,8 @@ export interface ResolveOptions {
   metadataTimeoutMs?: number;
   /** Retries of the container endpoint; default 2. */
   containerRetries?: number;
+  /** Aborted when the client closes: ends credential work still running in the background. */
+  signal?: AbortSignal;
 }
 
 /** Parses and checks an endpoint: https, or http on loopback unless insecure is allowed. */
@@ -494,5 +496,7 @@ function credentialProvider(
     metadataTimeoutMs: options.metadataTimeoutMs,
     containerRetries: options.containerRetries,
     warn: (message) => config.logger?.warn?.(message),
+    debug: (message) => config.logger?.debug?.(message),
+    signal: options.signal,
   });
 }

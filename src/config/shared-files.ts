@@ -3,7 +3,7 @@
  * the CLI read them, but strictly: a malformed line is a {@link KmsConfigError} naming the file and
  * the line, where the SDK's loader would silently treat the whole file as empty.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { KmsConfigError } from '../errors.js';
@@ -74,8 +74,15 @@ export async function loadSharedFiles(env: NodeJS.ProcessEnv): Promise<SharedFil
 async function loadIniFile(path: string): Promise<IniFile> {
   let text: string;
   try {
+    // A FIFO would block the read (and a libuv thread, so Node could not exit) until someone
+    // writes to it. /dev/null stays allowed: it is how some disable the file.
+    const info = await stat(path);
+    if (info.isFIFO() || info.isSocket()) {
+      throw new KmsConfigError(`Cannot read shared AWS file ${path}: a FIFO or socket, not a file`);
+    }
     text = await readFile(path, 'utf8');
   } catch (error) {
+    if (error instanceof KmsConfigError) throw error;
     const code = (error as { code?: unknown }).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') return new Map();
     throw new KmsConfigError(

@@ -15,7 +15,7 @@ import {
 } from '../errors.js';
 import type { Operation } from '../operations.js';
 import { redactSecrets, type SecretValues } from '../redact.js';
-import { sleep } from '../sleep.js';
+import { sleep, untilAborted } from '../sleep.js';
 import { excerpt, parseErrorResponse, parseSuccessBody, responseMetadata } from './parse.js';
 import { type FailureKind, parseRetryAfter, type RetryPolicy } from './retry.js';
 import type { RequestSigner } from './sign.js';
@@ -23,13 +23,19 @@ import { exchange, type HttpResponse } from './transport.js';
 
 /** Per-call options. */
 export interface CallOptions {
-  /** Aborts the call: the attempt in flight and any wait between attempts. */
+  /**
+   * Aborts the whole call at once: credential resolution, the attempt in flight (connecting
+   * included) and any wait between attempts. The call rejects with the signal's reason.
+   */
   signal?: AbortSignal;
-  /** Deadline for the whole call, every attempt and wait included, in ms. */
+  /**
+   * Deadline for the whole call, in ms: credential resolution, every attempt (proxy, TCP, TLS
+   * included) and every wait. Rejects at once with `KmsTimeoutError` phase `call`.
+   */
   timeoutMs?: number;
-  /** Overrides the client's `requestTimeoutMs` (one attempt) for this call. */
+  /** Overrides the client's `requestTimeoutMs` (one whole attempt) for this call. */
   requestTimeoutMs?: number;
-  /** Overrides the client's `connectTimeoutMs` for this call. */
+  /** Overrides the client's `connectTimeoutMs` (reaching the origin, each attempt) for this call. */
   connectTimeoutMs?: number;
 }
 
@@ -39,8 +45,8 @@ export interface RequestContext {
   config(): Promise<ResolvedConfig>;
   /** The signer for the resolved region (memoized by the client). */
   signer(): Promise<RequestSigner>;
-  /** The dispatcher to use for a connect timeout. */
-  dispatcher(connectTimeoutMs: number): Dispatcher;
+  /** The dispatcher for the endpoint's origin, for an attempt that may take this long to connect. */
+  dispatcher(origin: string, connectTimeoutMs: number): Dispatcher;
   retry: RetryPolicy;
   /** Milliseconds to add to the local clock when signing; corrected on clock-skew errors. */
   clock: { offsetMs: number };
@@ -124,21 +130,29 @@ async function attemptUntilSettled<Input, Output>(
 ): Promise<WithMetadata<Output>> {
   signal?.throwIfAborted();
 
-  // 2. Resolve config (once per client) and the signer for its region.
-  const config = await context.config();
-  const signer = await context.signer();
+  // 2. Resolve config (once per client) and the signer for its region. A stuck source (a slow
+  // provider, a hung credential_process, a stalled metadata endpoint) ends in the background;
+  // the call ends when its signal says.
+  const config = await untilAborted(context.config(), signal);
+  const signer = await untilAborted(context.signer(), signal);
   const requestTimeoutMs = options.requestTimeoutMs ?? context.requestTimeoutMs;
-  const dispatcher = context.dispatcher(options.connectTimeoutMs ?? context.connectTimeoutMs);
+  const connectTimeoutMs = options.connectTimeoutMs ?? context.connectTimeoutMs;
   const { endpoint } = config;
   // The endpoint's path as given (`https://host/some/prefix`), sent and signed as the SDK does.
   const path = endpoint.pathname || '/';
+  const dispatcher = context.dispatcher(endpoint.origin, connectTimeoutMs);
 
   let retryCost = 0;
+  // A request an attempt gave up on while undici still held it (see onOrphaned).
+  let orphan: Promise<void> | undefined;
+  const onOrphaned = (released: Promise<void>) => {
+    orphan = released;
+  };
   for (;;) {
     const attempts = ++progress.attempts;
     const { totalRetryDelay } = progress;
     // 3. Build and sign: credentials may have been refreshed, and the clock corrected.
-    const credentials = await config.credentials();
+    const credentials = await untilAborted(config.credentials(), signal);
     signal?.throwIfAborted();
     const headers = await signer.sign(
       {
@@ -157,14 +171,23 @@ async function attemptUntilSettled<Input, Output>(
     );
     headers['user-agent'] = context.userAgent;
 
-    // 4. Send, within the attempt's time limit (the transport's timer, no AbortController:
-    // one per attempt cost more than signing).
+    // 4. Send, within the attempt's time limits (the transport's timer, no AbortController:
+    // one per attempt cost more than signing): connected within connectTimeoutMs, done within
+    // requestTimeoutMs.
     let failure: { error: KmsError; kind: FailureKind; retryAfterMs?: number };
     try {
       const response = await exchange(
         dispatcher,
         { origin: endpoint.origin, path, headers, body },
-        { signal, timeoutMs: requestTimeoutMs, timeoutError: attemptTimeout, maxBodyBytes },
+        {
+          signal,
+          timeoutMs: requestTimeoutMs,
+          timeoutError: attemptTimeout,
+          connectTimeoutMs,
+          connectTimeoutError: attemptConnectTimeout,
+          maxBodyBytes,
+          onOrphaned,
+        },
       );
       const $metadata = responseMetadata(response, attempts, totalRetryDelay);
       context.logger?.debug?.(`kms ${operation.name} -> HTTP ${response.status}`, {
@@ -185,7 +208,7 @@ async function attemptUntilSettled<Input, Output>(
       };
     } catch (thrown) {
       if (signal?.aborted) throw signal.reason;
-      failure = classifyThrown(thrown, requestTimeoutMs, {
+      failure = classifyThrown(thrown, requestTimeoutMs, connectTimeoutMs, {
         attempts,
         totalRetryDelay,
       });
@@ -202,6 +225,13 @@ async function attemptUntilSettled<Input, Output>(
       `kms ${operation.name}: ${failure.error.name} on attempt ${attempts}/${context.retry.maxAttempts}, retrying in ${decision.delayMs} ms`,
       { requestId: failure.error.$metadata.requestId },
     );
+    // The next attempt waits until undici lets go of the last one (else under load each retry
+    // adds a request to undici's queue, and each costs a connection when undici aborts it),
+    // but no longer than a connect limit: a connection stuck opening is given up on later.
+    if (orphan) {
+      await untilAborted(releasedWithin(orphan, connectTimeoutMs), signal);
+      orphan = undefined;
+    }
     if (decision.delayMs > 0) await sleep(decision.delayMs, signal);
     progress.totalRetryDelay += decision.delayMs;
   }
@@ -274,6 +304,7 @@ function classifyServiceError(
 function classifyThrown(
   thrown: unknown,
   requestTimeoutMs: number,
+  connectTimeoutMs: number,
   counters: { attempts: number; totalRetryDelay: number },
 ): { error: KmsError; kind: FailureKind } {
   const $metadata: ResponseMetadata = { ...counters };
@@ -285,10 +316,15 @@ function classifyThrown(
     };
   }
   const code = errorCode(thrown);
-  if (code === 'UND_ERR_CONNECT_TIMEOUT') {
-    const timeoutMs = (thrown as { timeout?: number }).timeout ?? 0;
+  if (thrown instanceof AttemptConnectTimeout || code === 'UND_ERR_CONNECT_TIMEOUT') {
+    // The limit the caller set (undici's own error may report 0 or its internal value).
     return {
-      error: new KmsTimeoutError({ phase: 'connect', timeoutMs, cause: thrown, $metadata }),
+      error: new KmsTimeoutError({
+        phase: 'connect',
+        timeoutMs: connectTimeoutMs,
+        ...(thrown instanceof AttemptConnectTimeout ? {} : { cause: thrown }),
+        $metadata,
+      }),
       kind: 'timeout',
     };
   }
@@ -317,10 +353,26 @@ function errorCode(error: unknown): string | undefined {
   return undefined;
 }
 
+/** Resolves when `released` does, or after `ms`, whichever comes first. */
+function releasedWithin(released: Promise<void>, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    released.then(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
+
 /** Marks an attempt ended by its own timer (as opposed to the caller's signal). */
 class AttemptTimeout extends Error {}
 
 const attemptTimeout = () => new AttemptTimeout();
+
+/** Marks an attempt that got no connection within its connect limit. */
+class AttemptConnectTimeout extends Error {}
+
+const attemptConnectTimeout = () => new AttemptConnectTimeout();
 
 /** The caller's signal, combined with the call deadline when one is set. */
 function callSignal(

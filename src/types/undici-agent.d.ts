@@ -8,3 +8,10 @@ declare module 'undici/lib/dispatcher/agent.js' {
 
   export = Agent;
 }
+
+/** undici's Pool on its own (one origin, a bounded set of connections), for the same reason. */
+declare module 'undici/lib/dispatcher/pool.js' {
+  import { Pool } from 'undici';
+
+  export = Pool;
+}

@@ -2,6 +2,9 @@
  * kms-cks as a real process (`node --import tsx src/cli/main.ts`), configured through the
  * environment like an operator would: exit codes, output streams, no stack traces, signals.
  */
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { defaultKeyStoreIds } from '../../src/emulator/index.js';
 import { type Harness, startHarness } from '../waiter/harness.js';
@@ -108,6 +111,40 @@ describe('kms-cks process', () => {
     expect(run.stderr).toMatch(/Interrupted\.\n$/);
   });
 
+  it('exits 130 at once on SIGINT while a credential_process hangs, and kills it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kms-cks-sigint-'));
+    try {
+      const pidFile = join(dir, 'pid');
+      const script = join(dir, 'hang.mjs');
+      writeFileSync(
+        script,
+        `import { writeFileSync } from 'node:fs'; writeFileSync(${JSON.stringify(pidFile)}, String(process.pid)); setInterval(() => {}, 1000);`,
+      );
+      writeFileSync(
+        join(dir, 'config'),
+        `[profile hung]\ncredential_process = "${process.execPath}" "${script}"\n`,
+      );
+      const child = spawnCli(harness.emulator, ['disconnect', xks, '--profile', 'hung'], {
+        AWS_CONFIG_FILE: join(dir, 'config'),
+        AWS_ACCESS_KEY_ID: '',
+        AWS_SECRET_ACCESS_KEY: '',
+      });
+      const done = finished(child);
+      // The credential process runs (its default limit is 30 s).
+      await expect.poll(() => existsSync(pidFile), { timeout: 20_000 }).toBe(true);
+      const interrupted = Date.now();
+      child.kill('SIGINT');
+      const run = await done;
+      expect(Date.now() - interrupted).toBeLessThan(5_000);
+      expect(run.code).toBe(130);
+      expect(run.stderr).toMatch(/Interrupted\.\n$/);
+      const pid = Number(readFileSync(pidFile, 'utf8'));
+      await expect.poll(() => isGone(pid), { timeout: 5_000 }).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('emulator runs until SIGTERM, then closes and exits 0', async () => {
     const child = spawnCli(undefined, ['emulator', '--port', '0']);
     const done = finished(child);
@@ -135,3 +172,13 @@ describe('kms-cks process', () => {
     expect(run.stdout).toMatch(/Emulator stopped\.\n$/);
   });
 });
+
+/** True once `pid` has exited (a zombie not yet reaped counts as exited). */
+function isGone(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return /^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return true;
+  }
+}

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer as createTcpServer, type Socket, type Server as TcpServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,6 +7,7 @@ import {
   KMSInternalException,
   KmsClient,
   type KmsClientConfig,
+  KmsError,
   KmsNetworkError,
   KmsServiceException,
   KmsTimeoutError,
@@ -376,6 +377,92 @@ describe('cancellation', () => {
   });
 });
 
+describe('slow credential sources', () => {
+  it('a slow credentials provider: timeoutMs and the signal end the call at once', async () => {
+    let calls = 0;
+    const slowProvider = () => {
+      calls++;
+      return new Promise<typeof credentials>((resolve) =>
+        setTimeout(() => resolve(credentials), 4_000),
+      );
+    };
+    const client = newClient({ credentials: slowProvider });
+    const started = Date.now();
+    const error = await client
+      .disconnectCustomKeyStore('cks-1', { timeoutMs: 300 })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(KmsTimeoutError);
+    expect(error).toMatchObject({ phase: 'call', timeoutMs: 300 });
+    expect(Date.now() - started).toBeLessThan(2_500);
+    const reason = new Error('operator cancelled');
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(reason), 100);
+    await expect(
+      client.disconnectCustomKeyStore('cks-1', { signal: controller.signal }),
+    ).rejects.toBe(reason);
+    expect(Date.now() - started).toBeLessThan(3_500);
+    expect(server.requests).toHaveLength(0);
+    expect(calls).toBeGreaterThanOrEqual(1);
+  });
+
+  it('a hung credential_process: timeoutMs ends the call at once, close() kills the process', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kms-cks-hung-'));
+    const saved = { ...process.env };
+    try {
+      const pidFile = join(dir, 'pid');
+      const script = join(dir, 'hang.mjs');
+      writeFileSync(
+        script,
+        `import { writeFileSync } from 'node:fs'; writeFileSync(${JSON.stringify(pidFile)}, String(process.pid)); setInterval(() => {}, 1000);`,
+      );
+      writeFileSync(
+        join(dir, 'config'),
+        `[profile hung]\ncredential_process = "${process.execPath}" "${script}"\n`,
+      );
+      process.env.AWS_CONFIG_FILE = join(dir, 'config');
+      process.env.AWS_SHARED_CREDENTIALS_FILE = join(dir, 'credentials');
+      process.env.AWS_EC2_METADATA_DISABLED = 'true';
+      for (const name of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_PROFILE']) {
+        delete process.env[name];
+      }
+      const client = new KmsClient({
+        region: 'eu-west-1',
+        endpoint: server.url,
+        profile: 'hung',
+        credentialProcessTimeoutMs: 60_000,
+      });
+      const started = Date.now();
+      const error = await client
+        .disconnectCustomKeyStore('cks-1', { timeoutMs: 1_500 })
+        .catch((e: unknown) => e);
+      expect(error).toMatchObject({ name: 'TimeoutError', phase: 'call', timeoutMs: 1_500 });
+      expect(Date.now() - started).toBeLessThan(5_000);
+      await expect.poll(() => existsSync(pidFile), { timeout: 10_000 }).toBe(true);
+      const pid = Number(readFileSync(pidFile, 'utf8'));
+      const closing = Date.now();
+      await client.close();
+      expect(Date.now() - closing).toBeLessThan(3_000);
+      await expect
+        .poll(
+          () => {
+            try {
+              process.kill(pid, 0);
+              return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+            } catch {
+              return false;
+            }
+          },
+          { timeout: 5_000 },
+        )
+        .toBe(false);
+      expect(server.requests).toHaveLength(0);
+    } finally {
+      process.env = saved;
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('clock skew', () => {
   it('corrects the clock from the server Date on a signature error and retries at once', async () => {
     const serverSkewMs = 60 * 60 * 1000; // the server is an hour ahead
@@ -438,12 +525,31 @@ describe('transport', () => {
     expect(server.connections).toBeLessThanOrEqual(4);
   });
 
+  it('per-call connectTimeoutMs values share the pool: sockets stay bounded', async () => {
+    const client = newClient({ maxSockets: 8 });
+    // 300 calls, each with its own connect limit, 10 at a time.
+    for (let batch = 0; batch < 30; batch++) {
+      await Promise.all(
+        Array.from({ length: 10 }, (_, i) =>
+          client.disconnectCustomKeyStore(`cks-${i}`, {
+            connectTimeoutMs: 1_000 + batch * 10 + i,
+          }),
+        ),
+      );
+    }
+    expect(server.requests).toHaveLength(300);
+    expect(server.connections).toBeLessThanOrEqual(8);
+  });
+
   it('calls after close() are rejected, and close() is idempotent', async () => {
     const client = newClient();
     await client.disconnectCustomKeyStore('cks-1');
     await client.close();
     await client.close();
-    await expect(client.disconnectCustomKeyStore('cks-1')).rejects.toThrow(/closed/);
+    const error = await client.disconnectCustomKeyStore('cks-1').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(KmsError);
+    expect((error as Error).message).toMatch(/closed/);
+    expect(server.requests).toHaveLength(1);
   });
 
   it('await using closes the client', async () => {

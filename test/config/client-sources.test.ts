@@ -4,8 +4,8 @@
  * only the environment and the shared files changing. The emulator checks every signature.
  */
 import { fromIni } from '@aws-sdk/credential-providers';
-// The Agent alone, as the client imports it: nothing in this file loads undici's index, so the
-// proxy tests also prove the client loads what the proxy agent needs (the CONNECT API) itself.
+// The Agent alone: nothing in this file loads undici's index, so the proxy tests also prove
+// the client's own CONNECT tunnel needs nothing more than what the client imports.
 import Agent from 'undici/lib/dispatcher/agent.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { KmsClient, type ResolvedClientConfig } from '../../src/client.js';

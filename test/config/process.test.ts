@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { defaultCredentialChain } from '../../src/config/credential-chain.js';
@@ -23,7 +23,14 @@ async function profileRunning(script: string, args = ''): Promise<string> {
   return path;
 }
 
-function run(options: { processTimeoutMs?: number; now?: () => number } = {}) {
+type RunOptions = {
+  processTimeoutMs?: number;
+  now?: () => number;
+  debug?: (message: string) => void;
+  signal?: AbortSignal;
+};
+
+function run(options: RunOptions = {}) {
   return defaultCredentialChain({
     env: isolatedEnv(home.dir, { MARKER: 'from-env' }),
     profile: 'proc',
@@ -31,7 +38,7 @@ function run(options: { processTimeoutMs?: number; now?: () => number } = {}) {
   })();
 }
 
-async function failure(options: { processTimeoutMs?: number } = {}): Promise<KmsConfigError> {
+async function failure(options: RunOptions = {}): Promise<KmsConfigError> {
   const error = await run(options).catch((e: unknown) => e);
   expect(error).toBeInstanceOf(KmsConfigError);
   return error as KmsConfigError;
@@ -57,15 +64,61 @@ describe('credential_process', () => {
     });
   });
 
-  it('reports a non-zero exit with the last stderr line, never stdout', async () => {
+  it('reports a non-zero exit by its code, never stdout or stderr; a redacted excerpt goes to debug', async () => {
     await profileRunning(
-      "process.stdout.write('{\"SecretAccessKey\":\"LEAKED-SECRET\"'); console.error('warming up'); console.error('Error: SSO session expired, run aws sso login'); process.exit(3);",
+      "process.stdout.write('{\"SecretAccessKey\":\"LEAKED-SECRET\"'); console.error('warming up'); console.error('aws_secret_access_key=LEAKED-STDERR-SECRET token: FQoGZXIvYXdzEJr//////////wEaDFAKESESSIONTOKENVALUE'); console.error('Error: SSO session expired, run aws sso login'); process.exit(3);",
     );
-    const error = await failure();
+    const debug: string[] = [];
+    const error = await failure({ debug: (message) => debug.push(message) });
     expect(error.message).toBe(
-      'Cannot get credentials from process: credential_process of profile proc exited with code 3: Error: SSO session expired, run aws sso login (tried before it: env: skipped: profile proc was chosen by config.profile)',
+      'Cannot get credentials from process: credential_process of profile proc exited with code 3 (its stderr is in the debug log) (tried before it: env: skipped: profile proc was chosen by config.profile)',
     );
     expect(error.sources.at(-1)?.source).toBe('process');
+    expect(debug).toHaveLength(1);
+    expect(debug[0]).toContain('Error: SSO session expired, run aws sso login');
+    for (const text of [debug[0], error.message, JSON.stringify(error.sources)]) {
+      expect(text).not.toContain('LEAKED');
+      expect(text).not.toContain('FQoGZXIvYXdzEJr');
+    }
+  });
+
+  it('takes the result at exit although a background child holds stdout open, then kills that child', async () => {
+    const pidFile = `${home.dir}/background.pid`;
+    await profileRunning(
+      `const { spawn } = await import('node:child_process'); const { writeFileSync } = await import('node:fs');
+       const child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'inherit' });
+       writeFileSync(${JSON.stringify(pidFile)}, String(child.pid));
+       process.stdout.write(JSON.stringify({ Version: 1, AccessKeyId: 'AKIDBG', SecretAccessKey: 'bg-secret' }));
+       process.exit(0);`,
+    );
+    const started = Date.now();
+    const result = await run({ processTimeoutMs: 20_000 });
+    expect(result.credentials).toMatchObject({
+      accessKeyId: 'AKIDBG',
+      secretAccessKey: 'bg-secret',
+    });
+    expect(Date.now() - started).toBeLessThan(10_000);
+    const pid = Number(await readFile(pidFile, 'utf8'));
+    await expect.poll(() => isAlive(pid), { timeout: 5_000 }).toBe(false);
+  });
+
+  it('is killed with what it started when the signal (the client closing) aborts', async () => {
+    const pidFile = `${home.dir}/child.pid`;
+    await profileRunning(
+      `const { writeFileSync } = await import('node:fs');
+       writeFileSync(${JSON.stringify(pidFile)}, String(process.pid));
+       setInterval(() => {}, 1000);`,
+    );
+    const controller = new AbortController();
+    const pending = failure({ processTimeoutMs: 20_000, signal: controller.signal });
+    await expect.poll(() => existsSync(pidFile), { timeout: 10_000 }).toBe(true);
+    controller.abort();
+    const error = await pending;
+    expect(error.message).toContain(
+      'credential_process of profile proc was stopped: the client is closed',
+    );
+    const pid = Number(await readFile(pidFile, 'utf8'));
+    await expect.poll(() => isAlive(pid), { timeout: 5_000 }).toBe(false);
   });
 
   it('says output that is not JSON is not JSON, without echoing it', async () => {

@@ -3,7 +3,7 @@
  * to loopback targets only. Records what went through it.
  */
 import { createServer, request as httpRequest, type Server } from 'node:http';
-import { connect, type Socket } from 'node:net';
+import { connect, createServer as createNetServer, type Socket } from 'node:net';
 
 /** A running test proxy. */
 export interface TestProxy {
@@ -91,6 +91,84 @@ export async function startTestProxy(): Promise<TestProxy> {
     tunnels,
     forwarded,
     authorizations,
+    close() {
+      for (const socket of sockets) socket.destroy();
+      return new Promise((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/** How a hostile proxy behaves once a client has sent its `CONNECT`. */
+export type HostileBehaviour =
+  /** Reads and never writes. */
+  | 'stall'
+  /** Closes the connection without answering. */
+  | 'close'
+  /** Answers with garbage instead of an HTTP response. */
+  | 'garbage'
+  /** Answers 200, then answers whatever comes through the tunnel with garbage. */
+  | 'ok-then-garbage'
+  /** Answers 200, then never writes again. */
+  | 'ok-then-silence'
+  /** Answers 200, then closes the tunnel when the first bytes come through. */
+  | 'ok-then-close';
+
+/** A running hostile proxy: counts the connections it accepted. */
+export interface HostileProxy {
+  /** `http://127.0.0.1:port` */
+  url: string;
+  /** Connections accepted so far. */
+  readonly connections: number;
+  /** Connections still open. */
+  readonly open: number;
+  close(): Promise<void>;
+}
+
+/**
+ * A proxy that accepts TCP and then misbehaves as told. It never connects anywhere: what a client
+ * sends only reaches this loopback socket.
+ */
+export async function startHostileProxy(behaviour: HostileBehaviour): Promise<HostileProxy> {
+  const sockets = new Set<Socket>();
+  let connections = 0;
+  const server = createNetServer((socket) => {
+    connections++;
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    socket.on('error', () => {});
+    let head = '';
+    let tunnelled = false;
+    socket.on('data', (chunk: Buffer) => {
+      if (tunnelled) {
+        if (behaviour === 'ok-then-garbage') socket.write('\u0000garbage\r\n\r\nHTTP/9 ???\r\n');
+        else if (behaviour === 'ok-then-close') socket.destroy();
+        return;
+      }
+      head += chunk.toString('latin1');
+      if (!head.includes('\r\n\r\n') || head.length > 64 * 1024) return;
+      if (behaviour === 'stall') return;
+      if (behaviour === 'close') {
+        socket.destroy();
+        return;
+      }
+      if (behaviour === 'garbage') {
+        socket.write('\u0000\u0001 not HTTP at all \r\n\r\n');
+        return;
+      }
+      tunnelled = true;
+      socket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  return {
+    url: `http://127.0.0.1:${port}`,
+    get connections() {
+      return connections;
+    },
+    get open() {
+      return sockets.size;
+    },
     close() {
       for (const socket of sockets) socket.destroy();
       return new Promise((resolve) => server.close(() => resolve()));

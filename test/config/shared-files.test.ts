@@ -1,3 +1,5 @@
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   findProfile,
@@ -146,5 +148,24 @@ describe('shared files', () => {
     const error = await loadSharedFiles(isolatedEnv(home.dir)).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(KmsConfigError);
     expect((error as Error).message).toMatch(/Cannot read shared AWS file .*\.aws\/config: EISDIR/);
+  });
+
+  it('refuses a FIFO as a shared file at once instead of blocking on it', async () => {
+    const fifo = join(home.dir, 'config.fifo');
+    execFileSync('mkfifo', [fifo]);
+    const started = Date.now();
+    const error = await loadSharedFiles(isolatedEnv(home.dir, { AWS_CONFIG_FILE: fifo })).catch(
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(KmsConfigError);
+    expect((error as Error).message).toBe(
+      `Cannot read shared AWS file ${fifo}: a FIFO or socket, not a file`,
+    );
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
+
+  it('reads /dev/null as an empty file', async () => {
+    const files = await loadSharedFiles(isolatedEnv(home.dir, { AWS_CONFIG_FILE: '/dev/null' }));
+    expect(files.config.size).toBe(0);
   });
 });

@@ -2,7 +2,7 @@
  * One exchange over a real loopback server: what comes back, which connections are reused or
  * closed, and how a timer or the caller's signal ends it.
  */
-import { Agent, MockAgent } from 'undici';
+import { Agent, type Dispatcher, MockAgent } from 'undici';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type ExchangeOptions, exchange } from '../../src/request/transport.js';
 import { type LoopbackServer, startLoopbackServer } from '../helpers/loopback.js';
@@ -122,5 +122,72 @@ describe('exchange', () => {
     expect(response).toMatchObject({ status: 200, body: '{"mocked":true}' });
     expect(response.headers['x-amzn-requestid']).toBe('req-mock');
     await mock.close();
+  });
+
+  it("completes through a dispatcher that calls only the current handler API, as undici 8's do", async () => {
+    // undici 8 calls onRequestStart … onResponseEnd and never the legacy onConnect … onComplete.
+    const calls: string[] = [];
+    const currentApiOnly = {
+      dispatch(_options: unknown, handler: Dispatcher.DispatchHandler) {
+        const controller: Dispatcher.DispatchController = {
+          aborted: false,
+          paused: false,
+          reason: null,
+          abort: () => calls.push('abort'),
+          pause: () => {},
+          resume: () => {},
+        };
+        queueMicrotask(() => {
+          handler.onRequestStart?.(controller, {});
+          handler.onResponseStart?.(controller, 100, {}, 'Continue');
+          handler.onResponseStart?.(
+            controller,
+            200,
+            { 'x-amzn-requestid': 'req-8', 'set-cookie': ['a=1', 'b=2'] },
+            'OK',
+          );
+          handler.onResponseData?.(controller, Buffer.from('{"via":'));
+          handler.onResponseData?.(controller, Buffer.from('"undici 8"}'));
+          handler.onResponseEnd?.(controller, {});
+        });
+        return true;
+      },
+    } as unknown as Dispatcher;
+    const response = await exchange(
+      currentApiOnly,
+      { origin: 'https://kms.example.test', path: '/', headers: {}, body: '{}' },
+      options(),
+    );
+    expect(response).toMatchObject({
+      status: 200,
+      body: '{"via":"undici 8"}',
+      bodyTruncated: false,
+    });
+    expect(response.headers).toEqual({ 'x-amzn-requestid': 'req-8', 'set-cookie': 'a=1, b=2' });
+    expect(calls).toEqual([]);
+  });
+
+  it('ends with the connect timeout error when no connection comes, at once', async () => {
+    class ConnectTimeout extends Error {}
+    // A dispatcher that never hands the request a connection.
+    const neverConnects = { dispatch: () => true } as unknown as Dispatcher;
+    const started = Date.now();
+    await expect(
+      exchange(
+        neverConnects,
+        { origin: 'https://kms.example.test', path: '/', headers: {}, body: '{}' },
+        options({ connectTimeoutMs: 100, connectTimeoutError: () => new ConnectTimeout() }),
+      ),
+    ).rejects.toBeInstanceOf(ConnectTimeout);
+    expect(Date.now() - started).toBeLessThan(5_000);
+    const reason = new Error('caller gave up');
+    const controller = new AbortController();
+    const pending = exchange(
+      neverConnects,
+      { origin: 'https://kms.example.test', path: '/', headers: {}, body: '{}' },
+      options({ signal: controller.signal }),
+    );
+    setTimeout(() => controller.abort(reason), 50);
+    await expect(pending).rejects.toBe(reason);
   });
 });
