@@ -32,10 +32,12 @@ import {
   describeCustomKeyStores,
   disconnectCustomKeyStore,
   type EmptyOutput,
+  type Operation,
 } from './operations.js';
 import { RetryPolicy } from './request/retry.js';
 import { type CallOptions, type RequestContext, send, type WithMetadata } from './request/send.js';
 import { createRequestSigner, type RequestSigner } from './request/sign.js';
+import { isCallTraced, traceCall } from './request/trace.js';
 import { VERSION } from './version.js';
 import {
   type EnsureConnectedOptions,
@@ -294,12 +296,31 @@ export class KmsClient {
   }
 
   #send<Input, Output>(
-    operation: import('./operations.js').Operation<Input, Output>,
+    operation: Operation<Input, Output>,
     input: unknown,
     options: CallOptions | undefined,
   ): Promise<WithMetadata<Output>> {
+    if (isCallTraced()) return this.#tracedSend(operation, input, options);
     if (this.#closed) return Promise.reject(new KmsError('KmsClient is closed'));
     return send(this.#context, operation, input, options);
+  }
+
+  /**
+   * The call inside the `kms-custom-key-store:call` TracingChannel. The configuration is resolved
+   * first (memoized: once per client) so that `start` carries the region and endpoint; when it
+   * cannot be resolved they are undefined and the call fails with that error, as it would untraced.
+   */
+  async #tracedSend<Input, Output>(
+    operation: Operation<Input, Output>,
+    input: unknown,
+    options: CallOptions | undefined,
+  ): Promise<WithMetadata<Output>> {
+    const target = await this.#resolveConfig().catch(() => undefined);
+    return traceCall(operation.name, input, target, () =>
+      this.#closed
+        ? Promise.reject(new KmsError('KmsClient is closed'))
+        : send(this.#context, operation, input, options),
+    );
   }
 
   #resolveConfig(): Promise<ResolvedConfig> {
