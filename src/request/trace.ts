@@ -85,9 +85,11 @@ export function isCallTraced(): boolean {
   );
 }
 
-/** What the call context says about where the call goes. */
+/** Where a call goes, from the resolved configuration. */
 export interface CallTarget {
+  /** The region requests are signed for. */
   region: string;
+  /** The endpoint; only its origin is published. */
   endpoint: URL;
 }
 
