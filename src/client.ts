@@ -300,7 +300,16 @@ export class KmsClient {
     input: unknown,
     options: CallOptions | undefined,
   ): Promise<WithMetadata<Output>> {
-    if (isCallTraced()) return this.#tracedSend(operation, input, options);
+    return isCallTraced()
+      ? this.#tracedSend(operation, input, options)
+      : this.#sendNow(operation, input, options);
+  }
+
+  #sendNow<Input, Output>(
+    operation: Operation<Input, Output>,
+    input: unknown,
+    options: CallOptions | undefined,
+  ): Promise<WithMetadata<Output>> {
     if (this.#closed) return Promise.reject(new KmsError('KmsClient is closed'));
     return send(this.#context, operation, input, options);
   }
@@ -316,11 +325,7 @@ export class KmsClient {
     options: CallOptions | undefined,
   ): Promise<WithMetadata<Output>> {
     const target = await this.#resolveConfig().catch(() => undefined);
-    return traceCall(operation.name, input, target, () =>
-      this.#closed
-        ? Promise.reject(new KmsError('KmsClient is closed'))
-        : send(this.#context, operation, input, options),
-    );
+    return traceCall(operation.name, input, target, () => this.#sendNow(operation, input, options));
   }
 
   #resolveConfig(): Promise<ResolvedConfig> {
