@@ -26,6 +26,7 @@ import {
   describeCustomKeyStores,
   disconnectCustomKeyStore,
   type EmptyOutput,
+  type Operation,
 } from './operations.js';
 import { type Connector, createConnector } from './request/connector.js';
 import { RetryPolicy } from './request/retry.js';
@@ -37,6 +38,7 @@ import {
   type WithMetadata,
 } from './request/send.js';
 import { createRequestSigner, type RequestSigner } from './request/sign.js';
+import { isCallTraced, traceCall } from './request/trace.js';
 import { VERSION } from './version.js';
 import {
   type EnsureConnectedOptions,
@@ -336,7 +338,17 @@ export class KmsClient {
   }
 
   #send<Input, Output>(
-    operation: import('./operations.js').Operation<Input, Output>,
+    operation: Operation<Input, Output>,
+    input: unknown,
+    options: CallOptions | undefined,
+  ): Promise<WithMetadata<Output>> {
+    return isCallTraced()
+      ? this.#tracedSend(operation, input, options)
+      : this.#sendNow(operation, input, options);
+  }
+
+  #sendNow<Input, Output>(
+    operation: Operation<Input, Output>,
     input: unknown,
     options: CallOptions | undefined,
   ): Promise<WithMetadata<Output>> {
@@ -346,6 +358,20 @@ export class KmsClient {
     const settled = () => this.#callsInFlight.delete(call);
     call.then(settled, settled);
     return call;
+  }
+
+  /**
+   * The call inside the `kms-custom-key-store:call` TracingChannel. The configuration is resolved
+   * first (memoized: once per client) so that `start` carries the region and endpoint; when it
+   * cannot be resolved they are undefined and the call fails with that error, as it would untraced.
+   */
+  async #tracedSend<Input, Output>(
+    operation: Operation<Input, Output>,
+    input: unknown,
+    options: CallOptions | undefined,
+  ): Promise<WithMetadata<Output>> {
+    const target = await this.#resolveConfig().catch(() => undefined);
+    return traceCall(operation.name, input, target, () => this.#sendNow(operation, input, options));
   }
 
   #resolveConfig(): Promise<ResolvedConfig> {

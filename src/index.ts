@@ -55,6 +55,12 @@ export {
   type XksProxyConfiguration,
 } from './operations.js';
 export type { CallOptions, WithMetadata } from './request/send.js';
+export {
+  attemptChannelName,
+  callChannelName,
+  type KmsAttemptTraceMessage,
+  type KmsCallTraceContext,
+} from './request/trace.js';
 export { VERSION } from './version.js';
 export {
   type CustomKeyStoreApi,

@@ -1,6 +1,7 @@
 /**
  * The whole request path, top to bottom:
  * validate → resolve config and credentials → build → sign → send → parse or throw → retry.
+ * Each settled attempt is published on the attempt channel (`trace.ts`) when anyone listens.
  */
 import type { Dispatcher } from 'undici';
 import type { Logger, ResolvedConfig } from '../config/resolve.js';
@@ -19,6 +20,7 @@ import { sleep, untilAborted } from '../sleep.js';
 import { excerpt, parseErrorResponse, parseSuccessBody, responseMetadata } from './parse.js';
 import { type FailureKind, parseRetryAfter, type RetryPolicy } from './retry.js';
 import type { RequestSigner } from './sign.js';
+import { attemptStartTime, publishAttemptFailure, publishAttemptSuccess } from './trace.js';
 import { exchange, type HttpResponse } from './transport.js';
 
 /** Per-call options. */
@@ -174,6 +176,7 @@ async function attemptUntilSettled<Input, Output>(
     // 4. Send, within the attempt's time limits (the transport's timer, no AbortController:
     // one per attempt cost more than signing): connected within connectTimeoutMs, done within
     // requestTimeoutMs.
+    const attemptStartedAt = attemptStartTime();
     let failure: { error: KmsError; kind: FailureKind; retryAfterMs?: number };
     try {
       const response = await exchange(
@@ -198,6 +201,7 @@ async function attemptUntilSettled<Input, Output>(
       if (response.status >= 200 && response.status < 300) {
         const output = await parseOutput(operation, response, $metadata, credentials);
         context.retry.recordSuccess(retryCost);
+        publishAttemptSuccess(operation.name, attemptStartedAt, $metadata);
         return Object.assign(output as object, { $metadata }) as WithMetadata<Output>;
       }
       const error = parseErrorResponse(response, $metadata, credentials);
@@ -207,7 +211,10 @@ async function attemptUntilSettled<Input, Output>(
         retryAfterMs: parseRetryAfter(response.headers['retry-after'], context.now()),
       };
     } catch (thrown) {
-      if (signal?.aborted) throw signal.reason;
+      if (signal?.aborted) {
+        publishAttemptFailure(operation.name, attempts, attemptStartedAt, signal.reason, undefined);
+        throw signal.reason;
+      }
       failure = classifyThrown(thrown, requestTimeoutMs, connectTimeoutMs, {
         attempts,
         totalRetryDelay,
@@ -216,6 +223,8 @@ async function attemptUntilSettled<Input, Output>(
 
     // 6. Retry, or throw with the exact attempt count.
     const decision = context.retry.decide(failure.kind, attempts, failure.retryAfterMs);
+    const retryDelayMs = decision.retry ? decision.delayMs : undefined;
+    publishAttemptFailure(operation.name, attempts, attemptStartedAt, failure.error, retryDelayMs);
     if (!decision.retry) {
       failure.error.$metadata = { ...failure.error.$metadata, attempts, totalRetryDelay };
       throw failure.error;
