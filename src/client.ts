@@ -23,7 +23,6 @@ import {
 } from './config/resolve.js';
 import { type KmsConfigError, KmsError, KmsResponseError } from './errors.js';
 import {
-  type ConnectionState,
   type CustomKeyStoreEntry,
   type CustomKeyStoreIdInput,
   connectCustomKeyStore,
@@ -32,6 +31,7 @@ import {
   describeCustomKeyStores,
   disconnectCustomKeyStore,
   type EmptyOutput,
+  type KnownConnectionState,
 } from './operations.js';
 import { RetryPolicy } from './request/retry.js';
 import { type CallOptions, type RequestContext, send, type WithMetadata } from './request/send.js';
@@ -216,10 +216,11 @@ export class KmsClient {
    * See {@link waitForConnectionState}.
    *
    * @throws {@link KmsWaiterError} on timeout (`lastState`) or when the store is FAILED (`connectionErrorCode`).
+   * @throws {@link KmsValidationError} at once for a state KMS does not report (`'connected'`, `'ONLINE'`).
    */
   waitForConnectionState(
     customKeyStoreId: string,
-    states: ConnectionState | readonly ConnectionState[],
+    states: KnownConnectionState | readonly KnownConnectionState[],
     options?: WaitOptions,
   ): Promise<CustomKeyStoreEntry> {
     return waitForConnectionState(this, customKeyStoreId, states, options);

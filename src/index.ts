@@ -41,6 +41,19 @@ export {
   type WaiterFailureReason,
 } from './errors.js';
 export {
+  applyToFleet,
+  type FleetAction,
+  type FleetError,
+  type FleetFailure,
+  type FleetOptions,
+  type FleetPlan,
+  type FleetProgress,
+  type FleetRecord,
+  type FleetTarget,
+  type FleetTargetAction,
+  fleetDefaults,
+} from './fleet.js';
+export {
   type ConnectionErrorCode,
   type ConnectionState,
   type CustomKeyStoreEntry,

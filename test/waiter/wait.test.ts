@@ -10,6 +10,7 @@ import {
   CustomKeyStoreNotFoundException,
   KmsValidationError,
   KmsWaiterError,
+  type KnownConnectionState,
   type WaiterPoll,
   waitForConnectionState,
 } from '../../src/index.js';
@@ -164,11 +165,14 @@ describe('waitForConnectionState against the emulator', () => {
     ['a zero timeout', xks, 'CONNECTED', { timeoutMs: 0 }],
     ['a negative poll interval', xks, 'CONNECTED', { pollIntervalMs: -5 }],
     ['a timeout beyond what a timer can do', xks, 'CONNECTED', { timeoutMs: 2 ** 31 }],
+    // Would wait for a state KMS never reports until the 30-minute deadline.
+    ['a lower-case state', xks, 'connected', {}],
+    ['an unknown state', xks, ['DISCONNECTED', 'ONLINE'], {}],
   ])(
     'rejects %s with KmsValidationError before any request',
     async (_label, id, states, options) => {
       await expect(
-        harness.client.waitForConnectionState(id, states as string[], options),
+        harness.client.waitForConnectionState(id, states as KnownConnectionState[], options),
       ).rejects.toBeInstanceOf(KmsValidationError);
       expect(harness.emulator.requests).toHaveLength(0);
     },
