@@ -7,7 +7,7 @@
  */
 import { KmsClient } from './client.js';
 import type { KmsClientConfig } from './config/resolve.js';
-import { KmsValidationError, KmsWaiterError } from './errors.js';
+import { type KmsConfigErrorCode, KmsValidationError, KmsWaiterError } from './errors.js';
 import type { ConnectionState, CustomKeyStoreEntry } from './operations.js';
 import {
   type CustomKeyStoreApi,
@@ -42,6 +42,8 @@ export interface FleetError {
   message: string;
   /** For a {@link KmsWaiterError}: `timeout` (the wait ran out of time) or `failed`. */
   reason?: 'timeout' | 'failed';
+  /** The error's `code` when it has one: a {@link KmsConfigErrorCode}, or `ECONNREFUSED` and the like. */
+  code?: string;
 }
 
 /** One selected store in the audit record. */
@@ -286,7 +288,12 @@ export async function applyToFleet(options: FleetOptions): Promise<FleetRecord> 
         targets: work.map(({ target }) => target),
         regions: new Set(work.map(({ target }) => target.region)).size,
       };
-      if (!(await options.confirm(plan))) {
+      const confirmed = await options.confirm(plan);
+      if (signal?.aborted) {
+        record.interrupted = true;
+        return record;
+      }
+      if (!confirmed) {
         record.declined = true;
         return record;
       }
@@ -408,7 +415,14 @@ function errorOf(error: unknown): FleetError {
   if (error instanceof KmsWaiterError) {
     return { name: error.name, message: error.message, reason: error.reason };
   }
-  if (error instanceof Error) return { name: error.name, message: error.message };
+  if (error instanceof Error) {
+    const code = (error as { code?: unknown }).code;
+    return {
+      name: error.name,
+      message: error.message,
+      ...(typeof code === 'string' && { code }),
+    };
+  }
   return { name: 'Error', message: String(error) };
 }
 

@@ -26,6 +26,8 @@ export {
   InvalidMarkerException,
   KMSInternalException,
   KmsConfigError,
+  type KmsConfigErrorCode,
+  type KmsConfigErrorOptions,
   KmsError,
   KmsNetworkError,
   KmsResponseError,

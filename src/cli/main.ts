@@ -14,10 +14,26 @@ const onSignal = (signal: NodeJS.Signals): void => {
 process.on('SIGINT', onSignal);
 process.on('SIGTERM', onSignal);
 
+/** Asks on the terminal (stderr, so that stdout stays clean for --json); only when there is one. */
+async function prompt(question: string): Promise<string> {
+  const { createInterface } = await import('node:readline/promises');
+  const terminal = createInterface({ input: process.stdin, output: process.stderr });
+  // On a terminal readline takes Ctrl-C itself: make it the same interruption as elsewhere.
+  terminal.on('SIGINT', () => onSignal('SIGINT'));
+  try {
+    return await terminal.question(question, { signal: controller.signal });
+  } catch {
+    return '';
+  } finally {
+    terminal.close();
+  }
+}
+
 main(process.argv.slice(2), {
   stdout: process.stdout,
   stderr: process.stderr,
   isTTY: process.stderr.isTTY === true,
+  prompt: process.stdin.isTTY === true && process.stderr.isTTY === true ? prompt : undefined,
   signal: controller.signal,
 }).then((code) => {
   process.off('SIGINT', onSignal);

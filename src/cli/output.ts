@@ -39,7 +39,7 @@ const columns: readonly [string, (entry: CustomKeyStoreEntry) => string][] = [
 ];
 
 /** Strips control characters so a hostile name cannot move the cursor or recolour the terminal. */
-function printable(text: string): string {
+export function printable(text: string): string {
   // biome-ignore lint/suspicious/noControlCharactersInRegex: removing control characters is the point.
   return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
 }

@@ -118,12 +118,12 @@ export function defaultCredentialChain(
         : '';
       throw new KmsConfigError(
         `Cannot get credentials from ${failure.source}: ${failure.reason}${before}`,
-        { sources: [...tried, failure] },
+        { sources: [...tried, failure], code: 'CredentialsFailed' },
       );
     }
     throw new KmsConfigError(
       `No credentials found: ${tried.map((t) => `${t.source}: ${t.reason}`).join('; ')}. Pass { credentials } to KmsClient or set up one of these sources.`,
-      { sources: tried },
+      { sources: tried, code: 'NoCredentials' },
     );
   };
 }

@@ -149,6 +149,10 @@ async function attemptUntilSettled<Input, Output>(
     // 4. Send, within the attempt's time limit (the transport's timer, no AbortController:
     // one per attempt cost more than signing).
     let failure: { error: KmsError; kind: FailureKind; retryAfterMs?: number };
+    context.logger?.debug?.(
+      `kms ${operation.name} attempt ${attempts}/${context.retry.maxAttempts} -> ${endpoint.host}`,
+      { attempt: attempts, maxAttempts: context.retry.maxAttempts, host: endpoint.host },
+    );
     try {
       const response = await exchange(
         dispatcher,
