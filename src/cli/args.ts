@@ -239,8 +239,9 @@ function isCommand(name: string): name is CommandName {
   return Object.hasOwn(commands, name);
 }
 
-/** Edit distance (insertions, deletions, substitutions), for "did you mean". */
+/** Edit distance (insertions, deletions, substitutions, swaps of neighbours), for "did you mean". */
 function distance(a: string, b: string): number {
+  let before: number[] = [];
   let previous = Array.from({ length: b.length + 1 }, (_, index) => index);
   for (let i = 1; i <= a.length; i++) {
     const current = [i];
@@ -250,7 +251,11 @@ function distance(a: string, b: string): number {
         current[j - 1]! + 1,
         previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1),
       );
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
+        current[j] = Math.min(current[j]!, before[j - 2]! + 1);
+      }
     }
+    before = previous;
     previous = current;
   }
   return previous[b.length]!;
