@@ -25,7 +25,6 @@ import {
   parseStates,
   UsageError,
 } from './args.js';
-import { runEmulator } from './emulator.js';
 import { parseCount, parseStoreType, runFleet } from './fleet.js';
 import { formatElapsed, formatJson, formatTable, Progress, type TextSink } from './output.js';
 import { WaitingNotice } from './waiting.js';
@@ -129,6 +128,8 @@ async function run(context: Context): Promise<number> {
     if (new Set(regions).size !== regions.length) {
       throw new UsageError(`--region names a region twice: '${values.region}'`, command);
     }
+    // Loaded for this command only: the emulator (node:http and all) is no part of the others' start-up.
+    const { runEmulator } = await import('./emulator.js');
     return runEmulator(
       { port, host, regions: regions.length > 0 ? regions : undefined },
       context.io,

@@ -5,15 +5,12 @@
  * never silently falls through to the instance role. Every failure names its source and reason.
  */
 import { type CredentialSourceFailure, KmsConfigError } from '../errors.js';
-import { containerCredentials } from './container.js';
 import {
   CredentialSourceError,
   type Credentials,
   credentialsFromEnv,
   type SourcedCredentials,
 } from './credentials.js';
-import { imdsCredentials } from './imds.js';
-import { processCredentials } from './process.js';
 import { findProfile, loadSharedFiles, type SharedFiles } from './shared-files.js';
 
 /** Which profile is used and who chose it. */
@@ -88,14 +85,20 @@ export function defaultCredentialChain(
         fromEnv(options, selection, tried) ??
         (await fromProfile(options, selection, tried, profileSettings)) ??
         fromWebIdentity(env) ??
-        (await fromRemote('container', tried, () =>
-          containerCredentials(env, {
+        // The remote and process sources (node:http, node:https, node:child_process) load only
+        // when the chain gets to them: a CLI run with keys in the environment never loads them.
+        (await fromRemote('container', tried, async () =>
+          (
+            await import('./container.js')
+          ).containerCredentials(env, {
             timeoutMs: options.metadataTimeoutMs,
             retries: options.containerRetries,
           }),
         )) ??
-        (await fromRemote('imds', tried, () =>
-          imdsCredentials(env, {
+        (await fromRemote('imds', tried, async () =>
+          (
+            await import('./imds.js')
+          ).imdsCredentials(env, {
             timeoutMs: options.metadataTimeoutMs,
             profile: profileSettings.value,
           }),
@@ -212,6 +215,7 @@ async function fromProfile(
   const command = settings.credential_process;
   if (command) {
     try {
+      const { processCredentials } = await import('./process.js');
       const credentials = await processCredentials(command, {
         profile: selection.name,
         env: options.env,
