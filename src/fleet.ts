@@ -149,6 +149,11 @@ export interface FleetOptions {
   confirm?: (plan: FleetPlan) => boolean | Promise<boolean>;
   /** Called for each listing, state seen and store done. An exception thrown here is ignored. */
   onProgress?: (event: FleetProgress) => void;
+  /**
+   * Rewrites the message of an error before it goes into the record (the CLI names its flags
+   * instead of the library's options); `undefined` keeps the error's own message.
+   */
+  describeError?: (error: unknown) => string | undefined;
   /** Stops the run: calls in flight are aborted, stores not done are `skipped`, the record says `interrupted`. */
   signal?: AbortSignal;
   /**
@@ -231,7 +236,7 @@ export async function applyToFleet(options: FleetOptions): Promise<FleetRecord> 
               ...(region !== undefined && { region }),
             });
           } catch (error) {
-            return { failure: failureOf(profile, region, error) };
+            return { failure: failureOf(profile, region, errorOf(error, options)) };
           }
           clients.push(client);
           try {
@@ -252,7 +257,7 @@ export async function applyToFleet(options: FleetOptions): Promise<FleetRecord> 
             return { client, targets };
           } catch (error) {
             if (signal?.aborted) return { interrupted: true };
-            return { failure: failureOf(profile, region, error) };
+            return { failure: failureOf(profile, region, errorOf(error, options)) };
           }
         }),
       ),
@@ -365,7 +370,7 @@ async function act(
       return;
     }
     target.action = 'failed';
-    target.error = errorOf(error);
+    target.error = errorOf(error, options);
     if (requestId !== undefined) target.requestId = requestId;
     return;
   }
@@ -401,29 +406,35 @@ function targetOf(
 function failureOf(
   profile: string | undefined,
   region: string | undefined,
-  error: unknown,
+  error: FleetError,
 ): FleetFailure {
   return {
     ...(profile !== undefined && { profile }),
     ...(region !== undefined && { region }),
-    error: errorOf(error),
+    error,
   };
 }
 
-/** The name and message of an error (and a waiter's reason): what the record keeps. */
-function errorOf(error: unknown): FleetError {
+/** The name and message of an error (and a waiter's reason, a code): what the record keeps. */
+function errorOf(error: unknown, options: FleetOptions): FleetError {
+  let described: string | undefined;
+  try {
+    described = options.describeError?.(error);
+  } catch {
+    // The error's own message then.
+  }
   if (error instanceof KmsWaiterError) {
-    return { name: error.name, message: error.message, reason: error.reason };
+    return { name: error.name, message: described ?? error.message, reason: error.reason };
   }
   if (error instanceof Error) {
     const code = (error as { code?: unknown }).code;
     return {
       name: error.name,
-      message: error.message,
+      message: described ?? error.message,
       ...(typeof code === 'string' && { code }),
     };
   }
-  return { name: 'Error', message: String(error) };
+  return { name: 'Error', message: described ?? String(error) };
 }
 
 /** `*` any run of characters, `?` one character, everything else literal; the whole name must match. */

@@ -31,20 +31,36 @@ export interface FleetCommandIo {
 
 /** What the command line asked for, parsed. */
 export interface FleetRequest {
+  /** The command, for usage errors. */
   command: CommandName;
+  /** disconnect or connect. */
   action: FleetAction;
+  /** --profile, split on commas; empty for the default. */
   profiles: string[];
+  /** --region, split on commas; empty for the default. */
   regions: string[];
+  /** --type, aliases resolved. */
   type?: 'AWS_CLOUDHSM' | 'EXTERNAL_KEY_STORE';
+  /** --name, a glob. */
   name?: string;
+  /** --concurrency. */
   concurrency?: number;
+  /** --dry-run. */
   dryRun: boolean;
+  /** --yes. */
   yes: boolean;
+  /** --wait. */
   wait: boolean;
+  /** --json. */
   json: boolean;
+  /** --timeout, in ms. */
   timeoutMs?: number;
+  /** --poll-interval, in ms. */
   pollIntervalMs?: number;
+  /** The client settings every profile × region shares (endpoint, timeouts, …). */
   clientConfig: KmsClientConfig;
+  /** Explains an error in the CLI's terms (its flags); undefined keeps the message. */
+  describeError?: (error: unknown) => string | undefined;
 }
 
 const typeAliases: Readonly<Record<string, 'AWS_CLOUDHSM' | 'EXTERNAL_KEY_STORE'>> = {
@@ -120,6 +136,7 @@ export async function runFleet(request: FleetRequest, io: FleetCommandIo): Promi
     dryRun: request.dryRun,
     signal: io.signal,
     clientConfig: request.clientConfig,
+    describeError: request.describeError,
     onProgress: (event) => display.update(event),
     confirm:
       request.yes || !io.prompt

@@ -197,6 +197,8 @@ async function run(context: Context): Promise<number> {
         timeoutMs,
         pollIntervalMs,
         clientConfig: shared,
+        describeError: (error) =>
+          error instanceof KmsConfigError ? explainConfigError(error) : undefined,
       },
       context.io,
     );

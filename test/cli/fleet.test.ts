@@ -183,6 +183,32 @@ describe('kms-cks disconnect --all', () => {
     expect(lastDrawing.match(/ already$/gm)).toHaveLength(2);
   });
 
+  it('a profile without credentials is reported in CLI terms; the others go on', async () => {
+    const run = await cli([
+      'disconnect',
+      '--all',
+      '--type',
+      'xks',
+      '--profile',
+      'nokeys,prod',
+      '--region',
+      'us-east-1',
+      '--yes',
+      '--json',
+    ]);
+    expect(run.code).toBe(1);
+    const record = JSON.parse(run.stdout) as FleetRecord;
+    expect(record.failures).toHaveLength(1);
+    expect(record.failures[0]).toMatchObject({
+      profile: 'nokeys',
+      region: 'us-east-1',
+      error: { name: 'KmsConfigError', code: 'NoCredentials' },
+    });
+    expect(record.failures[0]?.error.message).toMatch(/or pass --profile <name>/);
+    expect(record.failures[0]?.error.message).not.toMatch(/KmsClient/);
+    expect(actionsOn(fleet.prod, 'DisconnectCustomKeyStore')).toHaveLength(2);
+  });
+
   it('selects by --name glob and the cloudhsm alias; connect --all restores service', async () => {
     const hsm = await cli([
       'disconnect',
