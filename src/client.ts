@@ -17,7 +17,6 @@ import {
 } from './config/resolve.js';
 import { type KmsConfigError, KmsError, KmsResponseError } from './errors.js';
 import {
-  type ConnectionState,
   type CustomKeyStoreEntry,
   type CustomKeyStoreIdInput,
   connectCustomKeyStore,
@@ -26,6 +25,7 @@ import {
   describeCustomKeyStores,
   disconnectCustomKeyStore,
   type EmptyOutput,
+  type KnownConnectionState,
   type Operation,
 } from './operations.js';
 import { type Connector, createConnector } from './request/connector.js';
@@ -253,10 +253,11 @@ export class KmsClient {
    * See {@link waitForConnectionState}.
    *
    * @throws {@link KmsWaiterError} on timeout (`lastState`) or when the store is FAILED (`connectionErrorCode`).
+   * @throws {@link KmsValidationError} at once for a state KMS does not report (`'connected'`, `'ONLINE'`).
    */
   waitForConnectionState(
     customKeyStoreId: string,
-    states: ConnectionState | readonly ConnectionState[],
+    states: KnownConnectionState | readonly KnownConnectionState[],
     options?: WaitOptions,
   ): Promise<CustomKeyStoreEntry> {
     return waitForConnectionState(this, customKeyStoreId, states, options);

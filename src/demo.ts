@@ -1,8 +1,11 @@
 /**
  * `npm run demo`: the whole product with no AWS account. Starts the embedded KMS emulator,
  * points the real client at it, disconnects an external key store while printing each state it
- * passes through, then shows the typed errors for an unknown ID and for disconnecting twice.
+ * passes through, shows the typed errors for an unknown ID and for disconnecting twice, and
+ * ends with the fleet kill switch across two regions served by the one emulator: a dry run of
+ * `kms-cks disconnect --all`, then the real run.
  */
+import { main as kmsCks } from './cli/program.js';
 import {
   defaultKeyStoreIds,
   emulatorCredentials,
@@ -24,7 +27,10 @@ const pollLimitMs = 30_000;
 const say = (line = '') => process.stdout.write(`${line}\n`);
 
 async function main(): Promise<void> {
-  const emulator = await startKmsEmulator({ transitionMs: 1500 });
+  const emulator = await startKmsEmulator({
+    regions: ['us-east-1', 'eu-west-1'],
+    transitionMs: 1500,
+  });
   const client = new KmsClient({
     endpoint: emulator.url,
     region: emulator.region,
@@ -84,8 +90,32 @@ async function run(client: KmsClient, emulator: KmsEmulator): Promise<void> {
 
   say();
   await printStores(client);
+
+  const fleet = ['disconnect', '--all', '--type', 'xks', '--region', emulator.regions.join(',')];
   say();
-  say(`Done: ${name} went CONNECTED → DISCONNECTING → DISCONNECTED against the embedded emulator.`);
+  say(`4. The fleet kill switch, first as a dry run: kms-cks ${fleet.join(' ')} --dry-run`);
+  await cli(emulator, [...fleet, '--dry-run']);
+  say();
+  say(`5. And for real, waiting for DISCONNECTED: kms-cks ${fleet.join(' ')} --yes --wait`);
+  const code = await cli(emulator, [...fleet, '--yes', '--wait', '--poll-interval', '200ms']);
+  if (code !== 0) throw new Error(`kms-cks disconnect --all exited ${code}`);
+  say();
+  say(
+    `Done: ${name} went CONNECTED → DISCONNECTING → DISCONNECTED, then every external key store of ${emulator.regions.join(' and ')} was disconnected, against the embedded emulator.`,
+  );
+}
+
+/** Runs kms-cks in-process against the emulator, its output indented under the step. */
+function cli(emulator: KmsEmulator, args: string[]): Promise<number> {
+  const indented = {
+    write: (text: string) => process.stdout.write(text.replace(/^(?=.)/gm, '   ')),
+  };
+  return kmsCks(args, {
+    stdout: indented,
+    stderr: indented,
+    isTTY: false,
+    clientConfig: { endpoint: emulator.url, credentials: emulatorCredentials, maxAttempts: 1 },
+  });
 }
 
 async function printStores(client: KmsClient): Promise<void> {

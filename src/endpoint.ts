@@ -65,6 +65,7 @@ export function assertValidRegion(region: string): void {
   if (!regionSyntax.test(region)) {
     throw new KmsConfigError(
       `Invalid region ${JSON.stringify(region.slice(0, 64))}: a region is lower-case letters, digits and hyphens, e.g. "eu-west-1"`,
+      { code: 'InvalidRegion', value: region.slice(0, 64) },
     );
   }
 }

@@ -217,23 +217,59 @@ export interface CredentialSourceFailure {
 }
 
 /**
+ * What a {@link KmsConfigError} is about, for programs that explain it in their own terms (the
+ * CLI names its flags): `NoRegion`, `InvalidRegion`, `InsecureEndpoint` (plain http to a host that
+ * is not loopback), `InvalidEndpoint`, `ProfileNotFound`, `NoCredentials` (every source tried
+ * gave nothing), `CredentialsFailed` (a source failed).
+ */
+export type KmsConfigErrorCode =
+  | 'NoRegion'
+  | 'InvalidRegion'
+  | 'InsecureEndpoint'
+  | 'InvalidEndpoint'
+  | 'ProfileNotFound'
+  | 'NoCredentials'
+  | 'CredentialsFailed';
+
+/** Options of {@link KmsConfigError}. */
+export interface KmsConfigErrorOptions {
+  /** The underlying error. */
+  cause?: unknown;
+  /** For the credential chain: each source's failure. */
+  sources?: readonly CredentialSourceFailure[];
+  /** What it is about. */
+  code?: KmsConfigErrorCode;
+  /** Where the value at fault came from: `config.region`, `AWS_REGION`, `config.profile`, … */
+  setting?: string;
+  /** The value at fault when it is not secret: a region, an endpoint origin, a profile name. */
+  value?: string;
+}
+
+/**
  * Thrown when the client cannot be configured: no region, no credentials, an unsafe endpoint or
  * region, a broken profile, a credential source that failed. Thrown before any request to KMS.
+ * `code`, `setting` and `value` say the same as the message, for programs.
  */
 export class KmsConfigError extends KmsError {
   /** For credential failures: every source tried, in order, and why each gave nothing. */
   readonly sources: readonly CredentialSourceFailure[];
+  /** What it is about, when it is one of the {@link KmsConfigErrorCode} cases. */
+  readonly code: KmsConfigErrorCode | undefined;
+  /** Where the value at fault came from (`config.region`, `AWS_REGION`, `config.profile`, …), when known. */
+  readonly setting: string | undefined;
+  /** The value at fault (a region, an endpoint origin, a profile name), when known; never a secret. */
+  readonly value: string | undefined;
 
   /**
    * @param message - what is wrong and how to fix it.
-   * @param options - the cause and, for the credential chain, each source's failure.
+   * @param options - the cause, each credential source's failure, and the code, setting and value.
    */
-  constructor(
-    message: string,
-    options?: { cause?: unknown; sources?: readonly CredentialSourceFailure[] },
-  ) {
+  constructor(message: string, options?: KmsConfigErrorOptions) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.sources = options?.sources ?? [];
+    this.code = options?.code;
+    this.setting = options?.setting;
+    this.value = options?.value;
   }
 }
 

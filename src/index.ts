@@ -26,6 +26,8 @@ export {
   InvalidMarkerException,
   KMSInternalException,
   KmsConfigError,
+  type KmsConfigErrorCode,
+  type KmsConfigErrorOptions,
   KmsError,
   KmsNetworkError,
   KmsResponseError,
@@ -40,6 +42,19 @@ export {
   type ValidationIssue,
   type WaiterFailureReason,
 } from './errors.js';
+export {
+  applyToFleet,
+  type FleetAction,
+  type FleetError,
+  type FleetFailure,
+  type FleetOptions,
+  type FleetPlan,
+  type FleetProgress,
+  type FleetRecord,
+  type FleetTarget,
+  type FleetTargetAction,
+  fleetDefaults,
+} from './fleet.js';
 export {
   type ConnectionErrorCode,
   type ConnectionState,

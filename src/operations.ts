@@ -239,6 +239,85 @@ function parsedBody<T>(parsed: Validation<T>): T {
   );
 }
 
+/** A Describe page on the wire, as the schema admits it. */
+interface WireDescribeOutput {
+  CustomKeyStores?: Record<string, unknown>[] | null;
+  NextMarker?: string | null;
+  Truncated?: boolean | null;
+}
+
+const describeInputKeys = new Set(['customKeyStoreId', 'customKeyStoreName', 'limit', 'marker']);
+
+const isLength = (value: unknown, min: number, max: number): value is string =>
+  typeof value === 'string' && value.length >= min && value.length <= max;
+
+/**
+ * The input of Describe when it is plainly valid (what the schema would accept), else undefined:
+ * listing every store then costs no zod at all, which matters for a CLI's start-up.
+ */
+function quickDescribeInput(raw: unknown): DescribeCustomKeyStoresInput | undefined {
+  if (typeof raw !== 'object' || raw === null) return undefined;
+  const prototype = Object.getPrototypeOf(raw);
+  if (prototype !== Object.prototype && prototype !== null) return undefined;
+  const input: DescribeCustomKeyStoresInput = {};
+  for (const [key, value] of Object.entries(raw)) {
+    if (!describeInputKeys.has(key)) return undefined;
+    if (value === undefined) continue;
+    if (key === 'customKeyStoreId' && isLength(value, 1, 64)) input.customKeyStoreId = value;
+    else if (key === 'customKeyStoreName' && isLength(value, 1, 256)) {
+      input.customKeyStoreName = value;
+    } else if (
+      key === 'limit' &&
+      typeof value === 'number' &&
+      Number.isInteger(value) &&
+      value >= 1 &&
+      value <= 1000
+    ) {
+      input.limit = value;
+    } else if (key === 'marker' && isLength(value, 1, 1024) && /^[\u0020-\u00FF]*$/.test(value)) {
+      input.marker = value;
+    } else return undefined;
+  }
+  if (input.customKeyStoreId !== undefined && input.customKeyStoreName !== undefined) {
+    return undefined;
+  }
+  return input;
+}
+
+const isPlainObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+const isOptionalString = (value: unknown): boolean =>
+  value === undefined || value === null || typeof value === 'string';
+const optionalEntryStrings = [
+  'CustomKeyStoreName',
+  'CustomKeyStoreType',
+  'ConnectionErrorCode',
+  'CloudHsmClusterId',
+  'TrustAnchorCertificate',
+] as const;
+
+/** True when the body passes the `describeOutput` schema; mirrors it field by field. */
+function isWellFormedDescribeOutput(body: unknown): boolean {
+  if (!isPlainObject(body)) return false;
+  const { CustomKeyStores: stores, NextMarker: marker, Truncated: truncated } = body;
+  if (!isOptionalString(marker)) return false;
+  if (truncated !== undefined && truncated !== null && typeof truncated !== 'boolean') return false;
+  if (truncated === true && (typeof marker !== 'string' || marker === '')) return false;
+  if (stores === undefined || stores === null) return true;
+  if (!Array.isArray(stores)) return false;
+  return stores.every((entry: unknown) => {
+    if (!isPlainObject(entry)) return false;
+    if (!isLength(entry.CustomKeyStoreId, 1, Number.POSITIVE_INFINITY)) return false;
+    if (!isLength(entry.ConnectionState, 1, Number.POSITIVE_INFINITY)) return false;
+    if (!optionalEntryStrings.every((key) => isOptionalString(entry[key]))) return false;
+    const created = entry.CreationDate;
+    if (created !== undefined && created !== null && !Number.isFinite(created)) return false;
+    const xks = entry.XksProxyConfiguration;
+    if (xks === undefined || xks === null) return true;
+    return isPlainObject(xks) && Object.keys(xksFields).every((key) => isOptionalString(xks[key]));
+  });
+}
+
 /**
  * DescribeCustomKeyStores: lists the stores of the account and region, one page at a time, or
  * the one store with a given ID or name.
@@ -248,6 +327,7 @@ export const describeCustomKeyStores: Operation<
   DescribeCustomKeyStoresPage
 > = {
   name: 'DescribeCustomKeyStores',
+  quickInput: quickDescribeInput,
   validateInput: async (raw) => {
     const { check, describeInput } = await schemas();
     return check(describeInput, raw);
@@ -259,8 +339,12 @@ export const describeCustomKeyStores: Operation<
     ...(input.marker !== undefined && { Marker: input.marker }),
   }),
   parseOutput: async (body) => {
-    const { check, describeOutput } = await schemas();
-    const wire = parsedBody(check(describeOutput, body));
+    // A well-formed page is checked by hand; zod (loaded on first use) explains anything else.
+    const wire = isWellFormedDescribeOutput(body)
+      ? (body as WireDescribeOutput)
+      : parsedBody(
+          await schemas().then(({ check, describeOutput }) => check(describeOutput, body)),
+        );
     const output: DescribeCustomKeyStoresPage = {
       customKeyStores: (wire.CustomKeyStores ?? []).map(
         // The schema checked the two required fields and every modeled field's type.

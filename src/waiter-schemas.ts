@@ -3,6 +3,7 @@
  * see `zod-check.ts`.
  */
 import * as z from 'zod/mini';
+import { connectionStates } from './operations.js';
 import type { WaiterPoll } from './waiter.js';
 
 export { check } from './zod-check.js';
@@ -25,5 +26,6 @@ export const waiterCall = z.object({
     wait: z.optional(z.boolean()),
     resetFailed: z.optional(z.boolean()),
   }),
-  states: z.optional(z.array(z.string().check(z.minLength(1))).check(z.minLength(1))),
+  // Only the states KMS reports: 'connected' or 'ONLINE' would wait until the deadline.
+  states: z.optional(z.array(z.enum(connectionStates)).check(z.minLength(1))),
 });

@@ -16,6 +16,7 @@ import type {
   CustomKeyStoreEntry,
   DescribeCustomKeyStoresInput,
   DescribeCustomKeyStoresPage,
+  KnownConnectionState,
 } from './operations.js';
 import { type CallOptions, unreadableInputError } from './request/send.js';
 import { sleep } from './sleep.js';
@@ -321,7 +322,8 @@ async function inSession<T>(
  *
  * @param api - a {@link KmsClient}, or anything with its three calls.
  * @param customKeyStoreId - the store.
- * @param states - one state or several; any of them ends the wait.
+ * @param states - one state or several (as KMS spells them: `CONNECTED`, …); any of them ends
+ *   the wait. Any other value is a {@link KmsValidationError} at once.
  * @param options - deadline, poll intervals, abort signal, progress callback.
  * @throws {@link KmsWaiterError} `timeout` when `timeoutMs` passes first (with the last state
  *   seen), or `failed` when the store is FAILED and FAILED is not among `states`.
@@ -330,7 +332,7 @@ async function inSession<T>(
 export async function waitForConnectionState(
   api: CustomKeyStoreApi,
   customKeyStoreId: string,
-  states: ConnectionState | readonly ConnectionState[],
+  states: KnownConnectionState | readonly KnownConnectionState[],
   options?: WaitOptions,
 ): Promise<CustomKeyStoreEntry> {
   const targets: readonly string[] = typeof states === 'string' ? [states] : states;

@@ -28,8 +28,44 @@ const globalOptions = {
   region: { type: 'string' },
   profile: { type: 'string' },
   endpoint: { type: 'string' },
+  'allow-insecure-endpoint': { type: 'boolean' },
+  'request-timeout': { type: 'string' },
+  'connect-timeout': { type: 'string' },
+  'max-attempts': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean', short: 'V' },
 } as const satisfies Record<string, OptionSpec>;
+
+/** The selection and safety options of `disconnect --all` / `connect --all`. */
+const fleetOptions = {
+  all: { type: 'boolean' },
+  type: { type: 'string' },
+  name: { type: 'string' },
+  'dry-run': { type: 'boolean' },
+  yes: { type: 'boolean', short: 'y' },
+  concurrency: { type: 'string' },
+} as const satisfies Record<string, OptionSpec>;
+
+/** The help lines of the fleet options; `verb` is disconnect or connect. */
+function fleetHelp(verb: string): string[] {
+  return [
+    '',
+    `--all: ${verb} every store selected by --type and --name, in every region of --region and`,
+    'every profile of --profile (comma-separated lists), in parallel. A region or profile that',
+    'fails is reported and does not stop the others. Without --dry-run it asks once on a',
+    'terminal, and refuses without one unless --yes.',
+    '',
+    '  --all               every selected store instead of one <id>',
+    '  --type <type>       EXTERNAL_KEY_STORE (or xks) or AWS_CLOUDHSM (or cloudhsm)',
+    '  --name <glob>       only stores whose name matches (* and ?)',
+    '  --region <r1,r2>    regions to cover; default the configured one',
+    '  --profile <p1,p2>   profiles to cover; default the configured one',
+    `  --dry-run           list what would be ${verb}ed, send nothing`,
+    '  -y, --yes           do not ask for confirmation',
+    '  --concurrency <n>   most calls at once; default 8',
+    '  --json              print the audit record (targets, failures) as JSON',
+  ];
+}
 
 const waitOptions = {
   timeout: { type: 'string' },
@@ -40,10 +76,12 @@ const waitOptions = {
 /** The commands: their options, positionals and help text. */
 export const commands = {
   disconnect: {
-    options: { ...waitOptions, wait: { type: 'boolean' } },
-    positionals: ['id'],
-    summary: 'Disconnect a custom key store (idempotent); --wait until DISCONNECTED',
-    usage: 'kms-cks disconnect <id> [--wait] [--timeout 10m] [--json]',
+    options: { ...waitOptions, ...fleetOptions, wait: { type: 'boolean' } },
+    positionals: ['id?'],
+    summary:
+      'Disconnect a custom key store (idempotent), or --all of them; --wait until DISCONNECTED',
+    usage:
+      'kms-cks disconnect <id> [--wait] [--timeout 10m] [--json]\n       kms-cks disconnect --all [--type xks|cloudhsm] [--name GLOB] [--region R1,R2] [--profile P1,P2] [--dry-run] [--yes] [--wait] [--timeout 10m] [--concurrency N] [--json]',
     details: [
       'Sends DisconnectCustomKeyStore unless the store is already DISCONNECTED or DISCONNECTING,',
       'so running it twice, or after an interrupted run, is safe.',
@@ -52,13 +90,20 @@ export const commands = {
       '  --timeout <time>    give up waiting after this long (90s, 10m, 1h, or ms); default 30m',
       '  --poll-interval <t> first delay between two Describe calls; default 2s, then ×1.5 up to 30s',
       '  --json              print the result as JSON',
+      ...fleetHelp('disconnect'),
     ],
   },
   connect: {
-    options: { ...waitOptions, wait: { type: 'boolean' }, 'reset-failed': { type: 'boolean' } },
-    positionals: ['id'],
-    summary: 'Connect a custom key store (idempotent); --wait until CONNECTED',
-    usage: 'kms-cks connect <id> [--wait] [--reset-failed] [--timeout 10m] [--json]',
+    options: {
+      ...waitOptions,
+      ...fleetOptions,
+      wait: { type: 'boolean' },
+      'reset-failed': { type: 'boolean' },
+    },
+    positionals: ['id?'],
+    summary: 'Connect a custom key store (idempotent), or --all of them; --wait until CONNECTED',
+    usage:
+      'kms-cks connect <id> [--wait] [--reset-failed] [--timeout 10m] [--json]\n       kms-cks connect --all [the selection and options of disconnect --all]',
     details: [
       'Sends ConnectCustomKeyStore unless the store is already CONNECTED or CONNECTING. A store',
       'that is DISCONNECTING is waited for, then connected. A FAILED store must be disconnected',
@@ -69,6 +114,7 @@ export const commands = {
       '  --timeout <time>    give up waiting after this long (90s, 10m, 1h, or ms); default 30m',
       '  --poll-interval <t> first delay between two Describe calls; default 2s',
       '  --json              print the result as JSON',
+      ...fleetHelp('connect'),
     ],
   },
   describe: {
@@ -101,13 +147,15 @@ export const commands = {
     options: { port: { type: 'string' }, host: { type: 'string' } },
     positionals: [],
     summary: 'Run the embedded KMS emulator until Ctrl-C',
-    usage: 'kms-cks emulator [--port N] [--host 127.0.0.1]',
+    usage: 'kms-cks emulator [--port N] [--host 127.0.0.1] [--region us-east-1,eu-west-1]',
     details: [
       'Starts the emulator with its default key stores and prints the environment to point',
       'kms-cks, the AWS CLI or an SDK at it.',
       '',
       '  --port <n>          port to listen on; default: a free port',
       '  --host <host>       address to listen on; default 127.0.0.1',
+      '  --region <r1,r2>    region(s) to serve on the one port, each with its own stores,',
+      '                      chosen by the signing region; default us-east-1',
     ],
   },
 } as const satisfies Record<
@@ -129,12 +177,17 @@ const globalHelp = [
   '  --region <region>   AWS region (else AWS_REGION, AWS_DEFAULT_REGION)',
   '  --profile <name>    shared config/credentials profile (else AWS_PROFILE)',
   '  --endpoint <url>    KMS endpoint (else AWS_ENDPOINT_URL_KMS, AWS_ENDPOINT_URL)',
+  '  --allow-insecure-endpoint  allow an http:// endpoint on a host that is not loopback',
+  '  --request-timeout <t>      limit of one attempt (connect, send, read); default 10s',
+  '  --connect-timeout <t>      limit of establishing a connection; default 3s',
+  '  --max-attempts <n>  attempts per call, first included (else AWS_MAX_ATTEMPTS); default 3',
   '  -h, --help          show help',
+  '  -V, --version       print the version',
 ];
 
 const exitCodesHelp = [
-  'Exit codes: 0 done, 1 KMS error or FAILED store, 2 bad usage or configuration, 3 timeout,',
-  '130 interrupted.',
+  'Exit codes: 0 done; 1 KMS error, network error (refused, unreachable), FAILED store, or',
+  'a store or region of --all failed; 2 bad usage or configuration; 3 timeout; 130 interrupted.',
 ];
 
 /** The general help. */
@@ -186,6 +239,48 @@ function isCommand(name: string): name is CommandName {
   return Object.hasOwn(commands, name);
 }
 
+/** Edit distance (insertions, deletions, substitutions, swaps of neighbours), for "did you mean". */
+function distance(a: string, b: string): number {
+  let before: number[] = [];
+  let previous = Array.from({ length: b.length + 1 }, (_, index) => index);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(
+        previous[j]! + 1,
+        current[j - 1]! + 1,
+        previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
+        current[j] = Math.min(current[j]!, before[j - 2]! + 1);
+      }
+    }
+    before = previous;
+    previous = current;
+  }
+  return previous[b.length]!;
+}
+
+/** The closest of `candidates` to `word`, when it is close enough to be a typo or a prefix. */
+export function closest(word: string, candidates: readonly string[]): string | undefined {
+  let best: { candidate: string; score: number } | undefined;
+  for (const candidate of candidates) {
+    const score = candidate.startsWith(word) && word.length >= 2 ? 0 : distance(word, candidate);
+    if (!best || score < best.score) best = { candidate, score };
+  }
+  if (!best) return undefined;
+  return best.score <= Math.max(1, Math.min(3, Math.floor(best.candidate.length / 3)))
+    ? best.candidate
+    : undefined;
+}
+
+function unknownCommand(name: string): UsageError {
+  const suggestion = closest(name, [...Object.keys(commands), 'help']);
+  return new UsageError(
+    `unknown command '${name}'${suggestion ? ` (did you mean ${suggestion}?)` : ''}`,
+  );
+}
+
 /** The first line of a parseArgs error, without its long hint. */
 function shortMessage(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
@@ -200,10 +295,7 @@ function shortMessage(error: unknown): string {
  */
 export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
   // First pass, lenient: find the command, knowing which options take a value.
-  const everyOption: Record<string, OptionSpec> = {
-    ...globalOptions,
-    version: { type: 'boolean' },
-  };
+  const everyOption: Record<string, OptionSpec> = { ...globalOptions };
   for (const spec of Object.values(commands)) Object.assign(everyOption, spec.options);
   const { tokens } = parseArgs({
     args: [...argv],
@@ -212,26 +304,45 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
     allowPositionals: true,
     tokens: true,
   });
+  // --version / -V wins wherever it is, as in most CLIs.
+  if (tokens.some((token) => token.kind === 'option' && token.name === 'version')) {
+    return { kind: 'version' };
+  }
   const first = tokens.find((token) => token.kind === 'positional');
   const name = first?.kind === 'positional' ? first.value : undefined;
   if (name === 'help') {
     const topic = tokens.filter((token) => token.kind === 'positional')[1];
     const about = topic?.kind === 'positional' ? topic.value : undefined;
-    if (about !== undefined && !isCommand(about))
-      throw new UsageError(`unknown command '${about}'`);
+    if (about !== undefined && !isCommand(about)) throw unknownCommand(about);
     return { kind: 'help', command: about };
   }
   if (name === undefined) {
-    if (argv.includes('--version')) return { kind: 'version' };
     if (argv.includes('--help') || argv.includes('-h')) return { kind: 'help', command: undefined };
     throw new UsageError('no command given');
   }
-  if (!isCommand(name)) throw new UsageError(`unknown command '${name}'`);
+  if (!isCommand(name)) throw unknownCommand(name);
   const spec = commands[name];
   const rest = [...argv];
   rest.splice(first!.index, 1);
   // Second pass, strict: only the global options and this command's.
   const options: Record<string, OptionSpec> = { ...globalOptions, ...spec.options };
+  if (!(rest.includes('--help') || rest.includes('-h'))) {
+    for (const token of parseArgs({
+      args: rest,
+      options,
+      strict: false,
+      allowPositionals: true,
+      tokens: true,
+    }).tokens) {
+      if (token.kind !== 'option' || Object.hasOwn(options, token.name)) continue;
+      const known = Object.keys(options).filter((option) => option !== 'version');
+      const suggestion = closest(token.name, known);
+      throw new UsageError(
+        `unknown option '${token.rawName}'${suggestion ? ` (did you mean --${suggestion}?)` : ''}`,
+        name,
+      );
+    }
+  }
   let parsed: { values: Record<string, unknown>; positionals: string[] };
   try {
     parsed = parseArgs({

@@ -25,7 +25,7 @@ import {
   parseStates,
   UsageError,
 } from './args.js';
-import { runEmulator } from './emulator.js';
+import { parseCount, parseStoreType, runFleet } from './fleet.js';
 import {
   formatElapsed,
   formatJson,
@@ -34,12 +34,17 @@ import {
   printable,
   type TextSink,
 } from './output.js';
+import { WaitingNotice } from './waiting.js';
 
 /** Exit codes of kms-cks. */
 export const exitCodes = {
   /** Done. */
   ok: 0,
-  /** KMS returned an error, the store is FAILED, or something else went wrong. */
+  /**
+   * KMS returned an error, the endpoint could not be reached (refused, unreachable:
+   * KmsNetworkError), the store is FAILED, a store or region of `--all` failed, or something else
+   * went wrong.
+   */
   error: 1,
   /** Bad command line, invalid input, or unusable configuration (no region, no credentials). */
   usage: 2,
@@ -57,6 +62,11 @@ export interface CliIo {
   stderr: TextSink;
   /** Whether stderr is a terminal: a live progress line instead of plain lines. */
   isTTY: boolean;
+  /**
+   * Asks the operator a question and resolves with the line typed; the bin gives one when stdin
+   * and stderr are terminals. Without it, `--all` without `--yes` or `--dry-run` is refused.
+   */
+  prompt?: (question: string) => Promise<string>;
   /** Aborted on SIGINT / SIGTERM: ends a wait (exit 130) or stops the emulator (exit 0). */
   signal?: AbortSignal;
   /**
@@ -97,12 +107,64 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
   }
 }
 
+/** A comma-separated option as a list: `--region us-east-1,eu-west-1`. */
+function listOption(context: Context, option: 'region' | 'profile'): string[] {
+  const value = context.values[option];
+  if (typeof value !== 'string') return [];
+  const list = value.split(',').map((item) => item.trim());
+  if (list.some((item) => item === '')) {
+    throw new UsageError(`--${option} has an empty item: '${value}'`, context.command);
+  }
+  return list;
+}
+
 async function run(context: Context): Promise<number> {
   const { command, values } = context;
   if (command === 'emulator') {
     const port = typeof values.port === 'string' ? parsePort(values.port, command) : undefined;
     const host = typeof values.host === 'string' ? values.host : undefined;
-    return runEmulator({ port, host }, context.io);
+    const regions = listOption(context, 'region');
+    for (const region of regions) {
+      if (!/^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/.test(region)) {
+        throw new UsageError(
+          `--region: '${region}' is not a region name (lower-case letters, digits and hyphens, e.g. eu-west-1)`,
+          command,
+        );
+      }
+    }
+    if (new Set(regions).size !== regions.length) {
+      throw new UsageError(`--region names a region twice: '${values.region}'`, command);
+    }
+    // Loaded for this command only: the emulator (node:http and all) is no part of the others' start-up.
+    const { runEmulator } = await import('./emulator.js');
+    return runEmulator(
+      { port, host, regions: regions.length > 0 ? regions : undefined },
+      context.io,
+    );
+  }
+  const all = values.all === true;
+  if (all && context.positionals[0] !== undefined) {
+    throw new UsageError('give an <id> or --all, not both', command);
+  }
+  if ((command === 'disconnect' || command === 'connect') && !all) {
+    if (context.positionals[0] === undefined) {
+      throw new UsageError('missing <id> (or --all for every selected store)', command);
+    }
+    for (const option of ['type', 'name', 'dry-run', 'yes', 'concurrency']) {
+      if (values[option] !== undefined) {
+        throw new UsageError(`--${option} goes with --all`, command);
+      }
+    }
+  }
+  if (!all) {
+    for (const option of ['region', 'profile'] as const) {
+      if (listOption(context, option).length > 1) {
+        throw new UsageError(
+          `--${option} takes one value here; a comma-separated list is for --all`,
+          command,
+        );
+      }
+    }
   }
   // Check every option before the client exists: bad usage never reaches KMS.
   const timeoutMs =
@@ -117,7 +179,39 @@ async function run(context: Context): Promise<number> {
   if (command === 'describe' && context.positionals[0] !== undefined && values.name !== undefined) {
     throw new UsageError('give an <id> or --name, not both', command);
   }
-  const client = new KmsClient(clientConfig(context));
+  const config = clientConfig(context);
+  if (all && (command === 'disconnect' || command === 'connect')) {
+    if (values['reset-failed'] !== undefined) {
+      throw new UsageError('--reset-failed is for one store, not --all', command);
+    }
+    const { region: _region, profile: _profile, ...shared } = config;
+    return runFleet(
+      {
+        command,
+        action: command,
+        profiles: listOption(context, 'profile'),
+        regions: listOption(context, 'region'),
+        type: typeof values.type === 'string' ? parseStoreType(values.type, command) : undefined,
+        name: typeof values.name === 'string' ? values.name : undefined,
+        concurrency:
+          typeof values.concurrency === 'string'
+            ? parseCount(values.concurrency, 'concurrency', command)
+            : undefined,
+        dryRun: values['dry-run'] === true,
+        yes: values.yes === true,
+        wait: values.wait === true,
+        json: values.json === true,
+        timeoutMs,
+        pollIntervalMs,
+        clientConfig: shared,
+        describeError: (error) =>
+          error instanceof KmsConfigError ? explainConfigError(error) : undefined,
+      },
+      context.io,
+    );
+  }
+  const notice = new WaitingNotice(context.io.stderr);
+  const client = new KmsClient({ ...config, logger: config.logger ?? notice.logger });
   try {
     const waitOptions = { timeoutMs, pollIntervalMs, signal: context.io.signal };
     switch (command) {
@@ -160,17 +254,65 @@ async function run(context: Context): Promise<number> {
       }
     }
   } finally {
+    notice.stop();
     await client.close();
   }
 }
 
+/** The client settings of the command line over `io.clientConfig`. */
 function clientConfig(context: Context): KmsClientConfig {
-  const { values } = context;
+  const { values, command } = context;
   const config: KmsClientConfig = { ...context.io.clientConfig };
   if (typeof values.region === 'string') config.region = values.region;
   if (typeof values.profile === 'string') config.profile = values.profile;
   if (typeof values.endpoint === 'string') config.endpoint = values.endpoint;
+  if (values['allow-insecure-endpoint'] === true) config.allowInsecureEndpoint = true;
+  if (typeof values['request-timeout'] === 'string') {
+    config.requestTimeoutMs = parseDuration(values['request-timeout'], 'request-timeout', command);
+  }
+  if (typeof values['connect-timeout'] === 'string') {
+    config.connectTimeoutMs = parseDuration(values['connect-timeout'], 'connect-timeout', command);
+  }
+  if (typeof values['max-attempts'] === 'string') {
+    config.maxAttempts = parseCount(values['max-attempts'], 'max-attempts', command);
+  }
   return config;
+}
+
+/** The command-line flag for a library setting name (`config.region` → `--region`). */
+const flagOfSetting: Readonly<Record<string, string>> = {
+  'config.region': '--region',
+  'config.profile': '--profile',
+  'config.endpoint': '--endpoint',
+};
+
+function settingName(setting: string | undefined): string | undefined {
+  if (setting === undefined) return undefined;
+  return flagOfSetting[setting] ?? setting;
+}
+
+/**
+ * A configuration error in the CLI's terms: the flags and variables an operator sets, not the
+ * library's options (`pass { region } to KmsClient`, `allowInsecureEndpoint: true`, …).
+ */
+function explainConfigError(error: KmsConfigError): string {
+  const from = settingName(error.setting);
+  switch (error.code) {
+    case 'NoRegion':
+      return `No region: pass --region <region> (e.g. --region eu-west-1), or set AWS_REGION (or AWS_DEFAULT_REGION), or set region in profile ${error.value ?? 'default'} of the shared config file.`;
+    case 'InvalidRegion':
+      return `${from ?? '--region'}: invalid region ${JSON.stringify(error.value ?? '')}: a region is lower-case letters, digits and hyphens, e.g. eu-west-1.`;
+    case 'InsecureEndpoint':
+      return `Refusing plain http endpoint ${error.value ?? ''}${from ? ` (from ${from})` : ''}: use https, a loopback host, or pass --allow-insecure-endpoint.`;
+    case 'InvalidEndpoint':
+      return from === '--endpoint' ? `--endpoint: ${error.message}` : error.message;
+    case 'ProfileNotFound':
+      return `Profile ${JSON.stringify(error.value ?? '')} (from ${from === 'config.profile' ? '--profile' : (from ?? '--profile')}) is not in the shared config or credentials file (AWS_CONFIG_FILE, AWS_SHARED_CREDENTIALS_FILE; default ~/.aws/config and ~/.aws/credentials): check the name given to --profile or AWS_PROFILE.`;
+    case 'NoCredentials':
+      return `No credentials found (${error.sources.map((source) => `${source.source}: ${source.reason}`).join('; ')}). Set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or pass --profile <name> for a profile with credentials (or set AWS_PROFILE).`;
+    default:
+      return error.message;
+  }
 }
 
 async function describeCommand(client: KmsClient, context: Context): Promise<number> {
@@ -251,7 +393,14 @@ function report(error: unknown, io: CliIo, command: CommandName | undefined): nu
   }
   // Names and messages may come from a server: no control characters reach the terminal.
   const name = printable(error instanceof Error ? String(error.name) : 'Error');
-  const message = printable(error instanceof Error ? error.message : String(error), true);
+  const message = printable(
+    error instanceof KmsConfigError
+      ? explainConfigError(error)
+      : error instanceof Error
+        ? error.message
+        : String(error),
+    true,
+  );
   io.stderr.write(`${name}: ${message}\n`);
   if (error instanceof KmsValidationError) {
     io.stderr.write(shortUsage(command));

@@ -5,15 +5,12 @@
  * never silently falls through to the instance role. Every failure names its source and reason.
  */
 import { type CredentialSourceFailure, KmsConfigError } from '../errors.js';
-import { containerCredentials } from './container.js';
 import {
   CredentialSourceError,
   type Credentials,
   credentialsFromEnv,
   type SourcedCredentials,
 } from './credentials.js';
-import { imdsCredentials } from './imds.js';
-import { processCredentials } from './process.js';
 import { findProfile, loadSharedFiles, type SharedFiles } from './shared-files.js';
 
 /** Which profile is used and who chose it. */
@@ -92,14 +89,20 @@ export function defaultCredentialChain(
         fromEnv(options, selection, tried) ??
         (await fromProfile(options, selection, tried, profileSettings)) ??
         fromWebIdentity(env) ??
-        (await fromRemote('container', tried, () =>
-          containerCredentials(env, {
+        // The remote and process sources (node:http, node:https, node:child_process) load only
+        // when the chain gets to them: a CLI run with keys in the environment never loads them.
+        (await fromRemote('container', tried, async () =>
+          (
+            await import('./container.js')
+          ).containerCredentials(env, {
             timeoutMs: options.metadataTimeoutMs,
             retries: options.containerRetries,
           }),
         )) ??
-        (await fromRemote('imds', tried, () =>
-          imdsCredentials(env, {
+        (await fromRemote('imds', tried, async () =>
+          (
+            await import('./imds.js')
+          ).imdsCredentials(env, {
             timeoutMs: options.metadataTimeoutMs,
             profile: profileSettings.value,
           }),
@@ -122,12 +125,12 @@ export function defaultCredentialChain(
         : '';
       throw new KmsConfigError(
         `Cannot get credentials from ${failure.source}: ${failure.reason}${before}`,
-        { sources: [...tried, failure] },
+        { sources: [...tried, failure], code: 'CredentialsFailed' },
       );
     }
     throw new KmsConfigError(
       `No credentials found: ${tried.map((t) => `${t.source}: ${t.reason}`).join('; ')}. Pass { credentials } to KmsClient or set up one of these sources.`,
-      { sources: tried },
+      { sources: tried, code: 'NoCredentials' },
     );
   };
 }
@@ -216,6 +219,7 @@ async function fromProfile(
   const command = settings.credential_process;
   if (command) {
     try {
+      const { processCredentials } = await import('./process.js');
       const credentials = await processCredentials(command, {
         profile: selection.name,
         env: options.env,

@@ -30,7 +30,10 @@ import {
 
 /** Where log lines go; `console` fits. Lines never contain secrets. */
 export interface Logger {
-  /** Each request and response. */
+  /**
+   * Each attempt as it is sent (details: `attempt`, `maxAttempts`, `host`), and each response
+   * (details: `requestId`, `attempt`).
+   */
   debug?(message: string, details?: Record<string, unknown>): void;
   /** Retries, clock-skew corrections, conflicting credential settings. */
   warn?(message: string, details?: Record<string, unknown>): void;
@@ -143,21 +146,33 @@ export function parseEndpoint(value: string | URL, allowInsecure: boolean): URL 
   } catch {
     throw new KmsConfigError(
       `Invalid endpoint: ${JSON.stringify(String(value).slice(0, 200))} is not a URL`,
+      { code: 'InvalidEndpoint' },
     );
   }
+  const invalid = { code: 'InvalidEndpoint' } as const;
   if (url.username || url.password) {
-    throw new KmsConfigError('Invalid endpoint: it must not contain a user name or password');
+    throw new KmsConfigError(
+      'Invalid endpoint: it must not contain a user name or password',
+      invalid,
+    );
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    throw new KmsConfigError(`Invalid endpoint: protocol ${url.protocol} is not http: or https:`);
+    throw new KmsConfigError(
+      `Invalid endpoint: protocol ${url.protocol} is not http: or https:`,
+      invalid,
+    );
   }
   if (url.protocol === 'http:' && !allowInsecure && !isLoopbackHost(url.hostname)) {
     throw new KmsConfigError(
       `Refusing plain http endpoint ${url.origin}: use https, a loopback host, or set allowInsecureEndpoint: true`,
+      { code: 'InsecureEndpoint', value: url.origin },
     );
   }
   if (url.search || url.hash) {
-    throw new KmsConfigError('Invalid endpoint: it must not have a query string or fragment');
+    throw new KmsConfigError(
+      'Invalid endpoint: it must not have a query string or fragment',
+      invalid,
+    );
   }
   return url;
 }
@@ -167,9 +182,16 @@ export function validateConfig(config: KmsClientConfig): void {
   if (config.region !== undefined) {
     // A number, null or an array would pass the syntax check as a string and fail later.
     if (typeof config.region !== 'string') {
-      throw new KmsConfigError(`region must be a string, got ${describeType(config.region)}`);
+      throw new KmsConfigError(`region must be a string, got ${describeType(config.region)}`, {
+        code: 'InvalidRegion',
+        setting: 'config.region',
+      });
     }
-    assertValidRegion(config.region);
+    try {
+      assertValidRegion(config.region);
+    } catch (error) {
+      throw withSetting(error, 'config.region');
+    }
   }
   if (config.signer !== undefined && config.signer !== 'node' && config.signer !== 'smithy') {
     throw new KmsConfigError(
@@ -177,7 +199,11 @@ export function validateConfig(config: KmsClientConfig): void {
     );
   }
   if (config.endpoint !== undefined) {
-    parseEndpoint(config.endpoint, config.allowInsecureEndpoint === true);
+    try {
+      parseEndpoint(config.endpoint, config.allowInsecureEndpoint === true);
+    } catch (error) {
+      throw withSetting(error, 'config.endpoint');
+    }
   }
   for (const key of ['maxAttempts', 'maxSockets'] as const) {
     const value = config[key];
@@ -213,6 +239,18 @@ function describeType(value: unknown): string {
   if (Array.isArray(value)) return 'an array';
   const type = typeof value;
   return `${/^[aeiou]/.test(type) ? 'an' : 'a'} ${type}`;
+}
+
+/** The same config error, saying which setting the value came from. */
+function withSetting(error: unknown, setting: string, message?: string): unknown {
+  if (!(error instanceof KmsConfigError)) return error;
+  return new KmsConfigError(message ?? error.message, {
+    cause: error.cause,
+    sources: error.sources,
+    code: error.code,
+    value: error.value,
+    setting,
+  });
 }
 
 /** `true` / `false` (any case); empty or absent is undefined; anything else is an error. */
@@ -266,6 +304,7 @@ class ProfileReader {
       if (!profile && this.strict) {
         throw new KmsConfigError(
           `Profile ${JSON.stringify(this.selection.name)} (chosen by ${this.selection.chosenBy}) is not in ${files.configPath} or ${files.credentialsPath}`,
+          { code: 'ProfileNotFound', setting: this.selection.chosenBy, value: this.selection.name },
         );
       }
       return { files, settings: profile?.settings };
@@ -331,12 +370,13 @@ export async function resolveConfig(
   if (region === undefined) {
     throw new KmsConfigError(
       `No region: pass { region } to KmsClient, set AWS_REGION (or AWS_DEFAULT_REGION), or set region in profile ${profile.selection.name} of the shared config file`,
+      { code: 'NoRegion', value: profile.selection.name },
     );
   }
   try {
     assertValidRegion(region.value);
   } catch (error) {
-    throw new KmsConfigError(`${region.source}: ${(error as Error).message}`);
+    throw withSetting(error, region.source, `${region.source}: ${(error as Error).message}`);
   }
 
   const boolean = (name: string, fromConfig: boolean | undefined, envName: string, key: string) =>
@@ -376,7 +416,11 @@ export async function resolveConfig(
     try {
       endpoint = parseEndpoint(configured.value, config.allowInsecureEndpoint === true);
     } catch (error) {
-      throw new KmsConfigError(`Endpoint from ${configured.source}: ${(error as Error).message}`);
+      throw withSetting(
+        error,
+        configured.source,
+        `Endpoint from ${configured.source}: ${(error as Error).message}`,
+      );
     }
   } else {
     endpoint = new URL(

@@ -2,6 +2,7 @@
  * What the emulator starts with when nothing else is given: AWS's documented example key pair
  * and four key stores covering both types and a store whose connection attempts fail.
  */
+import { createHash } from 'node:crypto';
 import type { KeyStoreSeed } from './store.js';
 
 /** Credentials the emulator accepts. */
@@ -40,8 +41,33 @@ export const defaultKeyStoreIds = {
   failingExternal: 'cks-5a5a5a5a5a5a5a5a5',
 } as const;
 
-/** A fresh copy of the default key stores (one CloudHSM, two external, one failing to connect). */
-export function defaultKeyStores(): KeyStoreSeed[] {
+/**
+ * A fresh copy of the default key stores (one CloudHSM, two external, one failing to connect).
+ * In {@link emulatorRegion} their IDs are {@link defaultKeyStoreIds}; in another region the same
+ * four stores get IDs of their own (derived from the region, stable from run to run), so that a
+ * store ID names one store across a multi-region emulator, as in KMS.
+ *
+ * @param region - the region they are for; default {@link emulatorRegion}.
+ */
+export function defaultKeyStores(region: string = emulatorRegion): KeyStoreSeed[] {
+  const seeds = usEast1KeyStores();
+  if (region === emulatorRegion) return seeds;
+  return seeds.map((seed) => ({
+    ...seed,
+    id: `cks-${createHash('sha256').update(`${region}/${seed.id}`).digest('hex').slice(0, 17)}`,
+    xksProxyConfiguration: seed.xksProxyConfiguration && {
+      ...seed.xksProxyConfiguration,
+      ...(seed.xksProxyConfiguration.vpcEndpointServiceName && {
+        vpcEndpointServiceName: seed.xksProxyConfiguration.vpcEndpointServiceName.replace(
+          emulatorRegion,
+          region,
+        ),
+      }),
+    },
+  }));
+}
+
+function usEast1KeyStores(): KeyStoreSeed[] {
   return [
     {
       id: defaultKeyStoreIds.cloudHsm,

@@ -14,6 +14,9 @@
  * await client.close();
  * await emu.close();
  * ```
+ *
+ * Several regions on one port, each with its own key stores, chosen by the region a request is
+ * signed for: `startKmsEmulator({ regions: ['us-east-1', 'eu-west-1'] })`.
  * @packageDocumentation
  */
 import {
@@ -57,17 +60,30 @@ export interface KmsEmulatorOptions {
   port?: number;
   /** Address to listen on; default `127.0.0.1`. */
   host?: string;
-  /** The region requests must be signed for; default `us-east-1`. */
+  /**
+   * The region requests must be signed for; default `us-east-1`. With `regions`, the primary one
+   * (it must be among them): the region of `region`, `keyStores`, `addKeyStore`, ….
+   */
   region?: string;
+  /**
+   * Serve several regions on one port, each with its own key stores; a request gets the stores of
+   * the region in its SigV4 credential scope, and a region not listed is refused as KMS refuses a
+   * wrong region. Default `[region]`. The first is the primary region unless `region` says.
+   */
+  regions?: readonly string[];
   /** Accepted credentials; default `[emulatorCredentials]`. */
   credentials?: readonly EmulatorCredentials[];
-  /** The key stores to start with; default {@link defaultKeyStores}. */
-  keyStores?: readonly KeyStoreSeed[];
+  /**
+   * The key stores to start with: a list (every region gets its own copy), or a list per region
+   * (`{ 'eu-west-1': [...] }`; a region left out starts empty). Default: {@link defaultKeyStores}
+   * of each region.
+   */
+  keyStores?: readonly KeyStoreSeed[] | Readonly<Record<string, readonly KeyStoreSeed[]>>;
   /** How long CONNECTING and DISCONNECTING last, in ms; default 1500. */
   transitionMs?: number;
   /** Offset of the emulator clock from the local clock, in ms (to test clock skew); default 0. */
   clockOffsetMs?: number;
-  /** Keep a log of requests in `requests`; default true. */
+  /** Keep a log of requests (each with the region it was signed for) in `requests`; default true. */
   recordRequests?: boolean;
   /** How many requests the log keeps (the latest); default 1000. */
   maxRecordedRequests?: number;
@@ -81,6 +97,18 @@ export interface KmsEmulatorOptions {
   maxBodyBytes?: number;
 }
 
+/** The key stores of one region of an emulator, and how to change them. */
+export interface KmsEmulatorRegion {
+  /** The region. */
+  readonly region: string;
+  /** Its key stores by ID, live. */
+  readonly keyStores: ReadonlyMap<string, EmulatedKeyStore>;
+  /** Adds a key store to this region. @throws TypeError when the seed is invalid or its ID or name is taken. */
+  addKeyStore(seed: KeyStoreSeed): EmulatedKeyStore;
+  /** Puts a store of this region in a state at once. @throws TypeError for an unknown ID. */
+  setConnectionState(id: string, state: ConnectionState | (string & {}), errorCode?: string): void;
+}
+
 /** A running emulator. */
 export interface KmsEmulator {
   /** Base URL, e.g. `http://127.0.0.1:49152`; use it as the client's endpoint. */
@@ -89,9 +117,16 @@ export interface KmsEmulator {
   readonly port: number;
   /** The address it listens on. */
   readonly host: string;
-  /** The region requests must be signed for. */
+  /** The (primary) region requests are signed for. */
   readonly region: string;
-  /** The key stores by ID, live: entries change as the state machine runs. */
+  /** Every region served, the primary one first. */
+  readonly regions: readonly string[];
+  /**
+   * The key stores and controls of one region served.
+   * @throws TypeError for a region the emulator does not serve.
+   */
+  inRegion(region: string): KmsEmulatorRegion;
+  /** The key stores of the primary region by ID, live: entries change as the state machine runs. */
   readonly keyStores: ReadonlyMap<string, EmulatedKeyStore>;
   /** The latest requests (within `maxRecordedRequests` and `maxRecordedBytes`), oldest first; empty when recording is off. */
   readonly requests: readonly RecordedRequest[];
@@ -106,9 +141,9 @@ export interface KmsEmulator {
   clearFaults(): void;
   /** Empties the request log. */
   clearRequests(): void;
-  /** Adds a key store. @throws TypeError when the seed is invalid or its ID or name is taken. */
+  /** Adds a key store to the primary region. @throws TypeError when the seed is invalid or its ID or name is taken. */
   addKeyStore(seed: KeyStoreSeed): EmulatedKeyStore;
-  /** Puts a store in a state at once, cancelling any transition in progress. @throws TypeError for an unknown ID. */
+  /** Puts a store of the primary region in a state at once, cancelling any transition in progress. @throws TypeError for an unknown ID. */
   setConnectionState(id: string, state: ConnectionState | (string & {}), errorCode?: string): void;
   /** Sets the offset of the emulator clock from the local clock, in ms. */
   setClockOffset(offsetMs: number): void;
@@ -127,7 +162,8 @@ export interface KmsEmulator {
  */
 export async function startKmsEmulator(options: KmsEmulatorOptions = {}): Promise<KmsEmulator> {
   const host = options.host ?? '127.0.0.1';
-  const region = options.region ?? emulatorRegion;
+  const regions = servedRegions(options.region, options.regions);
+  const region = regions[0]!;
   const transitionMs = nonNegative('transitionMs', options.transitionMs, 1500);
   const maxRecorded = nonNegative('maxRecordedRequests', options.maxRecordedRequests, 1000);
   const maxRecordedBytes = nonNegative(
@@ -138,8 +174,6 @@ export async function startKmsEmulator(options: KmsEmulatorOptions = {}): Promis
   const maxBodyBytes = nonNegative('maxBodyBytes', options.maxBodyBytes, 1024 * 1024);
   const port = nonNegative('port', options.port, 0);
   if (port > 65535) throw new TypeError(`port must be 0–65535, got ${port}`);
-  if (!/^[a-z0-9-]+$/.test(region))
-    throw new TypeError(`Invalid region: ${JSON.stringify(region)}`);
   const credentials = options.credentials ?? [emulatorCredentials];
   if (credentials.length === 0) throw new TypeError('credentials must not be empty');
   for (const entry of credentials) {
@@ -150,10 +184,40 @@ export async function startKmsEmulator(options: KmsEmulatorOptions = {}): Promis
   let clockOffsetMs = finite('clockOffsetMs', options.clockOffsetMs, 0);
   const now = () => Date.now() + clockOffsetMs;
 
-  const stores = new KeyStoreRegistry(options.keyStores ?? defaultKeyStores(), {
-    transitionMs,
-    now,
-  });
+  if (options.keyStores !== undefined && !Array.isArray(options.keyStores)) {
+    for (const name of Object.keys(options.keyStores)) {
+      if (!regions.includes(name)) {
+        throw new TypeError(`keyStores names region ${JSON.stringify(name)}, which is not served`);
+      }
+    }
+  }
+  const registries = new Map<string, KeyStoreRegistry>();
+  try {
+    for (const name of regions) {
+      registries.set(
+        name,
+        new KeyStoreRegistry(seedsFor(name, options.keyStores), { transitionMs, now }),
+      );
+    }
+  } catch (error) {
+    for (const registry of registries.values()) registry.dispose();
+    throw error;
+  }
+  const stores = registries.get(region)!;
+  const regionView = (name: string): KmsEmulatorRegion => {
+    const registry = registries.get(name);
+    if (!registry) {
+      throw new TypeError(
+        `The emulator does not serve region ${JSON.stringify(name)}: it serves ${regions.join(', ')}`,
+      );
+    }
+    return {
+      region: name,
+      keyStores: registry.stores,
+      addKeyStore: (seed) => registry.add(seed),
+      setConnectionState: (id, state, errorCode) => registry.setState(id, state, errorCode),
+    };
+  };
   const faults = new FaultQueue();
   const log = new RequestLog(maxRecorded, maxRecordedBytes);
   const record =
@@ -161,17 +225,23 @@ export async function startKmsEmulator(options: KmsEmulatorOptions = {}): Promis
       ? undefined
       : (entry: RecordedRequest) => log.add(entry);
   const server = new EmulatorServer({
-    verifier: new SigV4Verifier({ region, service: 'kms', credentials }),
-    stores,
+    verifier: new SigV4Verifier({ region: regions, service: 'kms', credentials }),
+    stores: registries,
     faults,
     now,
     maxBodyBytes,
     record,
   });
-  const boundPort = await server.listen(port, host);
+  let boundPort: number;
+  try {
+    boundPort = await server.listen(port, host);
+  } catch (error) {
+    for (const registry of registries.values()) registry.dispose();
+    throw error;
+  }
 
   const close = async () => {
-    stores.dispose();
+    for (const registry of registries.values()) registry.dispose();
     faults.clear();
     await server.close();
   };
@@ -180,6 +250,8 @@ export async function startKmsEmulator(options: KmsEmulatorOptions = {}): Promis
     port: boundPort,
     host,
     region,
+    regions,
+    inRegion: regionView,
     keyStores: stores.stores,
     requests: log.entries,
     get pendingFaults() {
@@ -196,6 +268,46 @@ export async function startKmsEmulator(options: KmsEmulatorOptions = {}): Promis
     close,
     [Symbol.asyncDispose]: close,
   };
+}
+
+/** The regions served, the primary first. @throws TypeError for an invalid or repeated region. */
+function servedRegions(
+  region: string | undefined,
+  regions: readonly string[] | undefined,
+): string[] {
+  if (regions !== undefined && (!Array.isArray(regions) || regions.length === 0)) {
+    throw new TypeError('regions must be a non-empty array of region names');
+  }
+  const list = [...(regions ?? [region ?? emulatorRegion])];
+  for (const name of list) {
+    if (typeof name !== 'string' || !/^[a-z0-9-]+$/.test(name)) {
+      throw new TypeError(`Invalid region: ${JSON.stringify(name)}`);
+    }
+  }
+  if (new Set(list).size !== list.length) {
+    throw new TypeError(`regions must not repeat a region: ${list.join(', ')}`);
+  }
+  if (region !== undefined && regions !== undefined) {
+    if (!list.includes(region)) {
+      throw new TypeError(
+        `region ${JSON.stringify(region)} must be one of regions (${list.join(', ')})`,
+      );
+    }
+    list.splice(list.indexOf(region), 1);
+    list.unshift(region);
+  }
+  return list;
+}
+
+/** The seeds of one region: the list given (a copy per region), the region's own list, or the defaults. */
+function seedsFor(
+  region: string,
+  keyStores: KmsEmulatorOptions['keyStores'],
+): readonly KeyStoreSeed[] {
+  if (keyStores === undefined) return defaultKeyStores(region);
+  if (Array.isArray(keyStores)) return keyStores as readonly KeyStoreSeed[];
+  const perRegion = keyStores as Readonly<Record<string, readonly KeyStoreSeed[]>>;
+  return Object.hasOwn(perRegion, region) ? perRegion[region]! : [];
 }
 
 function nonNegative(name: string, value: number | undefined, fallback: number): number {

@@ -44,6 +44,8 @@ export interface RecordedRequest {
   fault?: FaultKind;
   /** The access key ID, when the request was authenticated. */
   accessKeyId?: string;
+  /** The region of the signature (whose key stores were used), when the request was authenticated. */
+  region?: string;
   /** When the request arrived (emulator clock). */
   at: Date;
 }
@@ -132,7 +134,8 @@ function truncateUtf8(text: string, maxBytes: number): string {
 /** What the server needs from the emulator. */
 export interface ServerContext {
   verifier: SigV4Verifier;
-  stores: KeyStoreRegistry;
+  /** The key stores of each region served; a request gets those of its signing region. */
+  stores: ReadonlyMap<string, KeyStoreRegistry>;
   faults: FaultQueue;
   /** The emulator clock (ms since the epoch). */
   now: () => number;
@@ -274,6 +277,7 @@ export class EmulatorServer {
       return;
     }
     entry.accessKeyId = verified.accessKeyId;
+    entry.region = verified.region;
 
     const contentType = headerString(request.headers['content-type'])
       ?.split(';')[0]
@@ -311,7 +315,9 @@ export class EmulatorServer {
     try {
       const input = parseBody(entry.body);
       entry.input = input;
-      const output = runOperation(operation, input, this.#context.stores);
+      // The verifier only accepts the regions served, so the registry exists.
+      const stores = this.#context.stores.get(verified.region)!;
+      const output = runOperation(operation, input, stores);
       reply(200, JSON.stringify(output), 'application/x-amz-json-1.1');
     } catch (error) {
       if (!(error instanceof EmulatorError)) throw error;

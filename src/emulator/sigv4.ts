@@ -281,8 +281,8 @@ export interface ReceivedRequest {
 
 /** Options of {@link SigV4Verifier}. */
 export interface VerifierOptions {
-  /** The region the credential scope must name. */
-  region: string;
+  /** The region the credential scope must name, or the regions it may name (a multi-region emulator). */
+  region: string | readonly string[];
   /** The service the credential scope must name (`kms`). */
   service: string;
   credentials: readonly VerifierCredentials[];
@@ -293,6 +293,8 @@ export interface VerifierOptions {
 /** A successful verification. */
 export interface Verified {
   accessKeyId: string;
+  /** The region of the credential scope: the emulator serves that region's key stores. */
+  region: string;
   /** The request date from `X-Amz-Date`. */
   requestDate: Date;
 }
@@ -327,12 +329,14 @@ export function parseAmzDate(value: string): Date | undefined {
  */
 export class SigV4Verifier {
   readonly #options: Required<VerifierOptions>;
+  readonly #regions: ReadonlySet<string>;
   readonly #credentials: Map<string, VerifierCredentials>;
   readonly #signingKeys = new Map<string, Buffer>();
 
   /** @param options - region, service and the accepted credentials. */
   constructor(options: VerifierOptions) {
     this.#options = { maxSkewMs: fifteenMinutes, ...options };
+    this.#regions = new Set(typeof options.region === 'string' ? [options.region] : options.region);
     this.#credentials = new Map(options.credentials.map((entry) => [entry.accessKeyId, entry]));
   }
 
@@ -431,7 +435,7 @@ export class SigV4Verifier {
         message: 'The security token included in the request is expired',
       };
     }
-    return { accessKeyId: credentials.accessKeyId, requestDate };
+    return { accessKeyId: credentials.accessKeyId, region: auth.region, requestDate };
   }
 
   #checkScope(auth: ParsedAuthorization, amzDate: string): AuthFailure | undefined {
@@ -441,7 +445,7 @@ export class SigV4Verifier {
         message: `Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '${auth.date}' != '${amzDate.slice(0, 8)}', from '${amzDate}'.`,
       };
     }
-    if (auth.region !== this.#options.region) {
+    if (!this.#regions.has(auth.region)) {
       return {
         type: 'InvalidSignatureException',
         message: `Credential should be scoped to a valid region, not '${auth.region}'. `,

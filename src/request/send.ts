@@ -178,6 +178,10 @@ async function attemptUntilSettled<Input, Output>(
     // requestTimeoutMs.
     const attemptStartedAt = attemptStartTime();
     let failure: { error: KmsError; kind: FailureKind; retryAfterMs?: number };
+    context.logger?.debug?.(
+      `kms ${operation.name} attempt ${attempts}/${context.retry.maxAttempts} -> ${endpoint.host}`,
+      { attempt: attempts, maxAttempts: context.retry.maxAttempts, host: endpoint.host },
+    );
     try {
       const response = await exchange(
         dispatcher,

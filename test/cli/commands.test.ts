@@ -285,7 +285,11 @@ describe('kms-cks usage', () => {
       ['describe', '--bogus'],
       /^kms-cks: unknown option '--bogus'\nUsage: kms-cks describe/,
     ],
-    ['a missing ID', ['disconnect'], /^kms-cks: missing <id>\nUsage: kms-cks disconnect/],
+    [
+      'a missing ID',
+      ['disconnect'],
+      /^kms-cks: missing <id> \(or --all for every selected store\)\nUsage: kms-cks disconnect/,
+    ],
     ['a missing state', ['wait', xks], /^kms-cks: missing <state>/],
     ['an extra argument', ['connect', xks, 'extra'], /^kms-cks: unexpected argument 'extra'/],
     [

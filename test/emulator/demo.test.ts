@@ -1,6 +1,7 @@
 /**
  * `npm run demo` as a user runs it: a child process that must show the store going
- * CONNECTED → DISCONNECTING → DISCONNECTED and both typed errors, print no stack trace, and exit 0.
+ * CONNECTED → DISCONNECTING → DISCONNECTED, both typed errors and the fleet kill switch across two
+ * regions (dry run, then real), print no stack trace, and exit 0.
  */
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -33,6 +34,14 @@ describe('npm run demo', () => {
     expect(result.stdout).toContain('threw CustomKeyStoreNotFoundException: ');
     expect(result.stdout).toContain('threw CustomKeyStoreInvalidStateException: ');
     expect(result.stdout).toMatch(/orders-xks +EXTERNAL_KEY_STORE +DISCONNECTED/);
+    // The fleet kill switch across two regions: a dry run, then the real run.
+    expect(result.stdout).toMatch(
+      /Dry run: 3 stores would be disconnected in 2 regions, 3 already disconnected; nothing sent\./,
+    );
+    expect(result.stdout).toMatch(
+      /3 disconnected, 3 already, 0 failed \(6 stores in 2 regions\)\./,
+    );
+    expect(result.stdout).toMatch(/eu-west-1 +cks-\w+ +orders-xks +DISCONNECTED +disconnected/);
     expect(result.stdout).not.toMatch(/\n\s+at /);
   });
 });

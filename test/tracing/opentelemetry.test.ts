@@ -21,7 +21,6 @@ import {
   SimpleSpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { traceKmsCalls } from './opentelemetry-example.js';
 import {
   defaultKeyStoreIds,
   emulatorCredentials,
@@ -29,6 +28,7 @@ import {
   startKmsEmulator,
 } from '../../src/emulator/index.js';
 import { CustomKeyStoreNotFoundException, KmsClient } from '../../src/index.js';
+import { traceKmsCalls } from './opentelemetry-example.js';
 
 let emu: KmsEmulator;
 let client: KmsClient;

@@ -10,6 +10,7 @@ import {
   CustomKeyStoreNotFoundException,
   KmsValidationError,
   KmsWaiterError,
+  type KnownConnectionState,
   type WaiterPoll,
   waitForConnectionState,
 } from '../../src/index.js';
@@ -191,11 +192,14 @@ describe('waitForConnectionState against the emulator', () => {
         },
       ),
     ],
+    // Would wait for a state KMS never reports until the 30-minute deadline.
+    ['a lower-case state', xks, 'connected', {}],
+    ['an unknown state', xks, ['DISCONNECTED', 'ONLINE'], {}],
   ])(
     'rejects %s with KmsValidationError before any request',
     async (_label, id, states, options) => {
       await expect(
-        harness.client.waitForConnectionState(id, states as string[], options),
+        harness.client.waitForConnectionState(id, states as KnownConnectionState[], options),
       ).rejects.toBeInstanceOf(KmsValidationError);
       expect(harness.emulator.requests).toHaveLength(0);
     },

@@ -1,0 +1,518 @@
+/**
+ * The fleet kill switch: disconnect (or connect again) every custom key store selected by type and
+ * name, in every profile × region, in parallel, and return an audit record of what happened.
+ * Built on the idempotent {@link ensureDisconnected} / {@link ensureConnected}, so running it twice,
+ * or after an interrupted run, is safe. A profile or region that cannot be listed is reported in
+ * `failures` and does not stop the others.
+ */
+import { KmsClient } from './client.js';
+import type { KmsClientConfig } from './config/resolve.js';
+import { type KmsConfigErrorCode, KmsValidationError, KmsWaiterError } from './errors.js';
+import type { ConnectionState, CustomKeyStoreEntry } from './operations.js';
+import {
+  type CustomKeyStoreApi,
+  type EnsureStateResult,
+  ensureConnected,
+  ensureDisconnected,
+} from './waiter.js';
+
+/** What {@link applyToFleet} does to each selected store. */
+export type FleetAction = 'disconnect' | 'connect';
+
+/**
+ * What happened to one store: `disconnected` / `connected` (the request was sent and accepted),
+ * `already` (it was at the goal or on its way; nothing sent), `would-disconnect` /
+ * `would-connect` (dry run), `failed` (see `error`), `skipped` (not acted on: the run was
+ * interrupted or the confirmation declined).
+ */
+export type FleetTargetAction =
+  | 'disconnected'
+  | 'connected'
+  | 'already'
+  | 'would-disconnect'
+  | 'would-connect'
+  | 'failed'
+  | 'skipped';
+
+/** An error in the audit record: plain data, no stack, no secrets. */
+export interface FleetError {
+  /** The error's name, e.g. `AccessDeniedException`, `KmsConfigError`, `KmsWaiterError`. */
+  name: string;
+  /** Its message. */
+  message: string;
+  /** For a {@link KmsWaiterError}: `timeout` (the wait ran out of time) or `failed`. */
+  reason?: 'timeout' | 'failed';
+  /** The error's `code` when it has one: a {@link KmsConfigErrorCode}, or `ECONNREFUSED` and the like. */
+  code?: string;
+}
+
+/** One selected store in the audit record. */
+export interface FleetTarget {
+  /** The profile it was reached with; absent when none was named (the default chain). */
+  profile?: string;
+  /** Its region. */
+  region: string;
+  /** Its ID. */
+  customKeyStoreId: string;
+  /** Its name. */
+  customKeyStoreName?: string;
+  /** `AWS_CLOUDHSM` or `EXTERNAL_KEY_STORE`. */
+  customKeyStoreType?: string;
+  /** Its connection state when listed. */
+  stateBefore: ConnectionState;
+  /** What was done. */
+  action: FleetTargetAction;
+  /** `x-amzn-requestid` of the Disconnect / Connect KMS accepted. */
+  requestId?: string;
+  /** Its state at the end of the wait (only with `wait`). */
+  stateAfter?: ConnectionState;
+  /** Why it failed (only when `action` is `failed`). */
+  error?: FleetError;
+}
+
+/** A profile × region whose stores could not be listed (no credentials, AccessDenied, unreachable). */
+export interface FleetFailure {
+  /** The profile; absent when none was named. */
+  profile?: string;
+  /** The region; absent when none was named and none could be resolved. */
+  region?: string;
+  /** Why. */
+  error: FleetError;
+}
+
+/** The audit record {@link applyToFleet} returns. Plain data: `JSON.stringify` it as it is. */
+export interface FleetRecord {
+  /** `disconnect` or `connect`. */
+  operation: FleetAction;
+  /** When the run started, ISO 8601. */
+  startedAt: string;
+  /** When it ended, ISO 8601. */
+  finishedAt: string;
+  /** Whether it was a dry run (nothing but Describe sent). */
+  dryRun: boolean;
+  /** The selection: type and name glob, as given. */
+  selection: { type?: string; name?: string };
+  /** Every selected store, in profile, region, listing order. */
+  targets: FleetTarget[];
+  /** Profile × region pairs that could not be listed. */
+  failures: FleetFailure[];
+  /** True when `confirm` declined: nothing but Describe was sent. */
+  declined?: boolean;
+  /** True when the signal aborted the run: stores not reached are `skipped`. */
+  interrupted?: boolean;
+}
+
+/** A progress event of {@link applyToFleet}, for live displays. */
+export type FleetProgress =
+  /** A profile × region was listed: its selected stores. */
+  | { type: 'listed'; profile?: string; region: string; targets: readonly FleetTarget[] }
+  /** A profile × region could not be listed. */
+  | { type: 'failure'; failure: FleetFailure }
+  /** A Describe of a store while it is acted on or waited for: its current state. */
+  | { type: 'state'; target: FleetTarget; state: ConnectionState }
+  /** A store is done (its `action` is final). */
+  | { type: 'done'; target: FleetTarget };
+
+/** What `confirm` is asked about: the stores that would be acted on. */
+export interface FleetPlan {
+  /** The operation. */
+  operation: FleetAction;
+  /** The stores that need a request (not those already at the goal). */
+  targets: readonly FleetTarget[];
+  /** How many distinct regions they are in. */
+  regions: number;
+}
+
+/** Options of {@link applyToFleet}. Only `action` is required. */
+export interface FleetOptions {
+  /** `disconnect` (the kill switch) or `connect` (to restore service). */
+  action: FleetAction;
+  /** Shared-config profiles to run with; default: none named (the client's default chain). */
+  profiles?: readonly string[];
+  /** Regions to run in, in each profile; default: the region each client resolves. */
+  regions?: readonly string[];
+  /** Only stores of this type. */
+  type?: 'AWS_CLOUDHSM' | 'EXTERNAL_KEY_STORE';
+  /** Only stores whose name matches this glob (`*` any run of characters, `?` one; case-sensitive). */
+  name?: string;
+  /** Most calls in flight at once (listings and stores alike); default 8. */
+  concurrency?: number;
+  /** Wait until each store is DISCONNECTED (or CONNECTED); default false. */
+  wait?: boolean;
+  /** Deadline of the whole run after listing, in ms (each store gets what is left); default 30 minutes. */
+  timeoutMs?: number;
+  /** First delay between two Describe calls of a wait, in ms; default 2 000. */
+  pollIntervalMs?: number;
+  /** List and select, send no Disconnect / Connect; default false. */
+  dryRun?: boolean;
+  /** Called once after listing, before any request, when there is something to do (not on a dry run). Return false to send nothing. */
+  confirm?: (plan: FleetPlan) => boolean | Promise<boolean>;
+  /** Called for each listing, state seen and store done. An exception thrown here is ignored. */
+  onProgress?: (event: FleetProgress) => void;
+  /**
+   * Rewrites the message of an error before it goes into the record (the CLI names its flags
+   * instead of the library's options); `undefined` keeps the error's own message.
+   */
+  describeError?: (error: unknown) => string | undefined;
+  /** Stops the run: calls in flight are aborted, stores not done are `skipped`, the record says `interrupted`. */
+  signal?: AbortSignal;
+  /**
+   * Settings of every client (endpoint, credentials, timeouts, …); each client adds its profile
+   * and region on top. Credentials given here apply to every profile.
+   */
+  clientConfig?: KmsClientConfig;
+}
+
+/** Defaults of {@link applyToFleet}. */
+export const fleetDefaults = {
+  concurrency: 8,
+  timeoutMs: 30 * 60 * 1000,
+} as const;
+
+/**
+ * Disconnects (or connects) every selected custom key store in every profile × region, and
+ * returns the audit record. For each pair: lists the stores (all pages), keeps those of `type`
+ * whose name matches `name`, then runs the idempotent ensure call on each, at most `concurrency`
+ * calls at a time. A pair that cannot be listed goes to `failures`; a store whose call fails is
+ * `failed` with its error; neither stops the rest. It does not throw for those: read the record.
+ *
+ * @example
+ * ```ts
+ * const record = await applyToFleet({
+ *   action: 'disconnect',
+ *   profiles: ['prod', 'prod-eu'],
+ *   regions: ['us-east-1', 'eu-west-1'],
+ *   type: 'EXTERNAL_KEY_STORE',
+ *   wait: true,
+ * });
+ * if (record.failures.length || record.targets.some((t) => t.action === 'failed')) page();
+ * ```
+ * @throws {@link KmsValidationError} before any request when an option is invalid.
+ */
+export async function applyToFleet(options: FleetOptions): Promise<FleetRecord> {
+  validate(options);
+  const startedAt = new Date().toISOString();
+  const dryRun = options.dryRun === true;
+  const limit = createLimit(options.concurrency ?? fleetDefaults.concurrency);
+  const report = (event: FleetProgress) => {
+    try {
+      options.onProgress?.(event);
+    } catch {
+      // A display must not break the kill switch.
+    }
+  };
+  const signal = options.signal;
+  const matchesName = options.name === undefined ? () => true : globMatcher(options.name);
+  const profiles: (string | undefined)[] = options.profiles?.length
+    ? [...options.profiles]
+    : [undefined];
+  const regions: (string | undefined)[] = options.regions?.length
+    ? [...options.regions]
+    : [undefined];
+  const record: FleetRecord = {
+    operation: options.action,
+    startedAt,
+    finishedAt: startedAt,
+    dryRun,
+    selection: {
+      ...(options.type !== undefined && { type: options.type }),
+      ...(options.name !== undefined && { name: options.name }),
+    },
+    targets: [],
+    failures: [],
+  };
+  const clients: KmsClient[] = [];
+  try {
+    // 1. List every profile × region (in parallel), keeping the selected stores.
+    const pairs = profiles.flatMap((profile) => regions.map((region) => ({ profile, region })));
+    const listed = await Promise.all(
+      pairs.map(({ profile, region }) =>
+        limit(async () => {
+          let client: KmsClient;
+          try {
+            client = new KmsClient({
+              ...options.clientConfig,
+              ...(profile !== undefined && { profile }),
+              ...(region !== undefined && { region }),
+            });
+          } catch (error) {
+            return { failure: failureOf(profile, region, errorOf(error, options)) };
+          }
+          clients.push(client);
+          try {
+            signal?.throwIfAborted();
+            const resolvedRegion = region ?? (await client.resolveConfig()).region;
+            const targets: FleetTarget[] = [];
+            for await (const entry of client.paginateCustomKeyStores({}, { signal })) {
+              if (options.type !== undefined && entry.customKeyStoreType !== options.type) continue;
+              if (!matchesName(entry.customKeyStoreName ?? '')) continue;
+              targets.push(targetOf(profile, resolvedRegion, entry, options.action));
+            }
+            report({
+              type: 'listed',
+              ...(profile !== undefined && { profile }),
+              region: resolvedRegion,
+              targets,
+            });
+            return { client, targets };
+          } catch (error) {
+            if (signal?.aborted) return { interrupted: true };
+            return { failure: failureOf(profile, region, errorOf(error, options)) };
+          }
+        }),
+      ),
+    );
+    const work: { client: KmsClient; target: FleetTarget }[] = [];
+    for (const result of listed) {
+      if ('failure' in result && result.failure) {
+        record.failures.push(result.failure);
+        report({ type: 'failure', failure: result.failure });
+      }
+      if ('targets' in result && result.targets) {
+        record.targets.push(...result.targets);
+        for (const target of result.targets) {
+          if (target.action === 'skipped') work.push({ client: result.client, target });
+        }
+      }
+    }
+    if (signal?.aborted) {
+      record.interrupted = true;
+      return record;
+    }
+    // 2. Dry run: say what would be done.
+    if (dryRun) {
+      for (const { target } of work) {
+        target.action = options.action === 'disconnect' ? 'would-disconnect' : 'would-connect';
+      }
+      return record;
+    }
+    // 3. Ask once, then act.
+    if (work.length > 0 && options.confirm) {
+      const plan: FleetPlan = {
+        operation: options.action,
+        targets: work.map(({ target }) => target),
+        regions: new Set(work.map(({ target }) => target.region)).size,
+      };
+      const confirmed = await options.confirm(plan);
+      if (signal?.aborted) {
+        record.interrupted = true;
+        return record;
+      }
+      if (!confirmed) {
+        record.declined = true;
+        return record;
+      }
+    }
+    const deadline = performance.now() + (options.timeoutMs ?? fleetDefaults.timeoutMs);
+    await Promise.all(
+      work.map(({ client, target }) =>
+        limit(async () => {
+          if (signal?.aborted) return;
+          await act(client, target, options, deadline, report);
+          if (target.action !== 'skipped') report({ type: 'done', target });
+        }),
+      ),
+    );
+    if (signal?.aborted) record.interrupted = true;
+    return record;
+  } finally {
+    record.finishedAt = new Date().toISOString();
+    await Promise.all(clients.map((client) => client.close()));
+  }
+}
+
+/** Runs the ensure call of one store and writes the outcome into `target`. */
+async function act(
+  client: KmsClient,
+  target: FleetTarget,
+  options: FleetOptions,
+  deadline: number,
+  report: (event: FleetProgress) => void,
+): Promise<void> {
+  let requestId: string | undefined;
+  // The client's calls, keeping the request ID of the Disconnect / Connect KMS accepted.
+  const api: CustomKeyStoreApi = {
+    describeCustomKeyStores: (input, callOptions) =>
+      client.describeCustomKeyStores(input, callOptions),
+    disconnectCustomKeyStore: async (id, callOptions) => {
+      const output = await client.disconnectCustomKeyStore(id, callOptions);
+      requestId = output.$metadata.requestId;
+      return output;
+    },
+    connectCustomKeyStore: async (id, callOptions) => {
+      const output = await client.connectCustomKeyStore(id, callOptions);
+      requestId = output.$metadata.requestId;
+      return output;
+    },
+  };
+  const wait = options.wait === true;
+  const ensureOptions = {
+    wait,
+    timeoutMs: Math.max(1, Math.round(deadline - performance.now())),
+    pollIntervalMs: options.pollIntervalMs,
+    signal: options.signal,
+    onPoll: (poll: { state: ConnectionState }) =>
+      report({ type: 'state', target, state: poll.state }),
+  };
+  let result: EnsureStateResult;
+  try {
+    result =
+      options.action === 'disconnect'
+        ? await ensureDisconnected(api, target.customKeyStoreId, ensureOptions)
+        : await ensureConnected(api, target.customKeyStoreId, ensureOptions);
+  } catch (error) {
+    if (options.signal?.aborted) {
+      // Interrupted: a request may have been accepted just before; say so.
+      if (requestId !== undefined) {
+        target.action = options.action === 'disconnect' ? 'disconnected' : 'connected';
+        target.requestId = requestId;
+      }
+      return;
+    }
+    target.action = 'failed';
+    target.error = errorOf(error, options);
+    if (requestId !== undefined) target.requestId = requestId;
+    return;
+  }
+  target.action =
+    result.action === 'disconnected' || result.action === 'connected' ? result.action : 'already';
+  if (requestId !== undefined) target.requestId = requestId;
+  if (wait) target.stateAfter = result.state;
+}
+
+/** A selected store as listed; `already` when it is at the goal or on its way. */
+function targetOf(
+  profile: string | undefined,
+  region: string,
+  entry: CustomKeyStoreEntry,
+  action: FleetAction,
+): FleetTarget {
+  const there =
+    action === 'disconnect'
+      ? entry.connectionState === 'DISCONNECTED' || entry.connectionState === 'DISCONNECTING'
+      : entry.connectionState === 'CONNECTED' || entry.connectionState === 'CONNECTING';
+  return {
+    ...(profile !== undefined && { profile }),
+    region,
+    customKeyStoreId: entry.customKeyStoreId,
+    ...(entry.customKeyStoreName !== undefined && { customKeyStoreName: entry.customKeyStoreName }),
+    ...(entry.customKeyStoreType !== undefined && { customKeyStoreType: entry.customKeyStoreType }),
+    stateBefore: entry.connectionState,
+    // `skipped` until acted on: a store not reached (interrupted, declined) stays so.
+    action: there ? 'already' : 'skipped',
+  };
+}
+
+function failureOf(
+  profile: string | undefined,
+  region: string | undefined,
+  error: FleetError,
+): FleetFailure {
+  return {
+    ...(profile !== undefined && { profile }),
+    ...(region !== undefined && { region }),
+    error,
+  };
+}
+
+/** The name and message of an error (and a waiter's reason, a code): what the record keeps. */
+function errorOf(error: unknown, options: FleetOptions): FleetError {
+  let described: string | undefined;
+  try {
+    described = options.describeError?.(error);
+  } catch {
+    // The error's own message then.
+  }
+  if (error instanceof KmsWaiterError) {
+    return { name: error.name, message: described ?? error.message, reason: error.reason };
+  }
+  if (error instanceof Error) {
+    const code = (error as { code?: unknown }).code;
+    return {
+      name: error.name,
+      message: described ?? error.message,
+      ...(typeof code === 'string' && { code }),
+    };
+  }
+  return { name: 'Error', message: described ?? String(error) };
+}
+
+/** `*` any run of characters, `?` one character, everything else literal; the whole name must match. */
+export function globMatcher(glob: string): (name: string) => boolean {
+  const source = glob
+    .split('')
+    .map((char) =>
+      char === '*' ? '.*' : char === '?' ? '.' : char.replace(/[\\^$.|+()[\]{}]/g, '\\$&'),
+    )
+    .join('');
+  const pattern = new RegExp(`^${source}$`, 's');
+  return (name) => pattern.test(name);
+}
+
+/** Runs at most `max` tasks at once, in the order given. */
+function createLimit(max: number): <T>(task: () => Promise<T>) => Promise<T> {
+  let running = 0;
+  const queue: (() => void)[] = [];
+  return async (task) => {
+    if (running >= max) await new Promise<void>((resolve) => queue.push(resolve));
+    running++;
+    try {
+      return await task();
+    } finally {
+      running--;
+      queue.shift()?.();
+    }
+  };
+}
+
+function issue(path: string, message: string): KmsValidationError {
+  return new KmsValidationError('applyToFleet', [
+    { code: 'custom', path: [path], message, input: undefined },
+  ]);
+}
+
+/** Checks the options before any client exists. */
+function validate(options: FleetOptions): void {
+  if (options === null || typeof options !== 'object') {
+    throw issue('options', 'options must be an object');
+  }
+  if (options.action !== 'disconnect' && options.action !== 'connect') {
+    throw issue(
+      'action',
+      `action must be "disconnect" or "connect", got ${String(options.action)}`,
+    );
+  }
+  if (
+    options.type !== undefined &&
+    options.type !== 'AWS_CLOUDHSM' &&
+    options.type !== 'EXTERNAL_KEY_STORE'
+  ) {
+    throw issue(
+      'type',
+      `type must be AWS_CLOUDHSM or EXTERNAL_KEY_STORE, got ${String(options.type)}`,
+    );
+  }
+  for (const key of ['profiles', 'regions'] as const) {
+    const list = options[key];
+    if (list === undefined) continue;
+    if (!Array.isArray(list) || list.some((item) => typeof item !== 'string' || item === '')) {
+      throw issue(key, `${key} must be an array of non-empty strings`);
+    }
+  }
+  if (options.name !== undefined && (typeof options.name !== 'string' || options.name === '')) {
+    throw issue('name', 'name must be a non-empty glob');
+  }
+  const concurrency = options.concurrency;
+  if (
+    concurrency !== undefined &&
+    (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 100)
+  ) {
+    throw issue('concurrency', `concurrency must be an integer from 1 to 100, got ${concurrency}`);
+  }
+  for (const key of ['timeoutMs', 'pollIntervalMs'] as const) {
+    const value = options[key];
+    if (value !== undefined && !(Number.isFinite(value) && value > 0 && value <= 2_147_483_647)) {
+      throw issue(key, `${key} must be a positive number of milliseconds`);
+    }
+  }
+}
