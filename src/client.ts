@@ -4,8 +4,6 @@
  */
 import { inspect } from 'node:util';
 import type { Dispatcher } from 'undici';
-// The Pool alone: undici's index loads all of undici, three times the start-up cost.
-import Pool from 'undici/lib/dispatcher/pool.js';
 import type { CredentialSource } from './config/credentials.js';
 import { type ProxySettings, proxyFor, proxySettingsFromEnv, redactProxy } from './config/proxy.js';
 import {
@@ -29,6 +27,7 @@ import {
   type Operation,
 } from './operations.js';
 import { type Connector, createConnector } from './request/connector.js';
+import { loadPool, type PoolClass } from './request/pool.js';
 import { RetryPolicy } from './request/retry.js';
 import {
   type CallOptions,
@@ -110,6 +109,8 @@ export class KmsClient {
    * holds drain, so the sockets could exceed maxSockets.
    */
   #agent: Dispatcher | undefined;
+  /** undici's Pool class, loaded with the configuration (see `request/pool.ts`). */
+  #Pool: PoolClass | undefined;
   #connector: Connector | undefined;
   /** The longest connect limit used so far: the connector's bound on any connection. */
   #connectLimitMs: number;
@@ -379,9 +380,10 @@ export class KmsClient {
     if (!this.#resolved) {
       const pending = Promise.resolve()
         .then(() => resolveConfig(this.#config, process.env, { signal: this.#lifetime.signal }))
-        .then((resolved) => {
+        .then(async (resolved) => {
           // config.maxAttempts, else AWS_MAX_ATTEMPTS, else the profile's max_attempts.
           this.#context.retry.maxAttempts = resolved.maxAttempts;
+          if (!this.#config.dispatcher) this.#Pool ??= await loadPool();
           return resolved;
         });
       this.#resolved = pending;
@@ -397,6 +399,9 @@ export class KmsClient {
     if (this.#config.dispatcher) return this.#config.dispatcher;
     if (connectTimeoutMs > this.#connectLimitMs) this.#connectLimitMs = connectTimeoutMs;
     if (!this.#agent) {
+      // Loaded with the configuration, which every call awaits before it asks for a dispatcher.
+      const Pool = this.#Pool;
+      if (!Pool) throw new KmsError('KmsClient: dispatcher requested before configuration');
       const connector = createConnector(this.#proxySettings(), () => this.#connectLimitMs);
       this.#connector = connector;
       this.#agent = new Pool(origin, {

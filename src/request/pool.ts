@@ -1,0 +1,40 @@
+/**
+ * undici's Pool class, loaded on the first call.
+ *
+ * From its own file: `import { Pool } from 'undici'` loads all of undici (fetch, WebSocket,
+ * caches, interceptors …), several times the start-up cost of the Pool alone. undici has no
+ * exports map, so the file can be imported, but its place is not a public API and has moved in a
+ * minor release before: if it is gone, the public entry serves instead (slower to load, same
+ * class). `test/request/pool.test.ts` fails loudly when the file moves, so that the path is
+ * updated rather than the fallback silently taken.
+ */
+import { createRequire } from 'node:module';
+import type { Pool } from 'undici';
+
+/** The Pool class. */
+export type PoolClass = typeof Pool;
+
+let loading: Promise<PoolClass> | undefined;
+
+/** Loads the Pool class once; later calls get the same promise. */
+export function loadPool(): Promise<PoolClass> {
+  loading ??= import('undici/lib/dispatcher/pool.js').then(
+    (module) => {
+      // ESM sees the CommonJS module.exports as the default export.
+      const Pool = (module as { default?: unknown }).default ?? module;
+      return typeof Pool === 'function' ? (Pool as PoolClass) : poolFromPublicEntry();
+    },
+    () => poolFromPublicEntry(),
+  );
+  return loading;
+}
+
+/**
+ * The public entry, required rather than imported so that a bundler, which resolves the file
+ * above at build time, does not also pull in all of undici for a fallback it never takes.
+ */
+function poolFromPublicEntry(): PoolClass {
+  // __filename in the CommonJS build, import.meta.url in the ES module build.
+  const require = createRequire(typeof __filename === 'string' ? __filename : import.meta.url);
+  return (require('undici') as typeof import('undici')).Pool;
+}
