@@ -140,7 +140,10 @@ describe('unsafe configuration is refused', () => {
   for (const [region, described] of nonStrings) {
     it(`rejects region ${JSON.stringify(region)} (not a string) in the constructor`, () => {
       expect(() => new KmsClient({ region: region as string, credentials })).toThrow(
-        new KmsConfigError(`region must be a string, got ${described}`),
+        new KmsConfigError(`region must be a string, got ${described}`, {
+          code: 'InvalidRegion',
+          setting: 'config.region',
+        }),
       );
     });
   }
