@@ -4,6 +4,8 @@
  */
 import * as z from 'zod/mini';
 
+import { maxDateSeconds } from './operations.js';
+
 export { check } from './zod-check.js';
 
 /** A custom key store ID as KMS models it: 1 to 64 characters, e.g. `cks-1234567890abcdef0`. */
@@ -35,9 +37,6 @@ export const describeInput = z
       },
     ),
   );
-
-/** The largest epoch second a Date can represent (ECMAScript's ±8.64e15 ms). */
-const maxDateSeconds = 8.64e12;
 
 /** Absent and `null` both mean "not sent". */
 const optionalString = z.nullish(z.string());

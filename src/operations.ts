@@ -296,6 +296,13 @@ const optionalEntryStrings = [
   'TrustAnchorCertificate',
 ] as const;
 
+/** The largest epoch second a Date can represent (ECMAScript's ±8.64e15 ms). */
+export const maxDateSeconds = 8.64e12;
+
+/** An epoch-seconds number that a Date can hold, as the schema's CreationDate check. */
+const isDateSeconds = (value: unknown): boolean =>
+  typeof value === 'number' && Number.isFinite(value) && Math.abs(value) <= maxDateSeconds;
+
 /** True when the body passes the `describeOutput` schema; mirrors it field by field. */
 function isWellFormedDescribeOutput(body: unknown): boolean {
   if (!isPlainObject(body)) return false;
@@ -311,7 +318,7 @@ function isWellFormedDescribeOutput(body: unknown): boolean {
     if (!isLength(entry.ConnectionState, 1, Number.POSITIVE_INFINITY)) return false;
     if (!optionalEntryStrings.every((key) => isOptionalString(entry[key]))) return false;
     const created = entry.CreationDate;
-    if (created !== undefined && created !== null && !Number.isFinite(created)) return false;
+    if (created !== undefined && created !== null && !isDateSeconds(created)) return false;
     const xks = entry.XksProxyConfiguration;
     if (xks === undefined || xks === null) return true;
     return isPlainObject(xks) && Object.keys(xksFields).every((key) => isOptionalString(xks[key]));
