@@ -5,7 +5,7 @@
  * and a MockAgent that records what was sent. undici 8 only calls the current handler API
  * (`onRequestStart` … `onResponseEnd`), so these fail if the transport uses the legacy hooks.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   defaultKeyStoreIds,
   emulatorCredentials,
@@ -20,11 +20,12 @@ const [major = 0, minor = 0] = process.versions.node.split('.').map(Number);
 /** undici 8's own `engines`: Node 22.19 or later. */
 const undici8Runs = major > 22 || (major === 22 && minor >= 19);
 
+// A fresh emulator per test: each one disconnects the same store.
 let emulator: KmsEmulator;
-beforeAll(async () => {
+beforeEach(async () => {
   emulator = await startKmsEmulator();
 });
-afterAll(async () => {
+afterEach(async () => {
   await emulator.close();
 });
 
