@@ -13,7 +13,7 @@ import {
   type FleetTarget,
 } from '../fleet.js';
 import { type CommandName, UsageError } from './args.js';
-import { formatJson, printable, type TextSink } from './output.js';
+import { alignRows, formatJson, printable, type TextSink } from './output.js';
 
 /** What the fleet command needs from the CLI. */
 export interface FleetCommandIo {
@@ -208,22 +208,12 @@ export function formatFleetTable(
   states?: ReadonlyMap<FleetTarget, string>,
 ): string {
   if (targets.length === 0) return 'No custom key stores selected.\n';
-  const rows = [
+  return alignRows([
     columns.map(([title]) => title),
     ...targets.map((target) =>
       columns.map(([, cell]) => printable(cell(target, states?.get(target)))),
     ),
-  ];
-  const widths = columns.map((_, index) => Math.max(...rows.map((row) => row[index]!.length)));
-  return rows
-    .map((row) =>
-      row
-        .map((cell, index) => (index === row.length - 1 ? cell : cell.padEnd(widths[index]!)))
-        .join('  ')
-        .trimEnd(),
-    )
-    .join('\n')
-    .concat('\n');
+  ]);
 }
 
 function failureLine(failure: FleetRecord['failures'][number]): string {

@@ -58,11 +58,15 @@ const controlsButLineFeed = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/g;
 /** The stores as an aligned table with a header; a sentence when there are none. */
 export function formatTable(entries: readonly CustomKeyStoreEntry[]): string {
   if (entries.length === 0) return 'No custom key stores found.\n';
-  const rows = [
+  return alignRows([
     columns.map(([title]) => title),
     ...entries.map((entry) => columns.map(([, cell]) => printable(cell(entry)))),
-  ];
-  const widths = columns.map((_, index) => Math.max(...rows.map((row) => row[index]!.length)));
+  ]);
+}
+
+/** Rows of cells as aligned columns, two spaces apart, one line each (the first is the header). */
+export function alignRows(rows: readonly (readonly string[])[]): string {
+  const widths = rows[0]!.map((_, index) => Math.max(...rows.map((row) => row[index]!.length)));
   return rows
     .map((row) =>
       row

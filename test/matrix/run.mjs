@@ -15,9 +15,9 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { installPackedPackage } from '../package/install.mjs';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const cache = join(root, '.cache', 'runtimes');
@@ -121,28 +121,7 @@ async function nodeLeg(name) {
 let consumer;
 function installedConsumer() {
   if (consumer) return consumer;
-  execFileSync('npm', ['run', 'build', '--silent'], { cwd: root, stdio: 'inherit' });
-  const project = mkdtempSync(join(tmpdir(), 'kms-cks-matrix-'));
-  const tarball = execFileSync('npm', ['pack', '--silent', '--pack-destination', project], {
-    cwd: root,
-    encoding: 'utf8',
-  })
-    .trim()
-    .split('\n')
-    .pop();
-  writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'consumer', private: true }));
-  execFileSync(
-    'npm',
-    [
-      'install',
-      '--no-audit',
-      '--no-fund',
-      '--prefer-offline',
-      '--ignore-scripts',
-      join(project, tarball),
-    ],
-    { cwd: project, stdio: ['ignore', 'ignore', 'inherit'] },
-  );
+  const project = installPackedPackage('kms-cks-matrix-');
   execFileSync('cp', [join(root, 'test', 'package', 'scenarios.cjs'), project]);
   writeFileSync(
     join(project, 'smoke-esm.mjs'),

@@ -3,12 +3,12 @@
  * then `import` and `require` it and disconnect a store on a loopback server.
  */
 import { execFile, execFileSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kmsError, type LoopbackServer, startLoopbackServer } from '../helpers/loopback.js';
+import { installPackedPackage } from './install.mjs';
 import { expectedScenarios } from './scenarios.cjs';
 
 const root = new URL('../..', import.meta.url).pathname;
@@ -49,25 +49,7 @@ beforeAll(async () => {
       res.end('{}');
     }
   });
-  project = mkdtempSync(join(tmpdir(), 'kms-cks-pkg-'));
-  run('npm', ['run', 'build', '--silent'], root);
-  const tarball = run('npm', ['pack', '--silent', '--pack-destination', project], root)
-    .trim()
-    .split('\n')
-    .pop()!;
-  writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'consumer', private: true }));
-  run(
-    'npm',
-    [
-      'install',
-      '--no-audit',
-      '--no-fund',
-      '--prefer-offline',
-      '--ignore-scripts',
-      join(project, tarball),
-    ],
-    project,
-  );
+  project = installPackedPackage('kms-cks-pkg-');
 }, 300_000);
 
 afterAll(async () => {
