@@ -1,10 +1,9 @@
 /**
  * KmsClient: the public face. Each method is one line over the request path with an operation
- * declared in `operations.ts`.
+ * declared in `operations/operations.ts`.
  */
 import { inspect } from 'node:util';
 import type { Dispatcher } from 'undici';
-import type { CredentialSource } from './config/credentials.js';
 import { type ProxySettings, proxyFor, proxySettingsFromEnv, redactProxy } from './config/proxy.js';
 import {
   defaults,
@@ -13,6 +12,7 @@ import {
   resolveConfig,
   validateConfig,
 } from './config/resolve.js';
+import type { CredentialSource } from './credentials/credentials.js';
 import { type KmsConfigError, KmsError, KmsResponseError } from './errors.js';
 import {
   type CustomKeyStoreEntry,
@@ -25,7 +25,7 @@ import {
   type EmptyOutput,
   type KnownConnectionState,
   type Operation,
-} from './operations.js';
+} from './operations/operations.js';
 import { type Connector, createConnector } from './request/connector.js';
 import { loadPool, type PoolClass } from './request/pool.js';
 import { RetryPolicy } from './request/retry.js';
@@ -39,15 +39,14 @@ import {
 import { createRequestSigner, type RequestSigner } from './request/sign.js';
 import { isCallTraced, traceCall } from './request/trace.js';
 import { VERSION } from './version.js';
-import {
-  type EnsureConnectedOptions,
-  type EnsureDisconnectedOptions,
-  type EnsureStateResult,
-  ensureConnected,
-  ensureDisconnected,
-  type WaitOptions,
-  waitForConnectionState,
-} from './waiter.js';
+import { ensureConnected, ensureDisconnected } from './waiter/ensure.js';
+import type {
+  EnsureConnectedOptions,
+  EnsureDisconnectedOptions,
+  EnsureStateResult,
+  WaitOptions,
+} from './waiter/types.js';
+import { waitForConnectionState } from './waiter/wait.js';
 
 /** Result of DisconnectCustomKeyStore: nothing but the metadata. */
 export type DisconnectCustomKeyStoreOutput = WithMetadata<EmptyOutput>;

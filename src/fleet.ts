@@ -8,13 +8,9 @@
 import { KmsClient } from './client.js';
 import type { KmsClientConfig } from './config/resolve.js';
 import { type KmsConfigErrorCode, KmsValidationError, KmsWaiterError } from './errors.js';
-import type { ConnectionState, CustomKeyStoreEntry } from './operations.js';
-import {
-  type CustomKeyStoreApi,
-  type EnsureStateResult,
-  ensureConnected,
-  ensureDisconnected,
-} from './waiter.js';
+import type { ConnectionState, CustomKeyStoreEntry } from './operations/operations.js';
+import { ensureConnected, ensureDisconnected } from './waiter/ensure.js';
+import type { CustomKeyStoreApi, EnsureStateResult } from './waiter/types.js';
 
 /** What {@link applyToFleet} does to each selected store. */
 export type FleetAction = 'disconnect' | 'connect';

@@ -1,5 +1,5 @@
 /**
- * Validation with `zod/mini`, for the schema modules (`operation-schemas.ts`, …).
+ * Validation with `zod/mini`, for the schema modules (`operations/schemas.ts`, `waiter/schemas.ts`).
  *
  * Importing zod costs more start-up time than a whole call to KMS, so this module and the schema
  * modules are only ever imported dynamically, on first use; and the schemas use `zod/mini`,

@@ -3,7 +3,7 @@
  * parsers (durations, ports, states). Built on node:util parseArgs; no dependency.
  */
 import { parseArgs } from 'node:util';
-import { connectionStates, type KnownConnectionState } from '../operations.js';
+import { connectionStates, type KnownConnectionState } from '../operations/operations.js';
 
 /** A mistake in the command line: exit 2 with the usage of `command`. */
 export class UsageError extends Error {

@@ -2,8 +2,8 @@
  * What kms-cks prints: the store table, JSON, and the progress of a wait (a live line on a
  * terminal, one plain line per state change otherwise).
  */
-import type { CustomKeyStoreEntry } from '../operations.js';
-import type { WaiterPoll } from '../waiter.js';
+import type { CustomKeyStoreEntry } from '../operations/operations.js';
+import type { WaiterPoll } from '../waiter/types.js';
 
 /** Where the CLI writes; process.stdout / process.stderr fit. */
 export interface TextSink {

@@ -11,9 +11,9 @@ import {
   KmsValidationError,
   KmsWaiterError,
 } from '../errors.js';
-import type { CustomKeyStoreEntry } from '../operations.js';
+import type { CustomKeyStoreEntry } from '../operations/operations.js';
 import { VERSION } from '../version.js';
-import type { EnsureStateResult, WaiterPoll } from '../waiter.js';
+import type { EnsureStateResult, WaiterPoll } from '../waiter/types.js';
 import {
   type CommandName,
   commands,

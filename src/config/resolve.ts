@@ -4,13 +4,11 @@
  * once per client; credentials are fetched lazily and refreshed through a cache.
  */
 import type { Dispatcher } from 'undici';
-import { assertValidRegion, resolveEndpoint, signingRegionOf } from '../endpoint.js';
-import { KmsConfigError, KmsError } from '../errors.js';
 import {
   defaultCredentialChain,
   type ProfileSelection,
   selectProfile,
-} from './credential-chain.js';
+} from '../credentials/chain.js';
 import {
   assertCredentials,
   CredentialCache,
@@ -18,7 +16,9 @@ import {
   type CredentialSource,
   type Credentials,
   type SourcedCredentials,
-} from './credentials.js';
+} from '../credentials/credentials.js';
+import { KmsConfigError, KmsError } from '../errors.js';
+import { assertValidRegion, resolveEndpoint, signingRegionOf } from './endpoint.js';
 import { isLoopbackHost } from './loopback.js';
 import {
   findProfile,

@@ -14,7 +14,7 @@ import {
   KmsValidationError,
   type ResponseMetadata,
 } from '../errors.js';
-import type { Operation } from '../operations.js';
+import type { Operation } from '../operations/operations.js';
 import { redactSecrets, type SecretValues } from '../redact.js';
 import { sleep, untilAborted } from '../sleep.js';
 import { excerpt, parseErrorResponse, parseSuccessBody, responseMetadata } from './parse.js';

@@ -4,8 +4,8 @@
  * listing stores (the CLI's `describe`) loads no zod and behaves the same.
  */
 import { describe, expect, it } from 'vitest';
-import { check, describeInput, describeOutput } from '../../src/operation-schemas.js';
-import { describeCustomKeyStores } from '../../src/operations.js';
+import { describeCustomKeyStores } from '../../src/operations/operations.js';
+import { check, describeInput, describeOutput } from '../../src/operations/schemas.js';
 
 const inputs: unknown[] = [
   {},

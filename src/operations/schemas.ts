@@ -4,7 +4,7 @@
  */
 import * as z from 'zod/mini';
 
-export { check } from './zod-check.js';
+export { check } from '../zod-check.js';
 
 /** A custom key store ID as KMS models it: 1 to 64 characters, e.g. `cks-1234567890abcdef0`. */
 const customKeyStoreId = z.string().check(z.minLength(1), z.maxLength(64));

@@ -5,8 +5,8 @@
  * `AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE`). Plain http only to the hosts the AWS SDK allows.
  */
 import { readFile } from 'node:fs/promises';
+import { isLoopbackHost } from '../config/loopback.js';
 import { CredentialSourceError, type Credentials } from './credentials.js';
-import { isLoopbackHost } from './loopback.js';
 import { MetadataRequestError, metadataRequest } from './metadata-http.js';
 
 /** The ECS credential endpoint host. */

@@ -2,7 +2,7 @@
  * KMS operations as data: the target name, the input schema, how the input goes on the wire, how
  * the output is parsed, and the modeled errors. The request path (`request/send.ts`) runs any of them.
  */
-import type { Validation } from './zod-check.js';
+import type { Validation } from '../zod-check.js';
 
 /** One KMS operation. */
 export interface Operation<Input, Output> {
@@ -186,7 +186,7 @@ export interface DescribeCustomKeyStoresPage {
 }
 
 /** The zod schemas, loaded on first use (see `zod-check.ts`). */
-const schemas = () => import('./operation-schemas.js');
+const schemas = () => import('./schemas.js');
 
 /** Wire name → camelCase name and value conversion, for the fields this version models. */
 type FieldMap = Readonly<Record<string, readonly [string, (value: unknown) => unknown]>>;

@@ -1,15 +1,15 @@
 import type { ServerResponse } from 'node:http';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { defaultCredentialChain } from '../../src/config/credential-chain.js';
-import { CredentialSourceError } from '../../src/config/credentials.js';
-import { imdsEndpoint } from '../../src/config/imds.js';
+import { defaultCredentialChain } from '../../src/credentials/chain.js';
+import { CredentialSourceError } from '../../src/credentials/credentials.js';
+import { imdsEndpoint } from '../../src/credentials/imds.js';
 import { KmsConfigError } from '../../src/errors.js';
+import { credentialsDocument, isolatedEnv, type TempHome, tempHome } from '../config/helpers.js';
 import {
   type LoopbackServer,
   type RecordedRequest,
   startLoopbackServer,
 } from '../helpers/loopback.js';
-import { credentialsDocument, isolatedEnv, type TempHome, tempHome } from './helpers.js';
 
 let home: TempHome;
 let imds: LoopbackServer;

@@ -2,10 +2,11 @@
  * EC2 instance metadata credentials, IMDSv2 only: a session token (PUT), then the role name, then
  * the role's credentials, each request limited to 1 s. The token never appears in an error.
  */
+
+import type { IniSection } from '../config/shared-files.js';
 import { parseCredentialsDocument } from './container.js';
 import { CredentialSourceError, type Credentials } from './credentials.js';
 import { MetadataRequestError, metadataRequest } from './metadata-http.js';
-import type { IniSection } from './shared-files.js';
 
 const ipv4Endpoint = 'http://169.254.169.254';
 const ipv6Endpoint = 'http://[fd00:ec2::254]';

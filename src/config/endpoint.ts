@@ -1,7 +1,7 @@
 /**
  * KMS endpoint resolution: which URL the client calls for a region, as the AWS partitions define it.
  */
-import { KmsConfigError } from './errors.js';
+import { KmsConfigError } from '../errors.js';
 
 /** Input of {@link resolveEndpoint}. */
 export interface EndpointParams {

@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { resolveConfig } from '../../src/config/resolve.js';
 import { KmsConfigError } from '../../src/errors.js';
+import { credentialsDocument, isolatedEnv, type TempHome, tempHome } from '../config/helpers.js';
 import { type LoopbackServer, startLoopbackServer } from '../helpers/loopback.js';
-import { credentialsDocument, isolatedEnv, type TempHome, tempHome } from './helpers.js';
 
 const minute = 60_000;
 let home: TempHome;
