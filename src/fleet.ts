@@ -6,6 +6,7 @@
  * `failures` and does not stop the others.
  */
 import { KmsClient } from './client.js';
+import { maxTimerMs, waiterDefaults } from './config/defaults.js';
 import type { KmsClientConfig } from './config/resolve.js';
 import { type KmsConfigErrorCode, KmsValidationError, KmsWaiterError } from './errors.js';
 import type { ConnectionState, CustomKeyStoreEntry } from './operations/operations.js';
@@ -162,7 +163,7 @@ export interface FleetOptions {
 /** Defaults of {@link applyToFleet}. */
 export const fleetDefaults = {
   concurrency: 8,
-  timeoutMs: 30 * 60 * 1000,
+  timeoutMs: waiterDefaults.timeoutMs,
 } as const;
 
 /**
@@ -507,7 +508,7 @@ function validate(options: FleetOptions): void {
   }
   for (const key of ['timeoutMs', 'pollIntervalMs'] as const) {
     const value = options[key];
-    if (value !== undefined && !(Number.isFinite(value) && value > 0 && value <= 2_147_483_647)) {
+    if (value !== undefined && !(Number.isFinite(value) && value > 0 && value <= maxTimerMs)) {
       throw issue(key, `${key} must be a positive number of milliseconds`);
     }
   }

@@ -9,6 +9,7 @@ export {
   KmsClient,
   type ResolvedClientConfig,
 } from './client.js';
+export { waiterDefaults } from './config/defaults.js';
 export { type EndpointParams, resolveEndpoint } from './config/endpoint.js';
 export type { KmsClientConfig, Logger } from './config/resolve.js';
 export type {
@@ -87,4 +88,4 @@ export type {
   WaiterPoll,
   WaitOptions,
 } from './waiter/types.js';
-export { waiterDefaults, waitForConnectionState } from './waiter/wait.js';
+export { waitForConnectionState } from './waiter/wait.js';

@@ -18,8 +18,10 @@ import {
   type SourcedCredentials,
 } from '../credentials/credentials.js';
 import { KmsConfigError, KmsError } from '../errors.js';
+import { configDefaults } from './defaults.js';
 import { assertValidRegion, resolveEndpoint, signingRegionOf } from './endpoint.js';
 import { isLoopbackHost } from './loopback.js';
+import { type ProxySettings, proxySettingsFromEnv } from './proxy.js';
 import {
   findProfile,
   findServicesSection,
@@ -90,15 +92,6 @@ export interface KmsClientConfig {
   logger?: Logger;
 }
 
-/** Defaults of the tunables. */
-export const defaults = {
-  maxAttempts: 3,
-  requestTimeoutMs: 10_000,
-  connectTimeoutMs: 3_000,
-  maxSockets: 50,
-  credentialProcessTimeoutMs: 30_000,
-} as const;
-
 /** Configuration as the request path uses it. */
 export interface ResolvedConfig {
   /** The region (may be a FIPS pseudo-region such as `us-east-1-fips`). */
@@ -120,13 +113,32 @@ export interface ResolvedConfig {
    * else 3.
    */
   maxAttempts: number;
+  /** Limit for one whole attempt, in ms (`config.requestTimeoutMs`, else the default). */
+  requestTimeoutMs: number;
+  /** Limit for establishing a connection, in ms (`config.connectTimeoutMs`, else the default). */
+  connectTimeoutMs: number;
+  /** Most sockets to the endpoint (`config.maxSockets`, else the default). */
+  maxSockets: number;
+  /** How long an idle connection is kept open, in ms. */
+  keepAliveTimeoutMs: number;
+  /**
+   * The proxy settings of `HTTPS_PROXY` / `HTTP_PROXY` / `NO_PROXY`; undefined when none is set
+   * or when the caller passed their own `dispatcher` (which then decides).
+   */
+  proxy: ProxySettings | undefined;
+  /** The caller's dispatcher, if any: requests go through it instead of the client's pool. */
+  dispatcher: Dispatcher | undefined;
+  /** Which SigV4 implementation signs. */
+  signer: 'node' | 'smithy';
+  /** Where to log, if anywhere. */
+  logger: Logger | undefined;
   /** Current credentials (cached, refreshed 5 minutes before they expire). */
   credentials(): Promise<Credentials>;
   /** Source of the current credentials (fetches them if needed). */
   credentialSource(): Promise<CredentialSource>;
 }
 
-/** Test hooks of {@link resolveConfig}. */
+/** Test hooks of {@link loadConfig}. */
 export interface ResolveOptions {
   /** The clock for credential expiry (tests pass a fake one). */
   now?: () => number;
@@ -317,7 +329,8 @@ class ProfileReader {
     return value === '' ? undefined : value;
   }
 
-  describe(key: string): string {
+  /** How a message names one of the profile's keys: `region of profile dev`. */
+  label(key: string): string {
     return `${key} of profile ${this.selection.name}`;
   }
 }
@@ -337,15 +350,16 @@ async function firstOf<T>(
 }
 
 /**
- * Resolves region, endpoint, FIPS / dual-stack, attempts and the credential provider from the
- * config, the environment and the shared AWS files. Throws {@link KmsConfigError} naming the
- * setting at fault. Credentials themselves are fetched on first use.
+ * The one resolution of a client's configuration: region, endpoint, FIPS / dual-stack, attempts,
+ * timeouts, proxy, pool settings and the credential provider, from the config, the environment
+ * and the shared AWS files, with the defaults of `defaults.ts`. Throws {@link KmsConfigError}
+ * naming the setting at fault. Credentials themselves are fetched on first use.
  *
  * @param config - what the user passed.
  * @param env - the environment (the client passes `process.env`).
  * @param options - test hooks: clock and metadata timeouts.
  */
-export async function resolveConfig(
+export async function loadConfig(
   config: KmsClientConfig,
   env: NodeJS.ProcessEnv,
   options: ResolveOptions = {},
@@ -365,7 +379,7 @@ export async function resolveConfig(
     ['config.region', () => config.region],
     ['AWS_REGION', () => env.AWS_REGION || undefined],
     ['AWS_DEFAULT_REGION', () => env.AWS_DEFAULT_REGION || undefined],
-    [profile.describe('region'), () => profile.get('region')],
+    [profile.label('region'), () => profile.get('region')],
   ]);
   if (region === undefined) {
     throw new KmsConfigError(
@@ -383,10 +397,7 @@ export async function resolveConfig(
     firstOf<boolean>([
       [name, () => fromConfig],
       [envName, () => parseBoolean(env[envName], envName)],
-      [
-        profile.describe(key),
-        async () => parseBoolean(await profile.get(key), profile.describe(key)),
-      ],
+      [profile.label(key), async () => parseBoolean(await profile.get(key), profile.label(key))],
     ]);
   const fips = await boolean(
     'config.useFipsEndpoint',
@@ -437,17 +448,17 @@ export async function resolveConfig(
           () => parseIntegerSetting(env.AWS_MAX_ATTEMPTS, 'AWS_MAX_ATTEMPTS', 1, 100),
         ],
         [
-          profile.describe('max_attempts'),
+          profile.label('max_attempts'),
           async () =>
             parseIntegerSetting(
               await profile.get('max_attempts'),
-              profile.describe('max_attempts'),
+              profile.label('max_attempts'),
               1,
               100,
             ),
         ],
       ])
-    )?.value ?? defaults.maxAttempts;
+    )?.value ?? configDefaults.maxAttempts;
 
   const now = options.now ?? Date.now;
   const cache = new CredentialCache(credentialProvider(config, env, options), now);
@@ -460,6 +471,15 @@ export async function resolveConfig(
     useFipsEndpoint,
     useDualstackEndpoint,
     maxAttempts,
+    requestTimeoutMs: config.requestTimeoutMs ?? configDefaults.requestTimeoutMs,
+    connectTimeoutMs: config.connectTimeoutMs ?? configDefaults.connectTimeoutMs,
+    maxSockets: config.maxSockets ?? configDefaults.maxSockets,
+    keepAliveTimeoutMs: configDefaults.keepAliveTimeoutMs,
+    // HTTPS_PROXY / HTTP_PROXY / NO_PROXY (the SDK ignores them); a caller's dispatcher decides itself.
+    proxy: config.dispatcher ? undefined : proxySettingsFromEnv(env),
+    dispatcher: config.dispatcher,
+    signer: config.signer ?? 'node',
+    logger: config.logger,
     credentials: async () => (await cache.get()).credentials,
     credentialSource: async () => (await cache.get()).source,
   };
@@ -482,11 +502,11 @@ async function configuredEndpoint(
         ),
     ],
     [
-      profile.describe('ignore_configured_endpoint_urls'),
+      profile.label('ignore_configured_endpoint_urls'),
       async () =>
         parseBoolean(
           await profile.get('ignore_configured_endpoint_urls'),
-          profile.describe('ignore_configured_endpoint_urls'),
+          profile.label('ignore_configured_endpoint_urls'),
         ),
     ],
   ]);
@@ -503,7 +523,7 @@ async function configuredEndpoint(
         return section?.['kms.endpoint_url'] || undefined;
       },
     ],
-    [profile.describe('endpoint_url'), () => profile.get('endpoint_url')],
+    [profile.label('endpoint_url'), () => profile.get('endpoint_url')],
   ]);
 }
 
@@ -536,7 +556,8 @@ function credentialProvider(
     env,
     profile: config.profile,
     now: options.now,
-    processTimeoutMs: config.credentialProcessTimeoutMs ?? defaults.credentialProcessTimeoutMs,
+    processTimeoutMs:
+      config.credentialProcessTimeoutMs ?? configDefaults.credentialProcessTimeoutMs,
     metadataTimeoutMs: options.metadataTimeoutMs,
     containerRetries: options.containerRetries,
     warn: (message) => config.logger?.warn?.(message),

@@ -5,6 +5,7 @@
  * `AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE`). Plain http only to the hosts the AWS SDK allows.
  */
 import { readFile } from 'node:fs/promises';
+import { configDefaults } from '../config/defaults.js';
 import { isLoopbackHost } from '../config/loopback.js';
 import { CredentialSourceError, type Credentials } from './credentials.js';
 import { MetadataRequestError, metadataRequest } from './metadata-http.js';
@@ -108,8 +109,8 @@ export async function containerCredentials(
   options: ContainerOptions = {},
 ): Promise<Credentials> {
   const url = containerCredentialsUrl(env);
-  const timeoutMs = options.timeoutMs ?? 1_000;
-  const retries = options.retries ?? 2;
+  const timeoutMs = options.timeoutMs ?? configDefaults.metadataTimeoutMs;
+  const retries = options.retries ?? configDefaults.containerRetries;
   const where = `${url.origin}${url.pathname}`;
   for (let attempt = 0; ; attempt++) {
     const token = await authorizationToken(env);

@@ -3,6 +3,7 @@
  * the role's credentials, each request limited to 1 s. The token never appears in an error.
  */
 
+import { configDefaults } from '../config/defaults.js';
 import type { IniSection } from '../config/shared-files.js';
 import { parseCredentialsDocument } from './container.js';
 import { CredentialSourceError, type Credentials } from './credentials.js';
@@ -71,7 +72,7 @@ export async function imdsCredentials(
   options: ImdsOptions = {},
 ): Promise<Credentials> {
   const base = imdsEndpoint(env, options.profile);
-  const timeoutMs = options.timeoutMs ?? 1_000;
+  const timeoutMs = options.timeoutMs ?? configDefaults.metadataTimeoutMs;
   const call = async (
     step: string,
     path: string,

@@ -5,10 +5,10 @@
  * password.
  */
 import { spawn } from 'node:child_process';
+import { configDefaults } from '../config/defaults.js';
 import { CredentialSourceError, type Credentials } from './credentials.js';
 
 /** Default limit for the command to finish. */
-export const defaultProcessTimeoutMs = 30_000;
 /** Largest output read. */
 const maxOutputBytes = 1024 * 1024;
 
@@ -96,7 +96,7 @@ export async function processCredentials(
 const exitGraceMs = 100;
 
 function run(command: string, what: string, options: ProcessOptions): Promise<string> {
-  const timeoutMs = options.timeoutMs ?? defaultProcessTimeoutMs;
+  const timeoutMs = options.timeoutMs ?? configDefaults.credentialProcessTimeoutMs;
   const windows = process.platform === 'win32';
   return new Promise((resolve, reject) => {
     if (options.signal?.aborted) {

@@ -18,14 +18,12 @@ export type FailureKind =
 
 /** Tunables of {@link RetryPolicy}; the defaults are the AWS SDK's. */
 export interface RetryPolicyOptions {
-  /** Attempts per call, the first included. */
-  maxAttempts: number;
   /** Source of randomness for jitter, in [0, 1). */
   random?: () => number;
 }
 
-export const retryCosts = { retry: 5, timeout: 10, noRetryIncrement: 1 } as const;
-export const bucketCapacity = 500;
+const retryCosts = { retry: 5, timeout: 10, noRetryIncrement: 1 } as const;
+const bucketCapacity = 500;
 const baseDelayMs = 100;
 const throttlingBaseDelayMs = 500;
 const maxDelayMs = 20_000;
@@ -42,23 +40,25 @@ export type RetryDecision =
 export class RetryPolicy {
   /** Tokens left in the bucket. */
   tokens = bucketCapacity;
-  /** Attempts per call; set again once the configuration (which may come from a profile) is resolved. */
-  maxAttempts: number;
   readonly #random: () => number;
 
-  /** @param options - maxAttempts and the randomness source. */
-  constructor(options: RetryPolicyOptions) {
-    this.maxAttempts = options.maxAttempts;
+  /** @param options - the randomness source. */
+  constructor(options: RetryPolicyOptions = {}) {
     this.#random = options.random ?? Math.random;
   }
 
   /**
-   * Decides whether to retry after attempt number `attempt` (1-based) failed, and takes the
-   * tokens the retry costs.
+   * Decides whether to retry after attempt number `attempt` (1-based) of `maxAttempts` failed,
+   * and takes the tokens the retry costs.
    */
-  decide(kind: FailureKind, attempt: number, retryAfterMs?: number): RetryDecision {
+  decide(
+    kind: FailureKind,
+    attempt: number,
+    maxAttempts: number,
+    retryAfterMs?: number,
+  ): RetryDecision {
     if (kind === 'fatal') return { retry: false, reason: 'not-retryable' };
-    if (attempt >= this.maxAttempts) return { retry: false, reason: 'attempts-exhausted' };
+    if (attempt >= maxAttempts) return { retry: false, reason: 'attempts-exhausted' };
     // A corrected clock needs no backoff and no quota: the next attempt is a different request.
     if (kind === 'clock-skew') return { retry: true, delayMs: 0, cost: 0 };
     const cost = kind === 'timeout' ? retryCosts.timeout : retryCosts.retry;

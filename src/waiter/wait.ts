@@ -5,20 +5,13 @@
  * three calls (a {@link KmsClient} in practice), and KmsClient exposes them as methods.
  */
 import type { z } from 'zod';
+import { waiterDefaults } from '../config/defaults.js';
 import { KmsResponseError, KmsValidationError, KmsWaiterError } from '../errors.js';
 import type { CustomKeyStoreEntry, KnownConnectionState } from '../operations/operations.js';
 import { unreadableInputError } from '../request/send.js';
 import { sleep } from '../sleep.js';
 import type { Validation } from '../zod-check.js';
 import type { CustomKeyStoreApi, EnsureAction, EnsureStateResult, WaitOptions } from './types.js';
-
-/** Defaults of the waiter. */
-export const waiterDefaults = {
-  timeoutMs: 30 * 60 * 1000,
-  pollIntervalMs: 2_000,
-  maxPollIntervalMs: 30_000,
-  backoffFactor: 1.5,
-} as const;
 
 /** The zod schemas, loaded on first use (see `zod-check.ts`). */
 const schemas = () => import('./schemas.js');
