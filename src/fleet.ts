@@ -463,9 +463,7 @@ function createLimit(max: number): <T>(task: () => Promise<T>) => Promise<T> {
 }
 
 function issue(path: string, message: string): KmsValidationError {
-  return new KmsValidationError('applyToFleet', [
-    { code: 'custom', path: [path], message, input: undefined },
-  ]);
+  return new KmsValidationError('applyToFleet', [{ code: 'custom', path: [path], message }]);
 }
 
 /** Checks the options before any client exists. */

@@ -3,6 +3,18 @@
  * the output is parsed, and the modeled errors. The request path (`request/send.ts`) runs any of them.
  */
 import type { Validation } from '../zod-check.js';
+import {
+  markerLength,
+  markerPattern,
+  maxDateSeconds,
+  pageLimit,
+  storeIdLength,
+  storeNameLength,
+} from './limits.js';
+
+/** A string of `min` to `max` UTF-16 units, as zod's minLength / maxLength count. */
+const isLength = (value: unknown, min: number, max: number): value is string =>
+  typeof value === 'string' && value.length >= min && value.length <= max;
 
 /** One KMS operation. */
 export interface Operation<Input, Output> {
@@ -41,9 +53,7 @@ function quickIdInput(raw: unknown): CustomKeyStoreIdInput | undefined {
   const keys = Object.keys(raw);
   if (keys.length !== 1 || keys[0] !== 'customKeyStoreId') return undefined;
   const id = (raw as { customKeyStoreId: unknown }).customKeyStoreId;
-  return typeof id === 'string' && id.length >= 1 && id.length <= 64
-    ? { customKeyStoreId: id }
-    : undefined;
+  return isLength(id, storeIdLength.min, storeIdLength.max) ? { customKeyStoreId: id } : undefined;
 }
 
 /** Disconnect and Connect return an empty object; only the metadata is of use. */
@@ -248,9 +258,6 @@ interface WireDescribeOutput {
 
 const describeInputKeys = new Set(['customKeyStoreId', 'customKeyStoreName', 'limit', 'marker']);
 
-const isLength = (value: unknown, min: number, max: number): value is string =>
-  typeof value === 'string' && value.length >= min && value.length <= max;
-
 /**
  * The input of Describe when it is plainly valid (what the schema would accept), else undefined:
  * listing every store then costs no zod at all, which matters for a CLI's start-up.
@@ -263,18 +270,26 @@ function quickDescribeInput(raw: unknown): DescribeCustomKeyStoresInput | undefi
   for (const [key, value] of Object.entries(raw)) {
     if (!describeInputKeys.has(key)) return undefined;
     if (value === undefined) continue;
-    if (key === 'customKeyStoreId' && isLength(value, 1, 64)) input.customKeyStoreId = value;
-    else if (key === 'customKeyStoreName' && isLength(value, 1, 256)) {
+    if (key === 'customKeyStoreId' && isLength(value, storeIdLength.min, storeIdLength.max)) {
+      input.customKeyStoreId = value;
+    } else if (
+      key === 'customKeyStoreName' &&
+      isLength(value, storeNameLength.min, storeNameLength.max)
+    ) {
       input.customKeyStoreName = value;
     } else if (
       key === 'limit' &&
       typeof value === 'number' &&
       Number.isInteger(value) &&
-      value >= 1 &&
-      value <= 1000
+      value >= pageLimit.min &&
+      value <= pageLimit.max
     ) {
       input.limit = value;
-    } else if (key === 'marker' && isLength(value, 1, 1024) && /^[\u0020-\u00FF]*$/.test(value)) {
+    } else if (
+      key === 'marker' &&
+      isLength(value, markerLength.min, markerLength.max) &&
+      markerPattern.test(value)
+    ) {
       input.marker = value;
     } else return undefined;
   }
@@ -311,7 +326,10 @@ function isWellFormedDescribeOutput(body: unknown): boolean {
     if (!isLength(entry.ConnectionState, 1, Number.POSITIVE_INFINITY)) return false;
     if (!optionalEntryStrings.every((key) => isOptionalString(entry[key]))) return false;
     const created = entry.CreationDate;
-    if (created !== undefined && created !== null && !Number.isFinite(created)) return false;
+    if (created !== undefined && created !== null) {
+      // As the schema: a finite number of seconds a Date can hold.
+      if (typeof created !== 'number' || !(Math.abs(created) <= maxDateSeconds)) return false;
+    }
     const xks = entry.XksProxyConfiguration;
     if (xks === undefined || xks === null) return true;
     return isPlainObject(xks) && Object.keys(xksFields).every((key) => isOptionalString(xks[key]));
