@@ -5,13 +5,10 @@
 import { inspect } from 'node:util';
 import type { Dispatcher } from 'undici';
 import { configDefaults } from './config/defaults.js';
+import type { KmsClientConfig } from './config/options.js';
 import { proxyFor, redactProxy } from './config/proxy.js';
-import {
-  type KmsClientConfig,
-  loadConfig,
-  type ResolvedConfig,
-  validateConfig,
-} from './config/resolve.js';
+import { loadConfig, type ResolvedConfig } from './config/resolve.js';
+import { validateConfig } from './config/validate.js';
 import type { CredentialSource } from './credentials/credentials.js';
 import { type KmsConfigError, KmsError, KmsResponseError } from './errors.js';
 import {

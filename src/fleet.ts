@@ -7,7 +7,7 @@
  */
 import { KmsClient } from './client.js';
 import { maxTimerMs, waiterDefaults } from './config/defaults.js';
-import type { KmsClientConfig } from './config/resolve.js';
+import type { KmsClientConfig } from './config/options.js';
 import { type KmsConfigErrorCode, KmsValidationError, KmsWaiterError } from './errors.js';
 import type { ConnectionState, CustomKeyStoreEntry } from './operations/operations.js';
 import { ensureConnected, ensureDisconnected } from './waiter/ensure.js';

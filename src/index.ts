@@ -11,7 +11,7 @@ export {
 } from './client.js';
 export { waiterDefaults } from './config/defaults.js';
 export { type EndpointParams, resolveEndpoint } from './config/endpoint.js';
-export type { KmsClientConfig, Logger } from './config/resolve.js';
+export type { KmsClientConfig, Logger } from './config/options.js';
 export type {
   CredentialProvider,
   CredentialSource,

@@ -3,7 +3,7 @@
  * it never throws and never prints a stack trace. The bin (`main.ts`) wires it to the process.
  */
 import { KmsClient } from '../client.js';
-import type { KmsClientConfig } from '../config/resolve.js';
+import type { KmsClientConfig } from '../config/options.js';
 import {
   KmsConfigError,
   KmsError,

@@ -4,7 +4,8 @@
  * Each settled attempt is published on the attempt channel (`trace.ts`) when anyone listens.
  */
 import type { Dispatcher } from 'undici';
-import type { Logger, ResolvedConfig } from '../config/resolve.js';
+import type { Logger } from '../config/options.js';
+import type { ResolvedConfig } from '../config/resolve.js';
 import {
   KmsError,
   KmsNetworkError,

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { KmsClient } from '../../src/client.js';
-import { type KmsClientConfig, loadConfig } from '../../src/config/resolve.js';
+import type { KmsClientConfig } from '../../src/config/options.js';
+import { loadConfig } from '../../src/config/resolve.js';
 import { KmsConfigError } from '../../src/errors.js';
 import { isolatedEnv, type TempHome, tempHome } from './helpers.js';
 

@@ -93,6 +93,18 @@ describe('instance metadata (IMDSv2)', () => {
     expect(imds.requests).toHaveLength(0);
   });
 
+  it('AWS_EC2_METADATA_DISABLED=yes is a config error naming the variable, as every boolean variable (and the AWS SDK)', async () => {
+    const error = await defaultCredentialChain({
+      env: env({ AWS_EC2_METADATA_DISABLED: 'yes' }),
+    })().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(KmsConfigError);
+    expect((error as KmsConfigError).sources.at(-1)).toEqual({
+      source: 'imds',
+      reason: 'AWS_EC2_METADATA_DISABLED must be "true" or "false", got "yes"',
+    });
+    expect(imds.requests).toHaveLength(0);
+  });
+
   it('reports a token request answered with 500', async () => {
     steps.token = (_request, response) => {
       response.writeHead(500);
