@@ -12,7 +12,7 @@ export interface TextSink {
 }
 
 /** `2024-05-01T12:00:00Z`: seconds are enough for an operator. */
-export function formatDate(date: Date | undefined): string {
+function formatDate(date: Date | undefined): string {
   if (!date || Number.isNaN(date.getTime())) return '-';
   return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }

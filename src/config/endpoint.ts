@@ -70,11 +70,6 @@ export function assertValidRegion(region: string): void {
   }
 }
 
-/** The partition name (`aws`, `aws-cn`, `aws-us-gov`, `aws-iso`, `aws-iso-b`) of a region. */
-export function partitionOf(region: string): string {
-  return (partitions.find((p) => p.regionPattern.test(region)) ?? awsPartition).name;
-}
-
 /**
  * The URL the client calls for a region, e.g. `https://kms.eu-west-1.amazonaws.com`.
  * Throws {@link KmsConfigError} for an invalid region, or for dual-stack in a partition without it.

@@ -7,6 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import { configDefaults } from '../config/defaults.js';
 import { isLoopbackHost } from '../config/loopback.js';
+import { sleep } from '../sleep.js';
 import { CredentialSourceError, type Credentials } from './credentials.js';
 import { MetadataRequestError, metadataRequest } from './metadata-http.js';
 
@@ -136,9 +137,7 @@ export async function containerCredentials(
         `${failure}${retries > 0 ? ` (after ${retries + 1} attempts)` : ''}`,
       );
     }
-    await new Promise((resolve) =>
-      setTimeout(resolve, (options.retryDelayMs ?? 100) * 2 ** attempt),
-    );
+    await sleep((options.retryDelayMs ?? 100) * 2 ** attempt, undefined);
   }
 }
 

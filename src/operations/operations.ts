@@ -1,6 +1,6 @@
 /**
  * KMS operations as data: the target name, the input schema, how the input goes on the wire, how
- * the output is parsed, and the modeled errors. The request path (`request/send.ts`) runs any of them.
+ * the output is parsed. The request path (`request/send.ts`) runs any of them.
  */
 import type { Validation } from '../zod-check.js';
 import {
@@ -32,8 +32,6 @@ export interface Operation<Input, Output> {
   readonly toRequestBody: (input: Input) => Record<string, unknown>;
   /** Builds the result from the response body; fails when the body does not fit the model. */
   readonly parseOutput: (body: Record<string, unknown>) => Output | Promise<Output>;
-  /** Error codes the operation is documented to return. */
-  readonly errors: readonly string[];
 }
 
 /** Input of operations that act on one custom key store. */
@@ -62,7 +60,7 @@ export type EmptyOutput = {};
 const emptyOutput = (): EmptyOutput => ({});
 
 /** What Disconnect and Connect share: one store ID in, an empty object out. */
-const storeIdCall: Omit<Operation<CustomKeyStoreIdInput, EmptyOutput>, 'name' | 'errors'> = {
+const storeIdCall: Omit<Operation<CustomKeyStoreIdInput, EmptyOutput>, 'name'> = {
   quickInput: quickIdInput,
   validateInput: async (raw) => {
     const { check, customKeyStoreIdInput } = await schemas();
@@ -76,24 +74,12 @@ const storeIdCall: Omit<Operation<CustomKeyStoreIdInput, EmptyOutput>, 'name' | 
 export const disconnectCustomKeyStore: Operation<CustomKeyStoreIdInput, EmptyOutput> = {
   name: 'DisconnectCustomKeyStore',
   ...storeIdCall,
-  errors: [
-    'CustomKeyStoreInvalidStateException',
-    'CustomKeyStoreNotFoundException',
-    'KMSInternalException',
-  ],
 };
 
 /** ConnectCustomKeyStore: starts connecting a store; it returns before the store is connected. */
 export const connectCustomKeyStore: Operation<CustomKeyStoreIdInput, EmptyOutput> = {
   name: 'ConnectCustomKeyStore',
   ...storeIdCall,
-  errors: [
-    'CloudHsmClusterInvalidConfigurationException',
-    'CloudHsmClusterNotActiveException',
-    'CustomKeyStoreInvalidStateException',
-    'CustomKeyStoreNotFoundException',
-    'KMSInternalException',
-  ],
 };
 
 /** The connection states KMS documents for a custom key store. */
@@ -373,5 +359,4 @@ export const describeCustomKeyStores: Operation<
     if (wire.NextMarker) output.nextMarker = wire.NextMarker;
     return output;
   },
-  errors: ['CustomKeyStoreNotFoundException', 'InvalidMarkerException', 'KMSInternalException'],
 };

@@ -9,8 +9,8 @@ export type FailureKind =
   | 'throttling'
   /** 5xx and KMSInternalException: back off from 100 ms. */
   | 'transient'
-  /** The attempt timed out, or the connection failed: costs more tokens. */
-  | 'timeout'
+  /** The attempt timed out, or the connection failed or was reset: costs more tokens. */
+  | 'transient-network'
   /** A signature error fixed by correcting the clock offset: retried at once. */
   | 'clock-skew'
   /** Anything else: never retried. */
@@ -61,7 +61,7 @@ export class RetryPolicy {
     if (attempt >= maxAttempts) return { retry: false, reason: 'attempts-exhausted' };
     // A corrected clock needs no backoff and no quota: the next attempt is a different request.
     if (kind === 'clock-skew') return { retry: true, delayMs: 0, cost: 0 };
-    const cost = kind === 'timeout' ? retryCosts.timeout : retryCosts.retry;
+    const cost = kind === 'transient-network' ? retryCosts.timeout : retryCosts.retry;
     if (this.tokens < cost) return { retry: false, reason: 'retry-quota-exhausted' };
     this.tokens -= cost;
     const base = kind === 'throttling' ? throttlingBaseDelayMs : baseDelayMs;

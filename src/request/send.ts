@@ -333,7 +333,7 @@ function classifyThrown(
   if (thrown instanceof AttemptTimeout) {
     return {
       error: new KmsTimeoutError({ phase: 'request', timeoutMs: requestTimeoutMs, $metadata }),
-      kind: 'timeout',
+      kind: 'transient-network',
     };
   }
   const code = errorCode(thrown);
@@ -346,7 +346,7 @@ function classifyThrown(
         ...(thrown instanceof AttemptConnectTimeout ? {} : { cause: thrown }),
         $metadata,
       }),
-      kind: 'timeout',
+      kind: 'transient-network',
     };
   }
   const message = thrown instanceof Error ? thrown.message : String(thrown);
@@ -357,7 +357,7 @@ function classifyThrown(
       cause: thrown,
       $metadata,
     }),
-    kind: code !== undefined && retriedNetworkCodes.has(code) ? 'timeout' : 'fatal',
+    kind: code !== undefined && retriedNetworkCodes.has(code) ? 'transient-network' : 'fatal',
   };
 }
 
