@@ -9,6 +9,7 @@ import { configDefaults } from '../config/defaults.js';
 import { isLoopbackHost } from '../config/loopback.js';
 import { sleep } from '../sleep.js';
 import { CredentialSourceError, type Credentials } from './credentials.js';
+import { parseCredentialsDocument } from './document.js';
 import { MetadataRequestError, metadataRequest } from './metadata-http.js';
 
 /** The ECS credential endpoint host. */
@@ -149,49 +150,4 @@ function errorCodeOf(body: string): string {
   } catch {
     return '';
   }
-}
-
-/**
- * Parses `{ AccessKeyId, SecretAccessKey, Token, Expiration }` (the container and instance metadata
- * format). Throws {@link CredentialSourceError} describing the shape, never the contents.
- *
- * @param body - the response body.
- * @param what - who sent it, for errors.
- */
-export function parseCredentialsDocument(body: string, what: string): Credentials {
-  let document: unknown;
-  try {
-    document = JSON.parse(body);
-  } catch {
-    throw new CredentialSourceError(`${what} something that is not JSON`);
-  }
-  const fields = (document ?? {}) as Record<string, unknown>;
-  if (
-    typeof document !== 'object' ||
-    typeof fields.AccessKeyId !== 'string' ||
-    fields.AccessKeyId === '' ||
-    typeof fields.SecretAccessKey !== 'string' ||
-    fields.SecretAccessKey === '' ||
-    (fields.Token !== undefined && typeof fields.Token !== 'string') ||
-    (fields.Expiration !== undefined && typeof fields.Expiration !== 'string')
-  ) {
-    throw new CredentialSourceError(
-      `${what} JSON without the credential fields (AccessKeyId, SecretAccessKey, Token, Expiration)`,
-    );
-  }
-  let expiration: Date | undefined;
-  if (typeof fields.Expiration === 'string') {
-    expiration = new Date(fields.Expiration);
-    if (Number.isNaN(expiration.getTime())) {
-      throw new CredentialSourceError(`${what} an Expiration that is not a date`);
-    }
-  }
-  return {
-    accessKeyId: fields.AccessKeyId,
-    secretAccessKey: fields.SecretAccessKey,
-    ...(typeof fields.Token === 'string' && fields.Token !== ''
-      ? { sessionToken: fields.Token }
-      : {}),
-    ...(expiration ? { expiration } : {}),
-  };
 }

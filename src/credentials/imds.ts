@@ -6,8 +6,8 @@
 import { configDefaults } from '../config/defaults.js';
 import type { IniSection } from '../config/shared-files.js';
 import { parseBoolean } from '../config/validate.js';
-import { parseCredentialsDocument } from './container.js';
 import { CredentialSourceError, type Credentials } from './credentials.js';
+import { parseCredentialsDocument } from './document.js';
 import { MetadataRequestError, metadataRequest } from './metadata-http.js';
 
 const ipv4Endpoint = 'http://169.254.169.254';
