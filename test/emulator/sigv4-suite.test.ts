@@ -112,7 +112,7 @@ describe('official SigV4 test suite', () => {
           credentials: [{ accessKeyId, secretAccessKey: secret, sessionToken: token?.[1] }],
         });
       const ok = verifier(secretAccessKey).verify(signed, suiteNow);
-      expect(ok).toEqual({ accessKeyId, requestDate: new Date(suiteNow) });
+      expect(ok).toEqual({ accessKeyId, region: 'us-east-1', requestDate: new Date(suiteNow) });
       const wrong = verifier(`${secretAccessKey}x`).verify(signed, suiteNow);
       expect(wrong).toMatchObject({ type: 'InvalidSignatureException' });
     });
