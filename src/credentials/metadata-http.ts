@@ -1,10 +1,11 @@
 /**
- * One small HTTP request to a credential endpoint (container or instance metadata): node:http with
- * a fresh agent, so it never goes through a proxy and keeps no socket open, a limit on the whole
- * exchange and on the body. Errors describe what happened, never the headers (they carry tokens).
+ * One small HTTP request to a credential endpoint (container or instance metadata), through the
+ * request path's transport (`request/transport.ts`) over a pool of its own: it never goes through
+ * a proxy and keeps no socket open; a limit on the whole exchange and on the body. Errors describe
+ * what happened, never the headers (they carry tokens).
  */
-import http from 'node:http';
-import https from 'node:https';
+import { loadPool } from '../request/pool.js';
+import { exchange } from '../request/transport.js';
 
 /** Largest body read from a credential endpoint. */
 const maxBodyBytes = 64 * 1024;
@@ -39,68 +40,40 @@ export class MetadataRequestError extends Error {
  * @param url - http: or https: URL.
  * @param options - method, headers and the time limit.
  */
-export function metadataRequest(
+export async function metadataRequest(
   url: URL,
   options: { method: 'GET' | 'PUT'; headers?: Record<string, string>; timeoutMs: number },
 ): Promise<MetadataResponse> {
-  return new Promise((resolve, reject) => {
-    const transport = url.protocol === 'https:' ? https : http;
-    let settled = false;
-    const finish = (error: MetadataRequestError | undefined, response?: MetadataResponse) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      if (error) {
-        request.destroy();
-        reject(error);
-      } else if (response) {
-        resolve(response);
-      }
-    };
-    const request = transport.request(
+  // A pool of its own for this one request: never the client's (no proxy), closed afterwards.
+  const Pool = await loadPool();
+  const pool = new Pool(url.origin, { connections: 1 });
+  try {
+    const response = await exchange(
+      pool,
       {
-        protocol: url.protocol,
-        // node:http wants a bare IPv6 address, URL keeps the brackets.
-        hostname: url.hostname.replace(/^\[(.*)\]$/, '$1'),
-        port: url.port || undefined,
+        origin: url.origin,
         path: `${url.pathname}${url.search}`,
         method: options.method,
-        headers: {
-          ...options.headers,
-          ...(options.method === 'PUT' ? { 'content-length': 0 } : {}),
-        },
-        agent: false,
+        headers: { ...options.headers },
+        // An empty body: undici then sends `content-length: 0`, which IMDS wants on the PUT.
+        body: options.method === 'PUT' ? '' : undefined,
       },
-      (response) => {
-        const chunks: Buffer[] = [];
-        let length = 0;
-        response.on('data', (chunk: Buffer) => {
-          length += chunk.length;
-          if (length > maxBodyBytes) {
-            finish(
-              new MetadataRequestError('too-large', `response body is over ${maxBodyBytes} bytes`),
-            );
-            return;
-          }
-          chunks.push(chunk);
-        });
-        response.on('end', () =>
-          finish(undefined, {
-            status: response.statusCode ?? 0,
-            body: Buffer.concat(chunks).toString('utf8'),
-          }),
-        );
-        response.on('error', (error) => finish(networkError(error)));
+      {
+        timeoutMs: options.timeoutMs,
+        timeoutError: () =>
+          new MetadataRequestError('timeout', `no response within ${options.timeoutMs} ms`),
+        maxBodyBytes,
       },
     );
-    const timer = setTimeout(
-      () =>
-        finish(new MetadataRequestError('timeout', `no response within ${options.timeoutMs} ms`)),
-      options.timeoutMs,
-    );
-    request.on('error', (error) => finish(networkError(error)));
-    request.end();
-  });
+    if (response.bodyTruncated) {
+      throw new MetadataRequestError('too-large', `response body is over ${maxBodyBytes} bytes`);
+    }
+    return { status: response.status, body: response.body };
+  } catch (error) {
+    throw error instanceof MetadataRequestError ? error : networkError(error as Error);
+  } finally {
+    pool.destroy().catch(() => {});
+  }
 }
 
 function networkError(error: Error): MetadataRequestError {
