@@ -1,18 +1,15 @@
 /**
  * KmsClient: the public face. Each method is one line over the request path with an operation
- * declared in `operations.ts`.
+ * declared in `operations/operations.ts`.
  */
 import { inspect } from 'node:util';
 import type { Dispatcher } from 'undici';
-import type { CredentialSource } from './config/credentials.js';
-import { type ProxySettings, proxyFor, proxySettingsFromEnv, redactProxy } from './config/proxy.js';
-import {
-  defaults,
-  type KmsClientConfig,
-  type ResolvedConfig,
-  resolveConfig,
-  validateConfig,
-} from './config/resolve.js';
+import { configDefaults } from './config/defaults.js';
+import type { KmsClientConfig } from './config/options.js';
+import { proxyFor, redactProxy } from './config/proxy.js';
+import { loadConfig, type ResolvedConfig } from './config/resolve.js';
+import { validateConfig } from './config/validate.js';
+import type { CredentialSource } from './credentials/credentials.js';
 import { type KmsConfigError, KmsError, KmsResponseError } from './errors.js';
 import {
   type CustomKeyStoreEntry,
@@ -25,7 +22,7 @@ import {
   type EmptyOutput,
   type KnownConnectionState,
   type Operation,
-} from './operations.js';
+} from './operations/operations.js';
 import { type Connector, createConnector } from './request/connector.js';
 import { loadPool, type PoolClass } from './request/pool.js';
 import { RetryPolicy } from './request/retry.js';
@@ -39,15 +36,14 @@ import {
 import { createRequestSigner, type RequestSigner } from './request/sign.js';
 import { isCallTraced, traceCall } from './request/trace.js';
 import { VERSION } from './version.js';
-import {
-  type EnsureConnectedOptions,
-  type EnsureDisconnectedOptions,
-  type EnsureStateResult,
-  ensureConnected,
-  ensureDisconnected,
-  type WaitOptions,
-  waitForConnectionState,
-} from './waiter.js';
+import { ensureConnected, ensureDisconnected } from './waiter/ensure.js';
+import type {
+  EnsureConnectedOptions,
+  EnsureDisconnectedOptions,
+  EnsureStateResult,
+  WaitOptions,
+} from './waiter/types.js';
+import { waitForConnectionState } from './waiter/wait.js';
 
 /** Result of DisconnectCustomKeyStore: nothing but the metadata. */
 export type DisconnectCustomKeyStoreOutput = WithMetadata<EmptyOutput>;
@@ -117,8 +113,9 @@ export class KmsClient {
   readonly #callsInFlight = new Set<Promise<unknown>>();
   /** Aborted by close(): ends credential work left running in the background. */
   readonly #lifetime = new AbortController();
-  #proxy: ProxySettings | undefined | null = null;
   #resolved: Promise<ResolvedConfig> | undefined;
+  /** The configuration once resolved, for the synchronous toJSON(). */
+  #settled: ResolvedConfig | undefined;
   #signer: Promise<RequestSigner> | undefined;
   #closed = false;
 
@@ -129,25 +126,22 @@ export class KmsClient {
   constructor(config: KmsClientConfig = {}) {
     validateConfig(config);
     this.#config = { ...config };
-    this.#connectLimitMs = config.connectTimeoutMs ?? defaults.connectTimeoutMs;
+    this.#connectLimitMs = config.connectTimeoutMs ?? configDefaults.connectTimeoutMs;
     this.#context = {
-      config: () => this.#resolveConfig(),
+      config: () => this.#configuration(),
       signer: () => {
-        this.#signer ??= this.#resolveConfig().then((resolved) =>
+        this.#signer ??= this.#configuration().then((resolved) =>
           createRequestSigner(resolved.signingRegion, {
-            hash: config.signer === 'smithy' ? 'portable' : undefined,
+            hash: resolved.signer === 'smithy' ? 'portable' : undefined,
           }),
         );
         return this.#signer;
       },
       dispatcher: (origin, connectTimeoutMs) => this.#dispatcher(origin, connectTimeoutMs),
-      // The bucket is client-wide from the start; maxAttempts is final once config is resolved.
-      retry: new RetryPolicy({ maxAttempts: config.maxAttempts ?? defaults.maxAttempts }),
+      // The bucket is client-wide; attempts per call come from the resolved config.
+      retry: new RetryPolicy(),
       clock: { offsetMs: 0 },
-      requestTimeoutMs: config.requestTimeoutMs ?? defaults.requestTimeoutMs,
-      connectTimeoutMs: config.connectTimeoutMs ?? defaults.connectTimeoutMs,
       userAgent,
-      logger: config.logger,
       now: Date.now,
     };
   }
@@ -289,16 +283,14 @@ export class KmsClient {
 
   /** The configuration the client uses (region, endpoint, credential source), without secrets. */
   async resolveConfig(): Promise<ResolvedClientConfig> {
-    const resolved = await this.#resolveConfig();
-    const proxy = this.#config.dispatcher
-      ? undefined
-      : proxyFor(resolved.endpoint, this.#proxySettings());
+    const resolved = await this.#configuration();
+    const proxy = proxyFor(resolved.endpoint, resolved.proxy);
     return {
       region: resolved.region,
       endpoint: resolved.endpoint.href,
       credentialSource: await resolved.credentialSource(),
       profile: resolved.profile,
-      maxAttempts: this.#context.retry.maxAttempts,
+      maxAttempts: resolved.maxAttempts,
       usesProxy: proxy !== undefined,
       ...(proxy === undefined ? {} : { proxy: redactProxy(proxy) }),
     };
@@ -329,7 +321,8 @@ export class KmsClient {
     return {
       region: this.#config.region,
       endpoint: this.#config.endpoint === undefined ? undefined : String(this.#config.endpoint),
-      maxAttempts: this.#context.retry.maxAttempts,
+      maxAttempts:
+        this.#settled?.maxAttempts ?? this.#config.maxAttempts ?? configDefaults.maxAttempts,
       credentials: this.#config.credentials === undefined ? undefined : '[redacted]',
     };
   }
@@ -372,18 +365,17 @@ export class KmsClient {
     input: unknown,
     options: CallOptions | undefined,
   ): Promise<WithMetadata<Output>> {
-    const target = await this.#resolveConfig().catch(() => undefined);
+    const target = await this.#configuration().catch(() => undefined);
     return traceCall(operation.name, input, target, () => this.#sendNow(operation, input, options));
   }
 
-  #resolveConfig(): Promise<ResolvedConfig> {
+  #configuration(): Promise<ResolvedConfig> {
     if (!this.#resolved) {
       const pending = Promise.resolve()
-        .then(() => resolveConfig(this.#config, process.env, { signal: this.#lifetime.signal }))
+        .then(() => loadConfig(this.#config, process.env, { signal: this.#lifetime.signal }))
         .then(async (resolved) => {
-          // config.maxAttempts, else AWS_MAX_ATTEMPTS, else the profile's max_attempts.
-          this.#context.retry.maxAttempts = resolved.maxAttempts;
-          if (!this.#config.dispatcher) this.#Pool ??= await loadPool();
+          if (!resolved.dispatcher) this.#Pool ??= await loadPool();
+          this.#settled = resolved;
           return resolved;
         });
       this.#resolved = pending;
@@ -396,27 +388,23 @@ export class KmsClient {
   }
 
   #dispatcher(origin: string, connectTimeoutMs: number): Dispatcher {
-    if (this.#config.dispatcher) return this.#config.dispatcher;
+    const resolved = this.#settled;
+    if (!resolved) throw new KmsError('KmsClient: dispatcher requested before configuration');
+    if (resolved.dispatcher) return resolved.dispatcher;
     if (connectTimeoutMs > this.#connectLimitMs) this.#connectLimitMs = connectTimeoutMs;
     if (!this.#agent) {
       // Loaded with the configuration, which every call awaits before it asks for a dispatcher.
       const Pool = this.#Pool;
       if (!Pool) throw new KmsError('KmsClient: dispatcher requested before configuration');
-      const connector = createConnector(this.#proxySettings(), () => this.#connectLimitMs);
+      const connector = createConnector(resolved.proxy, () => this.#connectLimitMs);
       this.#connector = connector;
       this.#agent = new Pool(origin, {
-        connections: this.#config.maxSockets ?? defaults.maxSockets,
+        connections: resolved.maxSockets,
         connect: connector.connect,
-        keepAliveTimeout: 4_000,
+        keepAliveTimeout: resolved.keepAliveTimeoutMs,
       });
     }
     return this.#agent;
-  }
-
-  /** HTTPS_PROXY / HTTP_PROXY / NO_PROXY, read once per client (the SDK ignores them). */
-  #proxySettings(): ProxySettings | undefined {
-    if (this.#proxy === null) this.#proxy = proxySettingsFromEnv(process.env);
-    return this.#proxy;
   }
 }
 

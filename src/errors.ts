@@ -2,8 +2,6 @@
  * Every error this library throws. Each class says when it is thrown and what it carries.
  * All of them are `instanceof KmsError`; an aborted call rejects with the signal's reason instead.
  */
-import type { z } from 'zod';
-
 /** What is known about the HTTP exchange(s) behind a result or an error. */
 export interface ResponseMetadata {
   /** HTTP status of the last response, when one was received. */
@@ -175,8 +173,20 @@ export function createServiceException(options: ServiceExceptionOptions): KmsSer
   return ModeledClass ? new ModeledClass(options) : new KmsServiceException(options);
 }
 
-/** A problem with one input field, as zod reports it. */
-export type ValidationIssue = z.core.$ZodIssue;
+/**
+ * A problem with one input field. The library's own type, not zod's: a zod release cannot change it.
+ */
+export interface ValidationIssue {
+  /** Where in the input: property names and array indexes (`['customKeyStoreId']`); empty for the input itself. */
+  readonly path: readonly (string | number)[];
+  /** What is wrong, in English unless zod is configured otherwise (`z.config()`). */
+  readonly message: string;
+  /**
+   * The kind of problem: `invalid_type`, `too_small`, `too_big`, `invalid_format`,
+   * `invalid_value`, `unrecognized_keys` or `custom` (an unreadable input, a rule across fields).
+   */
+  readonly code: string;
+}
 
 /**
  * Thrown before any request is sent when the input of a call is not valid
@@ -189,7 +199,7 @@ export class KmsValidationError extends KmsError {
 
   /**
    * @param operation - the operation whose input was rejected.
-   * @param issues - the zod issues.
+   * @param issues - the problems found.
    * @param options - the cause, when reading the input threw (a getter, a `Proxy` trap).
    */
   constructor(

@@ -6,15 +6,12 @@
  * `failures` and does not stop the others.
  */
 import { KmsClient } from './client.js';
-import type { KmsClientConfig } from './config/resolve.js';
+import { maxTimerMs, waiterDefaults } from './config/defaults.js';
+import type { KmsClientConfig } from './config/options.js';
 import { type KmsConfigErrorCode, KmsValidationError, KmsWaiterError } from './errors.js';
-import type { ConnectionState, CustomKeyStoreEntry } from './operations.js';
-import {
-  type CustomKeyStoreApi,
-  type EnsureStateResult,
-  ensureConnected,
-  ensureDisconnected,
-} from './waiter.js';
+import type { ConnectionState, CustomKeyStoreEntry } from './operations/operations.js';
+import { ensureConnected, ensureDisconnected } from './waiter/ensure.js';
+import type { CustomKeyStoreApi, EnsureStateResult } from './waiter/types.js';
 
 /** What {@link applyToFleet} does to each selected store. */
 export type FleetAction = 'disconnect' | 'connect';
@@ -166,7 +163,7 @@ export interface FleetOptions {
 /** Defaults of {@link applyToFleet}. */
 export const fleetDefaults = {
   concurrency: 8,
-  timeoutMs: 30 * 60 * 1000,
+  timeoutMs: waiterDefaults.timeoutMs,
 } as const;
 
 /**
@@ -466,9 +463,7 @@ function createLimit(max: number): <T>(task: () => Promise<T>) => Promise<T> {
 }
 
 function issue(path: string, message: string): KmsValidationError {
-  return new KmsValidationError('applyToFleet', [
-    { code: 'custom', path: [path], message, input: undefined },
-  ]);
+  return new KmsValidationError('applyToFleet', [{ code: 'custom', path: [path], message }]);
 }
 
 /** Checks the options before any client exists. */
@@ -511,7 +506,7 @@ function validate(options: FleetOptions): void {
   }
   for (const key of ['timeoutMs', 'pollIntervalMs'] as const) {
     const value = options[key];
-    if (value !== undefined && !(Number.isFinite(value) && value > 0 && value <= 2_147_483_647)) {
+    if (value !== undefined && !(Number.isFinite(value) && value > 0 && value <= maxTimerMs)) {
       throw issue(key, `${key} must be a positive number of milliseconds`);
     }
   }

@@ -9,13 +9,14 @@ export {
   KmsClient,
   type ResolvedClientConfig,
 } from './client.js';
+export { waiterDefaults } from './config/defaults.js';
+export { type EndpointParams, resolveEndpoint } from './config/endpoint.js';
+export type { KmsClientConfig, Logger } from './config/options.js';
 export type {
   CredentialProvider,
   CredentialSource,
   Credentials,
-} from './config/credentials.js';
-export type { KmsClientConfig, Logger } from './config/resolve.js';
-export { type EndpointParams, resolveEndpoint } from './endpoint.js';
+} from './credentials/credentials.js';
 export {
   CloudHsmClusterInvalidConfigurationException,
   CloudHsmClusterNotActiveException,
@@ -68,7 +69,7 @@ export {
   type KnownConnectionState,
   type WireFieldName,
   type XksProxyConfiguration,
-} from './operations.js';
+} from './operations/operations.js';
 export type { CallOptions, WithMetadata } from './request/send.js';
 export {
   attemptChannelName,
@@ -77,16 +78,14 @@ export {
   type KmsCallTraceContext,
 } from './request/trace.js';
 export { VERSION } from './version.js';
-export {
-  type CustomKeyStoreApi,
-  type EnsureAction,
-  type EnsureConnectedOptions,
-  type EnsureDisconnectedOptions,
-  type EnsureStateResult,
-  ensureConnected,
-  ensureDisconnected,
-  type WaiterPoll,
-  type WaitOptions,
-  waiterDefaults,
-  waitForConnectionState,
-} from './waiter.js';
+export { ensureConnected, ensureDisconnected } from './waiter/ensure.js';
+export type {
+  CustomKeyStoreApi,
+  EnsureAction,
+  EnsureConnectedOptions,
+  EnsureDisconnectedOptions,
+  EnsureStateResult,
+  WaiterPoll,
+  WaitOptions,
+} from './waiter/types.js';
+export { waitForConnectionState } from './waiter/wait.js';

@@ -1,5 +1,5 @@
 /**
- * Validation with `zod/mini`, for the schema modules (`operation-schemas.ts`, …).
+ * Validation with `zod/mini`, for the schema modules (`operations/schemas.ts`, `waiter/schemas.ts`).
  *
  * Importing zod costs more start-up time than a whole call to KMS, so this module and the schema
  * modules are only ever imported dynamically, on first use; and the schemas use `zod/mini`,
@@ -10,11 +10,12 @@
 import type { z } from 'zod';
 import { config, type ZodMiniType } from 'zod/mini';
 import en from 'zod/v4/locales/en.js';
+import type { ValidationIssue } from './errors.js';
 
-/** The outcome of a validation: the parsed value, or zod's issues (and its error, as a cause). */
+/** The outcome of a validation: the parsed value, or the issues (and zod's error, as a cause). */
 export type Validation<T> =
   | { success: true; data: T }
-  | { success: false; issues: z.core.$ZodIssue[]; error: Error };
+  | { success: false; issues: ValidationIssue[]; error: Error };
 
 const english = en().localeError;
 
@@ -32,5 +33,14 @@ export function check<T>(schema: ZodMiniType<T>, input: unknown): Validation<T> 
   const result = schema.safeParse(input, { error: errorMap });
   return result.success
     ? { success: true, data: result.data }
-    : { success: false, issues: result.error.issues, error: result.error };
+    : { success: false, issues: result.error.issues.map(toValidationIssue), error: result.error };
+}
+
+/** zod's issue as the library's own {@link ValidationIssue} (paths never hold symbols in our schemas). */
+function toValidationIssue(issue: z.core.$ZodIssue): ValidationIssue {
+  return {
+    code: issue.code,
+    path: issue.path.map((key) => (typeof key === 'symbol' ? String(key) : key)),
+    message: issue.message,
+  };
 }

@@ -3,7 +3,8 @@
  * parsers (durations, ports, states). Built on node:util parseArgs; no dependency.
  */
 import { parseArgs } from 'node:util';
-import { connectionStates, type KnownConnectionState } from '../operations.js';
+import { maxTimerMs } from '../config/defaults.js';
+import { connectionStates, type KnownConnectionState } from '../operations/operations.js';
 
 /** A mistake in the command line: exit 2 with the usage of `command`. */
 export class UsageError extends Error {
@@ -374,8 +375,6 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
 }
 
 const units: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-/** setTimeout fires at once beyond this. */
-const maxDurationMs = 2_147_483_647;
 
 /**
  * Parses a duration: `90s`, `10m`, `1.5h`, `250ms`, or a plain number of milliseconds.
@@ -385,7 +384,7 @@ const maxDurationMs = 2_147_483_647;
 export function parseDuration(text: string, option: string, command: CommandName): number {
   const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim());
   const ms = match ? Math.round(Number(match[1]) * units[match[2] ?? 'ms']!) : Number.NaN;
-  if (!(ms > 0 && ms <= maxDurationMs)) {
+  if (!(ms > 0 && ms <= maxTimerMs)) {
     throw new UsageError(
       `--${option} must be a positive duration such as 90s, 10m, 1h or 500 (ms), got '${text}'`,
       command,

@@ -3,7 +3,7 @@
  * clients at it, until SIGINT / SIGTERM.
  */
 import { emulatorCredentials, startKmsEmulator } from '../emulator/index.js';
-import type { CustomKeyStoreEntry } from '../operations.js';
+import type { CustomKeyStoreEntry } from '../operations/operations.js';
 import { formatTable, type TextSink } from './output.js';
 
 /** What `runEmulator` needs from the CLI. */

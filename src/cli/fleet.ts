@@ -3,7 +3,7 @@
  * Asks once on a terminal (refuses without one unless --yes), draws a live table on a terminal
  * and plain lines elsewhere, prints the audit record with --json, and maps it to an exit code.
  */
-import type { KmsClientConfig } from '../config/resolve.js';
+import type { KmsClientConfig } from '../config/options.js';
 import {
   applyToFleet,
   type FleetAction,

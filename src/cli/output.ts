@@ -2,8 +2,8 @@
  * What kms-cks prints: the store table, JSON, and the progress of a wait (a live line on a
  * terminal, one plain line per state change otherwise).
  */
-import type { CustomKeyStoreEntry } from '../operations.js';
-import type { WaiterPoll } from '../waiter.js';
+import type { CustomKeyStoreEntry } from '../operations/operations.js';
+import type { WaiterPoll } from '../waiter/types.js';
 
 /** Where the CLI writes; process.stdout / process.stderr fit. */
 export interface TextSink {
@@ -12,7 +12,7 @@ export interface TextSink {
 }
 
 /** `2024-05-01T12:00:00Z`: seconds are enough for an operator. */
-export function formatDate(date: Date | undefined): string {
+function formatDate(date: Date | undefined): string {
   if (!date || Number.isNaN(date.getTime())) return '-';
   return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }

@@ -3,7 +3,7 @@
  * it never throws and never prints a stack trace. The bin (`main.ts`) wires it to the process.
  */
 import { KmsClient } from '../client.js';
-import type { KmsClientConfig } from '../config/resolve.js';
+import type { KmsClientConfig } from '../config/options.js';
 import {
   KmsConfigError,
   KmsError,
@@ -11,9 +11,9 @@ import {
   KmsValidationError,
   KmsWaiterError,
 } from '../errors.js';
-import type { CustomKeyStoreEntry } from '../operations.js';
+import type { CustomKeyStoreEntry } from '../operations/operations.js';
 import { VERSION } from '../version.js';
-import type { EnsureStateResult, WaiterPoll } from '../waiter.js';
+import type { EnsureStateResult, WaiterPoll } from '../waiter/types.js';
 import {
   type CommandName,
   commands,

@@ -3,7 +3,7 @@
  * staying silent until the request timeout: after 2 s without an answer, then every 10 s.
  * Fed by the client's debug log lines (each attempt as it is sent, each response).
  */
-import type { Logger } from '../config/resolve.js';
+import type { Logger } from '../config/options.js';
 import type { TextSink } from './output.js';
 
 /** Delay before the first notice. */

@@ -4,22 +4,23 @@
  * once per client; credentials are fetched lazily and refreshed through a cache.
  */
 import type { Dispatcher } from 'undici';
-import { assertValidRegion, resolveEndpoint, signingRegionOf } from '../endpoint.js';
-import { KmsConfigError, KmsError } from '../errors.js';
 import {
   defaultCredentialChain,
   type ProfileSelection,
   selectProfile,
-} from './credential-chain.js';
+} from '../credentials/chain.js';
 import {
   assertCredentials,
   CredentialCache,
-  type CredentialProvider,
   type CredentialSource,
   type Credentials,
   type SourcedCredentials,
-} from './credentials.js';
-import { isLoopbackHost } from './loopback.js';
+} from '../credentials/credentials.js';
+import { KmsConfigError, KmsError } from '../errors.js';
+import { configDefaults } from './defaults.js';
+import { assertValidRegion, resolveEndpoint, signingRegionOf } from './endpoint.js';
+import type { KmsClientConfig, Logger } from './options.js';
+import { type ProxySettings, proxySettingsFromEnv } from './proxy.js';
 import {
   findProfile,
   findServicesSection,
@@ -27,77 +28,7 @@ import {
   loadSharedFiles,
   type SharedFiles,
 } from './shared-files.js';
-
-/** Where log lines go; `console` fits. Lines never contain secrets. */
-export interface Logger {
-  /**
-   * Each attempt as it is sent (details: `attempt`, `maxAttempts`, `host`), and each response
-   * (details: `requestId`, `attempt`).
-   */
-  debug?(message: string, details?: Record<string, unknown>): void;
-  /** Retries, clock-skew corrections, conflicting credential settings. */
-  warn?(message: string, details?: Record<string, unknown>): void;
-}
-
-/** Options of `new KmsClient(config)`. Every field is optional. */
-export interface KmsClientConfig {
-  /** AWS region; else `AWS_REGION`, else `AWS_DEFAULT_REGION`, else the profile's `region`. */
-  region?: string;
-  /**
-   * Credentials, or an async function returning them (any `@aws-sdk/credential-providers`
-   * provider fits); else the default chain: environment, profile, container, instance metadata.
-   */
-  credentials?: Credentials | CredentialProvider;
-  /**
-   * Profile of `~/.aws/config` and `~/.aws/credentials` to use; else `AWS_PROFILE`, else
-   * `default`. A profile chosen by name must exist, and wins over environment keys.
-   */
-  profile?: string;
-  /**
-   * Endpoint URL; else `AWS_ENDPOINT_URL_KMS`, `AWS_ENDPOINT_URL`, the profile's `services`
-   * section (`kms = endpoint_url = …`), the profile's `endpoint_url`, else the region's.
-   */
-  endpoint?: string | URL;
-  /** Allow an `http:` endpoint on a host that is not loopback. Default false. */
-  allowInsecureEndpoint?: boolean;
-  /** Use the FIPS endpoint of the region; else `AWS_USE_FIPS_ENDPOINT`, else the profile's `use_fips_endpoint`. */
-  useFipsEndpoint?: boolean;
-  /** Use the dual-stack endpoint; else `AWS_USE_DUALSTACK_ENDPOINT`, else the profile's `use_dualstack_endpoint`. */
-  useDualstackEndpoint?: boolean;
-  /** Attempts per call, first included; default 3. */
-  maxAttempts?: number;
-  /** Limit for one whole attempt (connect, send, read), in ms; default 10 000. */
-  requestTimeoutMs?: number;
-  /** Limit for establishing a connection, in ms; default 3 000. */
-  connectTimeoutMs?: number;
-  /** Most sockets the client keeps open to KMS; default 50. */
-  maxSockets?: number;
-  /**
-   * An undici Dispatcher to send requests through (a proxy agent, a MockAgent, …). Without one,
-   * the client honours `HTTPS_PROXY` / `HTTP_PROXY` / `NO_PROXY`.
-   */
-  dispatcher?: Dispatcher;
-  /** Limit for a profile's `credential_process` to print its credentials, in ms; default 30 000. */
-  credentialProcessTimeoutMs?: number;
-  /**
-   * Which SigV4 implementation signs. `node` (the default where node:crypto exists): node:crypto,
-   * byte for byte what `@smithy/signature-v4` produces and about ten times faster. `smithy`:
-   * `@smithy/signature-v4` with `@aws-crypto/sha256-js` (the path taken anyway where node:crypto
-   * is missing), for those who want AWS's own implementation to sign.
-   */
-  signer?: 'node' | 'smithy';
-  /** Where to log; nothing is logged by default. */
-  logger?: Logger;
-}
-
-/** Defaults of the tunables. */
-export const defaults = {
-  maxAttempts: 3,
-  requestTimeoutMs: 10_000,
-  connectTimeoutMs: 3_000,
-  maxSockets: 50,
-  credentialProcessTimeoutMs: 30_000,
-} as const;
+import { parseBoolean, parseEndpoint, parseIntegerSetting, withSetting } from './validate.js';
 
 /** Configuration as the request path uses it. */
 export interface ResolvedConfig {
@@ -120,13 +51,32 @@ export interface ResolvedConfig {
    * else 3.
    */
   maxAttempts: number;
+  /** Limit for one whole attempt, in ms (`config.requestTimeoutMs`, else the default). */
+  requestTimeoutMs: number;
+  /** Limit for establishing a connection, in ms (`config.connectTimeoutMs`, else the default). */
+  connectTimeoutMs: number;
+  /** Most sockets to the endpoint (`config.maxSockets`, else the default). */
+  maxSockets: number;
+  /** How long an idle connection is kept open, in ms. */
+  keepAliveTimeoutMs: number;
+  /**
+   * The proxy settings of `HTTPS_PROXY` / `HTTP_PROXY` / `NO_PROXY`; undefined when none is set
+   * or when the caller passed their own `dispatcher` (which then decides).
+   */
+  proxy: ProxySettings | undefined;
+  /** The caller's dispatcher, if any: requests go through it instead of the client's pool. */
+  dispatcher: Dispatcher | undefined;
+  /** Which SigV4 implementation signs. */
+  signer: 'node' | 'smithy';
+  /** Where to log, if anywhere. */
+  logger: Logger | undefined;
   /** Current credentials (cached, refreshed 5 minutes before they expire). */
   credentials(): Promise<Credentials>;
   /** Source of the current credentials (fetches them if needed). */
   credentialSource(): Promise<CredentialSource>;
 }
 
-/** Test hooks of {@link resolveConfig}. */
+/** Test hooks of {@link loadConfig}. */
 export interface ResolveOptions {
   /** The clock for credential expiry (tests pass a fake one). */
   now?: () => number;
@@ -136,152 +86,6 @@ export interface ResolveOptions {
   containerRetries?: number;
   /** Aborted when the client closes: ends credential work still running in the background. */
   signal?: AbortSignal;
-}
-
-/** Parses and checks an endpoint: https, or http on loopback unless insecure is allowed. */
-export function parseEndpoint(value: string | URL, allowInsecure: boolean): URL {
-  let url: URL;
-  try {
-    url = new URL(String(value));
-  } catch {
-    throw new KmsConfigError(
-      `Invalid endpoint: ${JSON.stringify(String(value).slice(0, 200))} is not a URL`,
-      { code: 'InvalidEndpoint' },
-    );
-  }
-  const invalid = { code: 'InvalidEndpoint' } as const;
-  if (url.username || url.password) {
-    throw new KmsConfigError(
-      'Invalid endpoint: it must not contain a user name or password',
-      invalid,
-    );
-  }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    throw new KmsConfigError(
-      `Invalid endpoint: protocol ${url.protocol} is not http: or https:`,
-      invalid,
-    );
-  }
-  if (url.protocol === 'http:' && !allowInsecure && !isLoopbackHost(url.hostname)) {
-    throw new KmsConfigError(
-      `Refusing plain http endpoint ${url.origin}: use https, a loopback host, or set allowInsecureEndpoint: true`,
-      { code: 'InsecureEndpoint', value: url.origin },
-    );
-  }
-  if (url.search || url.hash) {
-    throw new KmsConfigError(
-      'Invalid endpoint: it must not have a query string or fragment',
-      invalid,
-    );
-  }
-  return url;
-}
-
-/** Checks what can be checked without I/O; throws {@link KmsConfigError}. */
-export function validateConfig(config: KmsClientConfig): void {
-  if (config.region !== undefined) {
-    // A number, null or an array would pass the syntax check as a string and fail later.
-    if (typeof config.region !== 'string') {
-      throw new KmsConfigError(`region must be a string, got ${describeType(config.region)}`, {
-        code: 'InvalidRegion',
-        setting: 'config.region',
-      });
-    }
-    try {
-      assertValidRegion(config.region);
-    } catch (error) {
-      throw withSetting(error, 'config.region');
-    }
-  }
-  if (config.signer !== undefined && config.signer !== 'node' && config.signer !== 'smithy') {
-    throw new KmsConfigError(
-      `signer must be "node" or "smithy", got ${JSON.stringify(config.signer)}`,
-    );
-  }
-  if (config.endpoint !== undefined) {
-    try {
-      parseEndpoint(config.endpoint, config.allowInsecureEndpoint === true);
-    } catch (error) {
-      throw withSetting(error, 'config.endpoint');
-    }
-  }
-  for (const key of ['maxAttempts', 'maxSockets'] as const) {
-    const value = config[key];
-    if (value !== undefined && (!Number.isInteger(value) || value < 1 || value > 100)) {
-      throw new KmsConfigError(`${key} must be an integer from 1 to 100, got ${String(value)}`);
-    }
-  }
-  for (const key of [
-    'requestTimeoutMs',
-    'connectTimeoutMs',
-    'credentialProcessTimeoutMs',
-  ] as const) {
-    const value = config[key];
-    if (value !== undefined && (!Number.isFinite(value) || value <= 0)) {
-      throw new KmsConfigError(`${key} must be a positive number of milliseconds`);
-    }
-  }
-  if (
-    config.profile !== undefined &&
-    (typeof config.profile !== 'string' || config.profile === '')
-  ) {
-    throw new KmsConfigError('profile must be a non-empty string');
-  }
-  const credentials = config.credentials;
-  if (credentials !== undefined && typeof credentials !== 'function') {
-    assertCredentials(credentials, 'config.credentials');
-  }
-}
-
-/** What a value is, for a message: `null`, `an array`, `a number`, … (never the value itself). */
-function describeType(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  const type = typeof value;
-  return `${/^[aeiou]/.test(type) ? 'an' : 'a'} ${type}`;
-}
-
-/** The same config error, saying which setting the value came from. */
-function withSetting(error: unknown, setting: string, message?: string): unknown {
-  if (!(error instanceof KmsConfigError)) return error;
-  return new KmsConfigError(message ?? error.message, {
-    cause: error.cause,
-    sources: error.sources,
-    code: error.code,
-    value: error.value,
-    setting,
-  });
-}
-
-/** `true` / `false` (any case); empty or absent is undefined; anything else is an error. */
-function parseBoolean(value: string | undefined, name: string): boolean | undefined {
-  const text = value?.trim().toLowerCase();
-  if (text === undefined || text === '') return undefined;
-  if (text === 'true') return true;
-  if (text === 'false') return false;
-  throw new KmsConfigError(`${name} must be "true" or "false", got ${JSON.stringify(value)}`);
-}
-
-/**
- * The one parser of integer settings from the environment and the profile: decimal digits only
- * (`Number()` would also take `1e2`, `0x10`, `0b11`, `5.0`), within `min`..`max`; empty or absent
- * is undefined.
- */
-function parseIntegerSetting(
-  value: string | undefined,
-  name: string,
-  min: number,
-  max: number,
-): number | undefined {
-  const text = value?.trim();
-  if (text === undefined || text === '') return undefined;
-  const number = /^\d{1,15}$/.test(text) ? Number(text) : Number.NaN;
-  if (!(number >= min && number <= max)) {
-    throw new KmsConfigError(
-      `${name} must be an integer from ${min} to ${max}, got ${JSON.stringify(value)}`,
-    );
-  }
-  return number;
 }
 
 /** Reads the shared files and the selected profile once, only when a setting needs them. */
@@ -317,7 +121,8 @@ class ProfileReader {
     return value === '' ? undefined : value;
   }
 
-  describe(key: string): string {
+  /** How a message names one of the profile's keys: `region of profile dev`. */
+  label(key: string): string {
     return `${key} of profile ${this.selection.name}`;
   }
 }
@@ -337,15 +142,16 @@ async function firstOf<T>(
 }
 
 /**
- * Resolves region, endpoint, FIPS / dual-stack, attempts and the credential provider from the
- * config, the environment and the shared AWS files. Throws {@link KmsConfigError} naming the
- * setting at fault. Credentials themselves are fetched on first use.
+ * The one resolution of a client's configuration: region, endpoint, FIPS / dual-stack, attempts,
+ * timeouts, proxy, pool settings and the credential provider, from the config, the environment
+ * and the shared AWS files, with the defaults of `defaults.ts`. Throws {@link KmsConfigError}
+ * naming the setting at fault. Credentials themselves are fetched on first use.
  *
  * @param config - what the user passed.
  * @param env - the environment (the client passes `process.env`).
  * @param options - test hooks: clock and metadata timeouts.
  */
-export async function resolveConfig(
+export async function loadConfig(
   config: KmsClientConfig,
   env: NodeJS.ProcessEnv,
   options: ResolveOptions = {},
@@ -365,7 +171,7 @@ export async function resolveConfig(
     ['config.region', () => config.region],
     ['AWS_REGION', () => env.AWS_REGION || undefined],
     ['AWS_DEFAULT_REGION', () => env.AWS_DEFAULT_REGION || undefined],
-    [profile.describe('region'), () => profile.get('region')],
+    [profile.label('region'), () => profile.get('region')],
   ]);
   if (region === undefined) {
     throw new KmsConfigError(
@@ -383,10 +189,7 @@ export async function resolveConfig(
     firstOf<boolean>([
       [name, () => fromConfig],
       [envName, () => parseBoolean(env[envName], envName)],
-      [
-        profile.describe(key),
-        async () => parseBoolean(await profile.get(key), profile.describe(key)),
-      ],
+      [profile.label(key), async () => parseBoolean(await profile.get(key), profile.label(key))],
     ]);
   const fips = await boolean(
     'config.useFipsEndpoint',
@@ -437,17 +240,17 @@ export async function resolveConfig(
           () => parseIntegerSetting(env.AWS_MAX_ATTEMPTS, 'AWS_MAX_ATTEMPTS', 1, 100),
         ],
         [
-          profile.describe('max_attempts'),
+          profile.label('max_attempts'),
           async () =>
             parseIntegerSetting(
               await profile.get('max_attempts'),
-              profile.describe('max_attempts'),
+              profile.label('max_attempts'),
               1,
               100,
             ),
         ],
       ])
-    )?.value ?? defaults.maxAttempts;
+    )?.value ?? configDefaults.maxAttempts;
 
   const now = options.now ?? Date.now;
   const cache = new CredentialCache(credentialProvider(config, env, options), now);
@@ -460,6 +263,15 @@ export async function resolveConfig(
     useFipsEndpoint,
     useDualstackEndpoint,
     maxAttempts,
+    requestTimeoutMs: config.requestTimeoutMs ?? configDefaults.requestTimeoutMs,
+    connectTimeoutMs: config.connectTimeoutMs ?? configDefaults.connectTimeoutMs,
+    maxSockets: config.maxSockets ?? configDefaults.maxSockets,
+    keepAliveTimeoutMs: configDefaults.keepAliveTimeoutMs,
+    // HTTPS_PROXY / HTTP_PROXY / NO_PROXY (the SDK ignores them); a caller's dispatcher decides itself.
+    proxy: config.dispatcher ? undefined : proxySettingsFromEnv(env),
+    dispatcher: config.dispatcher,
+    signer: config.signer ?? 'node',
+    logger: config.logger,
     credentials: async () => (await cache.get()).credentials,
     credentialSource: async () => (await cache.get()).source,
   };
@@ -482,11 +294,11 @@ async function configuredEndpoint(
         ),
     ],
     [
-      profile.describe('ignore_configured_endpoint_urls'),
+      profile.label('ignore_configured_endpoint_urls'),
       async () =>
         parseBoolean(
           await profile.get('ignore_configured_endpoint_urls'),
-          profile.describe('ignore_configured_endpoint_urls'),
+          profile.label('ignore_configured_endpoint_urls'),
         ),
     ],
   ]);
@@ -503,7 +315,7 @@ async function configuredEndpoint(
         return section?.['kms.endpoint_url'] || undefined;
       },
     ],
-    [profile.describe('endpoint_url'), () => profile.get('endpoint_url')],
+    [profile.label('endpoint_url'), () => profile.get('endpoint_url')],
   ]);
 }
 
@@ -536,7 +348,8 @@ function credentialProvider(
     env,
     profile: config.profile,
     now: options.now,
-    processTimeoutMs: config.credentialProcessTimeoutMs ?? defaults.credentialProcessTimeoutMs,
+    processTimeoutMs:
+      config.credentialProcessTimeoutMs ?? configDefaults.credentialProcessTimeoutMs,
     metadataTimeoutMs: options.metadataTimeoutMs,
     containerRetries: options.containerRetries,
     warn: (message) => config.logger?.warn?.(message),

@@ -29,7 +29,7 @@ import { FaultQueue, type FaultSpec, type PendingFault } from './faults.js';
 import { EmulatorServer, type RecordedRequest, RequestLog } from './server.js';
 import { SigV4Verifier } from './sigv4.js';
 import {
-  type ConnectionState,
+  type EmulatedConnectionState,
   type EmulatedKeyStore,
   KeyStoreRegistry,
   type KeyStoreSeed,
@@ -46,13 +46,24 @@ export type { FaultKind, FaultSpec, PendingFault } from './faults.js';
 export type { RecordedRequest } from './server.js';
 export type {
   ConnectionErrorCode,
-  ConnectionState,
   CustomKeyStoreType,
+  EmulatedConnectionState,
   EmulatedKeyStore,
+  EmulatedXksProxyConfiguration,
   KeyStoreSeed,
   StateChange,
-  XksProxyConfiguration,
 } from './store.js';
+
+/**
+ * @deprecated Use {@link EmulatedConnectionState}: the emulator's state type, named apart from
+ * the client's `ConnectionState` (which also admits states a later KMS may add).
+ */
+export type ConnectionState = import('./store.js').EmulatedConnectionState;
+/**
+ * @deprecated Use {@link EmulatedXksProxyConfiguration}: the emulator's seed shape, named apart
+ * from the client's `XksProxyConfiguration`.
+ */
+export type XksProxyConfiguration = import('./store.js').EmulatedXksProxyConfiguration;
 
 /** Options of {@link startKmsEmulator}; every field is optional. */
 export interface KmsEmulatorOptions {
@@ -106,7 +117,11 @@ export interface KmsEmulatorRegion {
   /** Adds a key store to this region. @throws TypeError when the seed is invalid or its ID or name is taken. */
   addKeyStore(seed: KeyStoreSeed): EmulatedKeyStore;
   /** Puts a store of this region in a state at once. @throws TypeError for an unknown ID. */
-  setConnectionState(id: string, state: ConnectionState | (string & {}), errorCode?: string): void;
+  setConnectionState(
+    id: string,
+    state: EmulatedConnectionState | (string & {}),
+    errorCode?: string,
+  ): void;
 }
 
 /** A running emulator. */
@@ -144,7 +159,11 @@ export interface KmsEmulator {
   /** Adds a key store to the primary region. @throws TypeError when the seed is invalid or its ID or name is taken. */
   addKeyStore(seed: KeyStoreSeed): EmulatedKeyStore;
   /** Puts a store of the primary region in a state at once, cancelling any transition in progress. @throws TypeError for an unknown ID. */
-  setConnectionState(id: string, state: ConnectionState | (string & {}), errorCode?: string): void;
+  setConnectionState(
+    id: string,
+    state: EmulatedConnectionState | (string & {}),
+    errorCode?: string,
+  ): void;
   /** Sets the offset of the emulator clock from the local clock, in ms. */
   setClockOffset(offsetMs: number): void;
   /** Stops the server, destroys open connections (held requests included) and clears timers. Idempotent. */

@@ -6,7 +6,7 @@
 import { EmulatorError } from './errors.js';
 
 /** The connection states KMS reports. */
-export type ConnectionState =
+export type EmulatedConnectionState =
   | 'CONNECTED'
   | 'CONNECTING'
   | 'FAILED'
@@ -39,7 +39,7 @@ export type ConnectionErrorCode =
   | (string & {});
 
 /** The XKS proxy configuration of an external key store (camelCase of KMS's fields). */
-export interface XksProxyConfiguration {
+export interface EmulatedXksProxyConfiguration {
   /** How KMS reaches the proxy: over the internet or through a VPC endpoint service. */
   connectivity: 'PUBLIC_ENDPOINT' | 'VPC_ENDPOINT_SERVICE';
   /** The proxy authentication access key ID (20–30 characters of A–Z and 2–7). */
@@ -69,7 +69,7 @@ export interface KeyStoreSeed {
    * Initial state; default `CONNECTED`. Any string is sent as it is, so tests can check that a
    * client passes unknown states through; transient states stay until an operation moves them.
    */
-  connectionState?: ConnectionState | (string & {});
+  connectionState?: EmulatedConnectionState | (string & {});
   /** Sent when the state is `FAILED`; default `INTERNAL_ERROR` for a store seeded as FAILED. */
   connectionErrorCode?: ConnectionErrorCode;
   /** `CreationDate`; default 2024-01-15T10:00:00Z. */
@@ -79,7 +79,7 @@ export interface KeyStoreSeed {
   /** CloudHSM stores: the PEM trust anchor; a default is made up when absent. */
   trustAnchorCertificate?: string;
   /** External key stores: the proxy configuration; a default is made up when absent. */
-  xksProxyConfiguration?: XksProxyConfiguration;
+  xksProxyConfiguration?: EmulatedXksProxyConfiguration;
   /** When set, connecting ends in `FAILED` with this `ConnectionErrorCode` instead of `CONNECTED`. */
   connectFailure?: ConnectionErrorCode;
   /** When set, ConnectCustomKeyStore is rejected with this error (CloudHSM stores). */
@@ -243,7 +243,7 @@ export class KeyStoreRegistry {
   }
 
   /** Puts a store in a state at once (for tests), cancelling any transition in progress. */
-  setState(id: string, state: ConnectionState | (string & {}), errorCode?: string): void {
+  setState(id: string, state: EmulatedConnectionState | (string & {}), errorCode?: string): void {
     const store = this.#stores.get(id);
     if (!store) throw new TypeError(`No emulated key store with ID ${id}`);
     this.#cancel(id);

@@ -17,7 +17,7 @@ import type { HttpResponse } from './transport.js';
 const excerptLength = 200;
 
 /** Error codes that mean "slow down"; retried with the throttling backoff. */
-export const throttlingCodes: ReadonlySet<string> = new Set([
+const throttlingCodes: ReadonlySet<string> = new Set([
   'ThrottlingException',
   'Throttling',
   'ThrottledException',

@@ -9,8 +9,8 @@ export type FailureKind =
   | 'throttling'
   /** 5xx and KMSInternalException: back off from 100 ms. */
   | 'transient'
-  /** The attempt timed out, or the connection failed: costs more tokens. */
-  | 'timeout'
+  /** The attempt timed out, or the connection failed or was reset: costs more tokens. */
+  | 'transient-network'
   /** A signature error fixed by correcting the clock offset: retried at once. */
   | 'clock-skew'
   /** Anything else: never retried. */
@@ -18,14 +18,12 @@ export type FailureKind =
 
 /** Tunables of {@link RetryPolicy}; the defaults are the AWS SDK's. */
 export interface RetryPolicyOptions {
-  /** Attempts per call, the first included. */
-  maxAttempts: number;
   /** Source of randomness for jitter, in [0, 1). */
   random?: () => number;
 }
 
-export const retryCosts = { retry: 5, timeout: 10, noRetryIncrement: 1 } as const;
-export const bucketCapacity = 500;
+const retryCosts = { retry: 5, timeout: 10, noRetryIncrement: 1 } as const;
+const bucketCapacity = 500;
 const baseDelayMs = 100;
 const throttlingBaseDelayMs = 500;
 const maxDelayMs = 20_000;
@@ -42,26 +40,28 @@ export type RetryDecision =
 export class RetryPolicy {
   /** Tokens left in the bucket. */
   tokens = bucketCapacity;
-  /** Attempts per call; set again once the configuration (which may come from a profile) is resolved. */
-  maxAttempts: number;
   readonly #random: () => number;
 
-  /** @param options - maxAttempts and the randomness source. */
-  constructor(options: RetryPolicyOptions) {
-    this.maxAttempts = options.maxAttempts;
+  /** @param options - the randomness source. */
+  constructor(options: RetryPolicyOptions = {}) {
     this.#random = options.random ?? Math.random;
   }
 
   /**
-   * Decides whether to retry after attempt number `attempt` (1-based) failed, and takes the
-   * tokens the retry costs.
+   * Decides whether to retry after attempt number `attempt` (1-based) of `maxAttempts` failed,
+   * and takes the tokens the retry costs.
    */
-  decide(kind: FailureKind, attempt: number, retryAfterMs?: number): RetryDecision {
+  decide(
+    kind: FailureKind,
+    attempt: number,
+    maxAttempts: number,
+    retryAfterMs?: number,
+  ): RetryDecision {
     if (kind === 'fatal') return { retry: false, reason: 'not-retryable' };
-    if (attempt >= this.maxAttempts) return { retry: false, reason: 'attempts-exhausted' };
+    if (attempt >= maxAttempts) return { retry: false, reason: 'attempts-exhausted' };
     // A corrected clock needs no backoff and no quota: the next attempt is a different request.
     if (kind === 'clock-skew') return { retry: true, delayMs: 0, cost: 0 };
-    const cost = kind === 'timeout' ? retryCosts.timeout : retryCosts.retry;
+    const cost = kind === 'transient-network' ? retryCosts.timeout : retryCosts.retry;
     if (this.tokens < cost) return { retry: false, reason: 'retry-quota-exhausted' };
     this.tokens -= cost;
     const base = kind === 'throttling' ? throttlingBaseDelayMs : baseDelayMs;

@@ -4,7 +4,8 @@
  * Each settled attempt is published on the attempt channel (`trace.ts`) when anyone listens.
  */
 import type { Dispatcher } from 'undici';
-import type { Logger, ResolvedConfig } from '../config/resolve.js';
+import type { Logger } from '../config/options.js';
+import type { ResolvedConfig } from '../config/resolve.js';
 import {
   KmsError,
   KmsNetworkError,
@@ -14,7 +15,7 @@ import {
   KmsValidationError,
   type ResponseMetadata,
 } from '../errors.js';
-import type { Operation } from '../operations.js';
+import type { Operation } from '../operations/operations.js';
 import { redactSecrets, type SecretValues } from '../redact.js';
 import { sleep, untilAborted } from '../sleep.js';
 import { excerpt, parseErrorResponse, parseSuccessBody, responseMetadata } from './parse.js';
@@ -41,7 +42,10 @@ export interface CallOptions {
   connectTimeoutMs?: number;
 }
 
-/** What the request path needs from the client; one per client. */
+/**
+ * What the request path needs from the client; one per client. Settings come from the resolved
+ * config, which the request path only reads.
+ */
 export interface RequestContext {
   /** Resolved configuration (memoized by the client). */
   config(): Promise<ResolvedConfig>;
@@ -49,13 +53,11 @@ export interface RequestContext {
   signer(): Promise<RequestSigner>;
   /** The dispatcher for the endpoint's origin, for an attempt that may take this long to connect. */
   dispatcher(origin: string, connectTimeoutMs: number): Dispatcher;
+  /** The client-wide retry token bucket; attempts per call come from the resolved config. */
   retry: RetryPolicy;
   /** Milliseconds to add to the local clock when signing; corrected on clock-skew errors. */
   clock: { offsetMs: number };
-  requestTimeoutMs: number;
-  connectTimeoutMs: number;
   userAgent: string;
-  logger: Logger | undefined;
   /** Source of time (tests may replace it). */
   now: () => number;
 }
@@ -137,8 +139,8 @@ async function attemptUntilSettled<Input, Output>(
   // the call ends when its signal says.
   const config = await untilAborted(context.config(), signal);
   const signer = await untilAborted(context.signer(), signal);
-  const requestTimeoutMs = options.requestTimeoutMs ?? context.requestTimeoutMs;
-  const connectTimeoutMs = options.connectTimeoutMs ?? context.connectTimeoutMs;
+  const requestTimeoutMs = options.requestTimeoutMs ?? config.requestTimeoutMs;
+  const connectTimeoutMs = options.connectTimeoutMs ?? config.connectTimeoutMs;
   const { endpoint } = config;
   // The endpoint's path as given (`https://host/some/prefix`), sent and signed as the SDK does.
   const path = endpoint.pathname || '/';
@@ -178,9 +180,9 @@ async function attemptUntilSettled<Input, Output>(
     // requestTimeoutMs.
     const attemptStartedAt = attemptStartTime();
     let failure: { error: KmsError; kind: FailureKind; retryAfterMs?: number };
-    context.logger?.debug?.(
-      `kms ${operation.name} attempt ${attempts}/${context.retry.maxAttempts} -> ${endpoint.host}`,
-      { attempt: attempts, maxAttempts: context.retry.maxAttempts, host: endpoint.host },
+    config.logger?.debug?.(
+      `kms ${operation.name} attempt ${attempts}/${config.maxAttempts} -> ${endpoint.host}`,
+      { attempt: attempts, maxAttempts: config.maxAttempts, host: endpoint.host },
     );
     try {
       const response = await exchange(
@@ -197,7 +199,7 @@ async function attemptUntilSettled<Input, Output>(
         },
       );
       const $metadata = responseMetadata(response, attempts, totalRetryDelay);
-      context.logger?.debug?.(`kms ${operation.name} -> HTTP ${response.status}`, {
+      config.logger?.debug?.(`kms ${operation.name} -> HTTP ${response.status}`, {
         requestId: $metadata.requestId,
         attempt: attempts,
       });
@@ -211,7 +213,7 @@ async function attemptUntilSettled<Input, Output>(
       const error = parseErrorResponse(response, $metadata, credentials);
       failure = {
         error,
-        kind: classifyServiceError(error, response, context),
+        kind: classifyServiceError(error, response, context, config.logger),
         retryAfterMs: parseRetryAfter(response.headers['retry-after'], context.now()),
       };
     } catch (thrown) {
@@ -226,7 +228,12 @@ async function attemptUntilSettled<Input, Output>(
     }
 
     // 6. Retry, or throw with the exact attempt count.
-    const decision = context.retry.decide(failure.kind, attempts, failure.retryAfterMs);
+    const decision = context.retry.decide(
+      failure.kind,
+      attempts,
+      config.maxAttempts,
+      failure.retryAfterMs,
+    );
     const retryDelayMs = decision.retry ? decision.delayMs : undefined;
     publishAttemptFailure(operation.name, attempts, attemptStartedAt, failure.error, retryDelayMs);
     if (!decision.retry) {
@@ -234,8 +241,8 @@ async function attemptUntilSettled<Input, Output>(
       throw failure.error;
     }
     retryCost += decision.cost;
-    context.logger?.warn?.(
-      `kms ${operation.name}: ${failure.error.name} on attempt ${attempts}/${context.retry.maxAttempts}, retrying in ${decision.delayMs} ms`,
+    config.logger?.warn?.(
+      `kms ${operation.name}: ${failure.error.name} on attempt ${attempts}/${config.maxAttempts}, retrying in ${decision.delayMs} ms`,
       { requestId: failure.error.$metadata.requestId },
     );
     // The next attempt waits until undici lets go of the last one (else under load each retry
@@ -297,13 +304,14 @@ function classifyServiceError(
   error: KmsServiceException,
   response: HttpResponse,
   context: RequestContext,
+  logger: Logger | undefined,
 ): FailureKind {
   if (clockSkewCodes.has(error.name) && response.headers.date) {
     const serverTime = Date.parse(response.headers.date);
     const ourTime = context.now() + context.clock.offsetMs;
     if (!Number.isNaN(serverTime) && Math.abs(serverTime - ourTime) >= clockSkewThresholdMs) {
       context.clock.offsetMs = serverTime - context.now();
-      context.logger?.warn?.(
+      logger?.warn?.(
         `kms: local clock is ${Math.round((ourTime - serverTime) / 1000)} s off the server's; signing with a corrected clock`,
       );
       return 'clock-skew';
@@ -325,7 +333,7 @@ function classifyThrown(
   if (thrown instanceof AttemptTimeout) {
     return {
       error: new KmsTimeoutError({ phase: 'request', timeoutMs: requestTimeoutMs, $metadata }),
-      kind: 'timeout',
+      kind: 'transient-network',
     };
   }
   const code = errorCode(thrown);
@@ -338,7 +346,7 @@ function classifyThrown(
         ...(thrown instanceof AttemptConnectTimeout ? {} : { cause: thrown }),
         $metadata,
       }),
-      kind: 'timeout',
+      kind: 'transient-network',
     };
   }
   const message = thrown instanceof Error ? thrown.message : String(thrown);
@@ -349,7 +357,7 @@ function classifyThrown(
       cause: thrown,
       $metadata,
     }),
-    kind: code !== undefined && retriedNetworkCodes.has(code) ? 'timeout' : 'fatal',
+    kind: code !== undefined && retriedNetworkCodes.has(code) ? 'transient-network' : 'fatal',
   };
 }
 

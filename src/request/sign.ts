@@ -10,7 +10,7 @@
  * or when asked for (`hash: 'portable'`), `@smithy/signature-v4` with `@aws-crypto/sha256-js`
  * signs; both are loaded on first use only.
  */
-import type { Credentials } from '../config/credentials.js';
+import type { Credentials } from '../credentials/credentials.js';
 
 /** What is signed: the method is always `POST`, with no query string. */
 export interface RequestToSign {

@@ -15,8 +15,10 @@ export interface HttpRequest {
   /** `https://host[:port]` */
   origin: string;
   path: string;
+  /** Default `POST` (KMS); the credential endpoints use `GET` and `PUT`. */
+  method?: 'POST' | 'GET' | 'PUT';
   headers: Record<string, string>;
-  body: string;
+  body?: string;
 }
 
 /** What the transport returns. Header names are lower case. */
@@ -74,7 +76,7 @@ export function exchange(
         {
           origin: request.origin,
           path: request.path,
-          method: 'POST',
+          method: request.method ?? 'POST',
           headers: request.headers,
           body: request.body,
           // The attempt timer covers the whole exchange; undici's own timers would only race it.

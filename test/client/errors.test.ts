@@ -86,7 +86,8 @@ describe('modeled errors', () => {
     expect(error.$fault).toBe('server');
     expect(error.$retryable).toEqual({ throttling: false });
     expect(error.$metadata.attempts).toBe(3);
-    expect(error.$metadata.totalRetryDelay).toBeGreaterThanOrEqual(0);
+    // Two retries of a server fault, each after a full-jitter delay below 100 and 200 ms.
+    expect(error.$metadata.totalRetryDelay).toBeLessThan(300);
     expect(server.requests).toHaveLength(3);
   });
 });

@@ -162,26 +162,28 @@ describe('unsafe configuration is refused', () => {
     ).toThrow(/Refusing plain http endpoint/);
   });
 
-  it('allows it with allowInsecureEndpoint: true', () => {
-    expect(
-      () =>
-        new KmsClient({
-          region: 'eu-west-1',
-          endpoint: 'http://kms.example.com',
-          allowInsecureEndpoint: true,
-          credentials,
-        }),
-    ).not.toThrow();
+  it('allows it with allowInsecureEndpoint: true', async () => {
+    const insecure = new KmsClient({
+      region: 'eu-west-1',
+      endpoint: 'http://kms.example.com',
+      allowInsecureEndpoint: true,
+      credentials,
+    });
+    // Resolving sends nothing; the client would call this very endpoint.
+    expect((await insecure.resolveConfig()).endpoint).toBe('http://kms.example.com/');
+    await insecure.close();
   });
 
-  it('allows http on loopback (127.0.0.0/8, localhost, [::1])', () => {
+  it('allows http on loopback (127.0.0.0/8, localhost, [::1])', async () => {
     for (const endpoint of [
       'http://127.0.0.1:1',
       'http://127.1.2.3',
       'http://localhost:8080',
       'http://[::1]:9',
     ]) {
-      expect(() => new KmsClient({ region: 'eu-west-1', endpoint, credentials })).not.toThrow();
+      const loopback = new KmsClient({ region: 'eu-west-1', endpoint, credentials });
+      expect((await loopback.resolveConfig()).endpoint).toBe(new URL(endpoint).href);
+      await loopback.close();
     }
   });
 

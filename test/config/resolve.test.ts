@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { KmsClient } from '../../src/client.js';
-import { type KmsClientConfig, resolveConfig } from '../../src/config/resolve.js';
+import type { KmsClientConfig } from '../../src/config/options.js';
+import { loadConfig } from '../../src/config/resolve.js';
 import { KmsConfigError } from '../../src/errors.js';
 import { isolatedEnv, type TempHome, tempHome } from './helpers.js';
 
@@ -60,7 +61,7 @@ afterEach(async () => {
 const credentials = { accessKeyId: 'AKID', secretAccessKey: 'secret' };
 
 async function resolved(config: KmsClientConfig, env: NodeJS.ProcessEnv = {}) {
-  const result = await resolveConfig({ credentials, ...config }, isolatedEnv(home.dir, env));
+  const result = await loadConfig({ credentials, ...config }, isolatedEnv(home.dir, env));
   return {
     region: result.region,
     endpoint: result.endpoint.href,
@@ -71,7 +72,7 @@ async function resolved(config: KmsClientConfig, env: NodeJS.ProcessEnv = {}) {
 }
 
 async function refused(config: KmsClientConfig, env: NodeJS.ProcessEnv = {}): Promise<string> {
-  const error = await resolveConfig({ credentials, ...config }, isolatedEnv(home.dir, env)).catch(
+  const error = await loadConfig({ credentials, ...config }, isolatedEnv(home.dir, env)).catch(
     (e: unknown) => e,
   );
   expect(error).toBeInstanceOf(KmsConfigError);
@@ -207,7 +208,7 @@ describe('region and endpoint resolution', () => {
   }
 
   it('signs a FIPS pseudo-region as the real region', async () => {
-    const result = await resolveConfig(
+    const result = await loadConfig(
       { credentials, region: 'us-east-1-fips' },
       isolatedEnv(home.dir),
     );
@@ -270,7 +271,7 @@ describe('region and endpoint resolution', () => {
     // Leading zeros and surrounding blanks are still a decimal integer.
     expect(
       (
-        await resolveConfig(
+        await loadConfig(
           { credentials, region: 'eu-west-1' },
           isolatedEnv(home.dir, { AWS_MAX_ATTEMPTS: ' 05 ' }),
         )
@@ -299,7 +300,7 @@ describe('region and endpoint resolution', () => {
   });
 
   it('a missing AWS_PROFILE is refused when credentials come from the chain', async () => {
-    const error = await resolveConfig(
+    const error = await loadConfig(
       { region: 'eu-west-1' },
       isolatedEnv(home.dir, { AWS_PROFILE: 'gone' }),
     ).catch((e: unknown) => e);

@@ -4,8 +4,8 @@
  * listing stores (the CLI's `describe`) loads no zod and behaves the same.
  */
 import { describe, expect, it } from 'vitest';
-import { check, describeInput, describeOutput } from '../../src/operation-schemas.js';
-import { describeCustomKeyStores } from '../../src/operations.js';
+import { describeCustomKeyStores } from '../../src/operations/operations.js';
+import { check, describeInput, describeOutput } from '../../src/operations/schemas.js';
 
 const inputs: unknown[] = [
   {},
@@ -58,10 +58,10 @@ const bodies: unknown[] = [
   { CustomKeyStores: [{ ...entry, ConnectionState: undefined }] },
   { CustomKeyStores: [{ ...entry, ConnectionState: 'NEW_STATE', Extra: { a: 1 } }] },
   { CustomKeyStores: [{ ...entry, CreationDate: '2024-01-01' }] },
+  { CustomKeyStores: [{ ...entry, CreationDate: 8.64e12 }] },
   { CustomKeyStores: [{ ...entry, CreationDate: 1e300 }] },
   { CustomKeyStores: [{ ...entry, CreationDate: -8.7e12 }] },
-  { CustomKeyStores: [{ ...entry, CreationDate: 8.64e12 }] },
-  { CustomKeyStores: [{ ...entry, CreationDate: -8.64e12 }] },
+  { CustomKeyStores: [{ ...entry, CreationDate: Number.NaN }] },
   { CustomKeyStores: [{ ...entry, CreationDate: null, CustomKeyStoreType: null }] },
   { CustomKeyStores: [{ ...entry, ConnectionErrorCode: 7 }] },
   { CustomKeyStores: [{ ...entry, XksProxyConfiguration: { UriPath: '/p', Other: 1 } }] },

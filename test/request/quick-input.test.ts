@@ -4,7 +4,10 @@
  */
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { connectCustomKeyStore, disconnectCustomKeyStore } from '../../src/operations.js';
+import {
+  connectCustomKeyStore,
+  disconnectCustomKeyStore,
+} from '../../src/operations/operations.js';
 
 const inputs: unknown[] = [
   { customKeyStoreId: 'cks-1234567890abcdef0' },

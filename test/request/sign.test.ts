@@ -6,7 +6,7 @@
 import { Sha256 } from '@aws-crypto/sha256-js';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { describe, expect, it } from 'vitest';
-import type { Credentials } from '../../src/config/credentials.js';
+import type { Credentials } from '../../src/credentials/credentials.js';
 import { createRequestSigner, type RequestToSign } from '../../src/request/sign.js';
 import { readSuiteFile, sigv4SuiteCases } from '../helpers/sigv4-suite.js';
 

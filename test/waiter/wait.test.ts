@@ -32,10 +32,16 @@ describe('waitForConnectionState against the emulator', () => {
   it('waits through DISCONNECTING and resolves with the DISCONNECTED entry', async () => {
     const { client, emulator } = harness;
     await client.disconnectCustomKeyStore(xks);
+    // Hold DISCONNECTING until the second poll has seen it: the emulator's own 150 ms transition
+    // could end before a loaded machine's first poll (it did: the first poll saw DISCONNECTED).
+    emulator.setConnectionState(xks, 'DISCONNECTING');
     const polls: WaiterPoll[] = [];
     const entry = await client.waitForConnectionState(xks, 'DISCONNECTED', {
       ...fastPoll,
-      onPoll: (poll) => polls.push(poll),
+      onPoll: (poll) => {
+        polls.push(poll);
+        if (poll.polls === 2) emulator.setConnectionState(xks, 'DISCONNECTED');
+      },
     });
     expect(entry.customKeyStoreId).toBe(xks);
     expect(entry.connectionState).toBe('DISCONNECTED');
@@ -43,6 +49,7 @@ describe('waitForConnectionState against the emulator', () => {
     const states = polls.map((poll) => poll.state);
     expect(states[0]).toBe('DISCONNECTING');
     expect(states.at(-1)).toBe('DISCONNECTED');
+    expect(states).toEqual(['DISCONNECTING', 'DISCONNECTING', 'DISCONNECTED']);
     expect(polls.map((poll) => poll.polls)).toEqual(states.map((_, index) => index + 1));
     // Every poll is a Describe of that one store.
     const describes = requestsFor(emulator, 'DescribeCustomKeyStores');

@@ -4,27 +4,40 @@
  */
 import * as z from 'zod/mini';
 
-import { maxDateSeconds } from './operations.js';
+import {
+  markerLength,
+  markerPattern,
+  maxDateSeconds,
+  pageLimit,
+  storeIdLength,
+  storeNameLength,
+} from './limits.js';
 
-export { check } from './zod-check.js';
+export { check } from '../zod-check.js';
 
 /** A custom key store ID as KMS models it: 1 to 64 characters, e.g. `cks-1234567890abcdef0`. */
-const customKeyStoreId = z.string().check(z.minLength(1), z.maxLength(64));
+const customKeyStoreId = z
+  .string()
+  .check(z.minLength(storeIdLength.min), z.maxLength(storeIdLength.max));
 
 export const customKeyStoreIdInput = z.strictObject({ customKeyStoreId });
 
 export const describeInput = z
   .strictObject({
     customKeyStoreId: z.optional(customKeyStoreId),
-    customKeyStoreName: z.optional(z.string().check(z.minLength(1), z.maxLength(256))),
-    limit: z.optional(z.number().check(z.int(), z.minimum(1), z.maximum(1000))),
+    customKeyStoreName: z.optional(
+      z.string().check(z.minLength(storeNameLength.min), z.maxLength(storeNameLength.max)),
+    ),
+    limit: z.optional(
+      z.number().check(z.int(), z.minimum(pageLimit.min), z.maximum(pageLimit.max)),
+    ),
     marker: z.optional(
       z
         .string()
         .check(
-          z.minLength(1),
-          z.maxLength(1024),
-          z.regex(/^[\u0020-\u00FF]*$/, 'must contain only characters U+0020 to U+00FF'),
+          z.minLength(markerLength.min),
+          z.maxLength(markerLength.max),
+          z.regex(markerPattern, 'must contain only characters U+0020 to U+00FF'),
         ),
     ),
   })

@@ -3,13 +3,12 @@
  * see `zod-check.ts`.
  */
 import * as z from 'zod/mini';
-import { connectionStates } from './operations.js';
-import type { WaiterPoll } from './waiter.js';
+import { maxTimerMs } from '../config/defaults.js';
+import { connectionStates } from '../operations/operations.js';
+import type { WaiterPoll } from './types.js';
 
-export { check } from './zod-check.js';
+export { check } from '../zod-check.js';
 
-/** setTimeout fires at once beyond this, so longer limits are refused. */
-const maxTimerMs = 2_147_483_647;
 const milliseconds = z.number().check(z.positive(), z.maximum(maxTimerMs));
 
 /** The arguments of a waiter call. */

@@ -2,6 +2,8 @@
  * Credentials: their shape, the environment source, and a cache that refreshes them before they
  * expire and shares one refresh between concurrent calls.
  */
+
+import { configDefaults } from '../config/defaults.js';
 import { KmsConfigError } from '../errors.js';
 
 /** AWS credentials, the shape `@aws-sdk/credential-providers` returns. */
@@ -61,9 +63,6 @@ export class CredentialSourceError extends Error {
     this.notConfigured = options?.notConfigured === true;
   }
 }
-
-/** Refresh credentials this long before they expire. */
-export const refreshWindowMs = 5 * 60 * 1000;
 
 /** Reads `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY` and `AWS_SESSION_TOKEN`. */
 export function credentialsFromEnv(env: NodeJS.ProcessEnv): Credentials | undefined {
@@ -145,7 +144,7 @@ export class CredentialCache {
   #needsRefresh(credentials: Credentials): boolean {
     return (
       credentials.expiration !== undefined &&
-      credentials.expiration.getTime() - this.#now() <= refreshWindowMs
+      credentials.expiration.getTime() - this.#now() <= configDefaults.refreshWindowMs
     );
   }
 }

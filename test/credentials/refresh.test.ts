@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { resolveConfig } from '../../src/config/resolve.js';
+import { loadConfig } from '../../src/config/resolve.js';
 import { KmsConfigError } from '../../src/errors.js';
+import { credentialsDocument, isolatedEnv, type TempHome, tempHome } from '../config/helpers.js';
 import { type LoopbackServer, startLoopbackServer } from '../helpers/loopback.js';
-import { credentialsDocument, isolatedEnv, type TempHome, tempHome } from './helpers.js';
 
 const minute = 60_000;
 let home: TempHome;
@@ -34,7 +34,7 @@ afterEach(async () => {
 });
 
 function resolve() {
-  return resolveConfig(
+  return loadConfig(
     { region: 'eu-west-1' },
     isolatedEnv(home.dir, { AWS_CONTAINER_CREDENTIALS_FULL_URI: `${endpoint.url}/creds` }),
     { now: () => clock, containerRetries: 0 },
@@ -106,7 +106,7 @@ describe('credential cache and refresh', () => {
 
   it('wraps a failing provider in KmsConfigError and checks what it returns', async () => {
     let calls = 0;
-    const config = await resolveConfig(
+    const config = await loadConfig(
       {
         region: 'eu-west-1',
         credentials: async () => {

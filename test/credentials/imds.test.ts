@@ -1,15 +1,15 @@
 import type { ServerResponse } from 'node:http';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { defaultCredentialChain } from '../../src/config/credential-chain.js';
-import { CredentialSourceError } from '../../src/config/credentials.js';
-import { imdsEndpoint } from '../../src/config/imds.js';
+import { defaultCredentialChain } from '../../src/credentials/chain.js';
+import { CredentialSourceError } from '../../src/credentials/credentials.js';
+import { imdsEndpoint } from '../../src/credentials/imds.js';
 import { KmsConfigError } from '../../src/errors.js';
+import { credentialsDocument, isolatedEnv, type TempHome, tempHome } from '../config/helpers.js';
 import {
   type LoopbackServer,
   type RecordedRequest,
   startLoopbackServer,
 } from '../helpers/loopback.js';
-import { credentialsDocument, isolatedEnv, type TempHome, tempHome } from './helpers.js';
 
 let home: TempHome;
 let imds: LoopbackServer;
@@ -89,6 +89,18 @@ describe('instance metadata (IMDSv2)', () => {
     expect((error as KmsConfigError).sources.at(-1)).toEqual({
       source: 'imds',
       reason: 'disabled by AWS_EC2_METADATA_DISABLED',
+    });
+    expect(imds.requests).toHaveLength(0);
+  });
+
+  it('AWS_EC2_METADATA_DISABLED=yes is a config error naming the variable, as every boolean variable (and the AWS SDK)', async () => {
+    const error = await defaultCredentialChain({
+      env: env({ AWS_EC2_METADATA_DISABLED: 'yes' }),
+    })().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(KmsConfigError);
+    expect((error as KmsConfigError).sources.at(-1)).toEqual({
+      source: 'imds',
+      reason: 'AWS_EC2_METADATA_DISABLED must be "true" or "false", got "yes"',
     });
     expect(imds.requests).toHaveLength(0);
   });

@@ -1,7 +1,7 @@
 /**
  * KMS endpoint resolution: which URL the client calls for a region, as the AWS partitions define it.
  */
-import { KmsConfigError } from './errors.js';
+import { KmsConfigError } from '../errors.js';
 
 /** Input of {@link resolveEndpoint}. */
 export interface EndpointParams {
@@ -68,11 +68,6 @@ export function assertValidRegion(region: string): void {
       { code: 'InvalidRegion', value: region.slice(0, 64) },
     );
   }
-}
-
-/** The partition name (`aws`, `aws-cn`, `aws-us-gov`, `aws-iso`, `aws-iso-b`) of a region. */
-export function partitionOf(region: string): string {
-  return (partitions.find((p) => p.regionPattern.test(region)) ?? awsPartition).name;
 }
 
 /**

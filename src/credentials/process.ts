@@ -5,10 +5,11 @@
  * password.
  */
 import { spawn } from 'node:child_process';
+import { configDefaults } from '../config/defaults.js';
 import { CredentialSourceError, type Credentials } from './credentials.js';
+import { credentialsFromDocument } from './document.js';
 
 /** Default limit for the command to finish. */
-export const defaultProcessTimeoutMs = 30_000;
 /** Largest output read. */
 const maxOutputBytes = 1024 * 1024;
 
@@ -48,55 +49,40 @@ export async function processCredentials(
   } catch {
     throw new CredentialSourceError(`${what} did not print valid JSON`);
   }
-  const fields = (document ?? {}) as Record<string, unknown>;
   if (typeof document !== 'object' || Array.isArray(document)) {
     throw new CredentialSourceError(`${what} did not print a JSON object`);
   }
+  // JSON null reads as an empty object: no Version.
+  const fields = (document ?? {}) as Record<string, unknown>;
   if (fields.Version !== 1) {
     throw new CredentialSourceError(
       `${what} printed JSON with Version ${typeof fields.Version === 'number' ? fields.Version : 'missing'}; only Version 1 is supported`,
     );
   }
-  if (
-    typeof fields.AccessKeyId !== 'string' ||
-    fields.AccessKeyId === '' ||
-    typeof fields.SecretAccessKey !== 'string' ||
-    fields.SecretAccessKey === ''
-  ) {
+  const parsed = credentialsFromDocument(fields, 'SessionToken');
+  if ('problem' in parsed) {
     throw new CredentialSourceError(
-      `${what} printed JSON without non-empty AccessKeyId and SecretAccessKey strings`,
+      parsed.problem === 'token'
+        ? `${what} printed a SessionToken that is not a string`
+        : parsed.problem === 'expiration-type' || parsed.problem === 'expiration-date'
+          ? `${what} printed an Expiration that is not an ISO 8601 date`
+          : `${what} printed JSON without non-empty AccessKeyId and SecretAccessKey strings`,
     );
   }
-  if (fields.SessionToken !== undefined && typeof fields.SessionToken !== 'string') {
-    throw new CredentialSourceError(`${what} printed a SessionToken that is not a string`);
+  const { expiration } = parsed.credentials;
+  if (expiration && expiration.getTime() <= (options.now ?? Date.now)()) {
+    throw new CredentialSourceError(
+      `${what} returned credentials that expired at ${expiration.toISOString()}`,
+    );
   }
-  let expiration: Date | undefined;
-  if (fields.Expiration !== undefined) {
-    expiration = typeof fields.Expiration === 'string' ? new Date(fields.Expiration) : undefined;
-    if (!expiration || Number.isNaN(expiration.getTime())) {
-      throw new CredentialSourceError(`${what} printed an Expiration that is not an ISO 8601 date`);
-    }
-    if (expiration.getTime() <= (options.now ?? Date.now)()) {
-      throw new CredentialSourceError(
-        `${what} returned credentials that expired at ${expiration.toISOString()}`,
-      );
-    }
-  }
-  return {
-    accessKeyId: fields.AccessKeyId,
-    secretAccessKey: fields.SecretAccessKey,
-    ...(typeof fields.SessionToken === 'string' && fields.SessionToken !== ''
-      ? { sessionToken: fields.SessionToken }
-      : {}),
-    ...(expiration ? { expiration } : {}),
-  };
+  return parsed.credentials;
 }
 
 /** How long output may trail the command's exit (a pipe flushed late). */
 const exitGraceMs = 100;
 
 function run(command: string, what: string, options: ProcessOptions): Promise<string> {
-  const timeoutMs = options.timeoutMs ?? defaultProcessTimeoutMs;
+  const timeoutMs = options.timeoutMs ?? configDefaults.credentialProcessTimeoutMs;
   const windows = process.platform === 'win32';
   return new Promise((resolve, reject) => {
     if (options.signal?.aborted) {

@@ -1,9 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { defaultCredentialChain } from '../../src/config/credential-chain.js';
+import { defaultCredentialChain } from '../../src/credentials/chain.js';
 import { KmsConfigError } from '../../src/errors.js';
-import { isolatedEnv, type TempHome, tempHome } from './helpers.js';
+import { isolatedEnv, type TempHome, tempHome } from '../config/helpers.js';
 
 let home: TempHome;
 beforeEach(async () => {

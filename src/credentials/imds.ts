@@ -2,10 +2,13 @@
  * EC2 instance metadata credentials, IMDSv2 only: a session token (PUT), then the role name, then
  * the role's credentials, each request limited to 1 s. The token never appears in an error.
  */
-import { parseCredentialsDocument } from './container.js';
+
+import { configDefaults } from '../config/defaults.js';
+import type { IniSection } from '../config/shared-files.js';
+import { parseBoolean } from '../config/validate.js';
 import { CredentialSourceError, type Credentials } from './credentials.js';
+import { parseCredentialsDocument } from './document.js';
 import { MetadataRequestError, metadataRequest } from './metadata-http.js';
-import type { IniSection } from './shared-files.js';
 
 const ipv4Endpoint = 'http://169.254.169.254';
 const ipv6Endpoint = 'http://[fd00:ec2::254]';
@@ -20,17 +23,20 @@ export interface ImdsOptions {
   profile?: IniSection;
 }
 
-function isTrue(value: string | undefined): boolean {
-  return value?.trim().toLowerCase() === 'true';
-}
-
 /**
  * The IMDS base URL: `AWS_EC2_METADATA_SERVICE_ENDPOINT`, the profile's
  * `ec2_metadata_service_endpoint`, else by endpoint mode (IPv4 169.254.169.254 or IPv6
  * fd00:ec2::254). Throws {@link CredentialSourceError} when IMDS is disabled or misconfigured.
  */
 export function imdsEndpoint(env: NodeJS.ProcessEnv, profile?: IniSection): URL {
-  if (isTrue(env.AWS_EC2_METADATA_DISABLED)) {
+  let disabled: boolean | undefined;
+  try {
+    // Parsed as every boolean setting: `yes` is an error, not false (the AWS SDK refuses it too).
+    disabled = parseBoolean(env.AWS_EC2_METADATA_DISABLED, 'AWS_EC2_METADATA_DISABLED');
+  } catch (error) {
+    throw new CredentialSourceError((error as Error).message);
+  }
+  if (disabled === true) {
     throw new CredentialSourceError('disabled by AWS_EC2_METADATA_DISABLED', {
       notConfigured: true,
     });
@@ -70,7 +76,7 @@ export async function imdsCredentials(
   options: ImdsOptions = {},
 ): Promise<Credentials> {
   const base = imdsEndpoint(env, options.profile);
-  const timeoutMs = options.timeoutMs ?? 1_000;
+  const timeoutMs = options.timeoutMs ?? configDefaults.metadataTimeoutMs;
   const call = async (
     step: string,
     path: string,

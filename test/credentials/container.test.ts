@@ -1,10 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { containerCredentialsUrl } from '../../src/config/container.js';
-import { defaultCredentialChain } from '../../src/config/credential-chain.js';
-import { CredentialSourceError } from '../../src/config/credentials.js';
+import { defaultCredentialChain } from '../../src/credentials/chain.js';
+import { containerCredentialsUrl } from '../../src/credentials/container.js';
+import { CredentialSourceError } from '../../src/credentials/credentials.js';
 import { KmsConfigError } from '../../src/errors.js';
+import { credentialsDocument, isolatedEnv, type TempHome, tempHome } from '../config/helpers.js';
 import { type Handler, type LoopbackServer, startLoopbackServer } from '../helpers/loopback.js';
-import { credentialsDocument, isolatedEnv, type TempHome, tempHome } from './helpers.js';
 
 let home: TempHome;
 let server: LoopbackServer | undefined;

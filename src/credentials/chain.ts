@@ -4,6 +4,8 @@
  * set up is skipped; a source that is set up but fails stops the chain, so that a broken profile
  * never silently falls through to the instance role. Every failure names its source and reason.
  */
+
+import { findProfile, loadSharedFiles, type SharedFiles } from '../config/shared-files.js';
 import { type CredentialSourceFailure, KmsConfigError } from '../errors.js';
 import {
   CredentialSourceError,
@@ -11,7 +13,6 @@ import {
   credentialsFromEnv,
   type SourcedCredentials,
 } from './credentials.js';
-import { findProfile, loadSharedFiles, type SharedFiles } from './shared-files.js';
 
 /** Which profile is used and who chose it. */
 export interface ProfileSelection {

@@ -1,8 +1,20 @@
 /**
  * KMS operations as data: the target name, the input schema, how the input goes on the wire, how
- * the output is parsed, and the modeled errors. The request path (`request/send.ts`) runs any of them.
+ * the output is parsed. The request path (`request/send.ts`) runs any of them.
  */
-import type { Validation } from './zod-check.js';
+import type { Validation } from '../zod-check.js';
+import {
+  markerLength,
+  markerPattern,
+  maxDateSeconds,
+  pageLimit,
+  storeIdLength,
+  storeNameLength,
+} from './limits.js';
+
+/** A string of `min` to `max` UTF-16 units, as zod's minLength / maxLength count. */
+const isLength = (value: unknown, min: number, max: number): value is string =>
+  typeof value === 'string' && value.length >= min && value.length <= max;
 
 /** One KMS operation. */
 export interface Operation<Input, Output> {
@@ -20,8 +32,6 @@ export interface Operation<Input, Output> {
   readonly toRequestBody: (input: Input) => Record<string, unknown>;
   /** Builds the result from the response body; fails when the body does not fit the model. */
   readonly parseOutput: (body: Record<string, unknown>) => Output | Promise<Output>;
-  /** Error codes the operation is documented to return. */
-  readonly errors: readonly string[];
 }
 
 /** Input of operations that act on one custom key store. */
@@ -41,9 +51,7 @@ function quickIdInput(raw: unknown): CustomKeyStoreIdInput | undefined {
   const keys = Object.keys(raw);
   if (keys.length !== 1 || keys[0] !== 'customKeyStoreId') return undefined;
   const id = (raw as { customKeyStoreId: unknown }).customKeyStoreId;
-  return typeof id === 'string' && id.length >= 1 && id.length <= 64
-    ? { customKeyStoreId: id }
-    : undefined;
+  return isLength(id, storeIdLength.min, storeIdLength.max) ? { customKeyStoreId: id } : undefined;
 }
 
 /** Disconnect and Connect return an empty object; only the metadata is of use. */
@@ -52,7 +60,7 @@ export type EmptyOutput = {};
 const emptyOutput = (): EmptyOutput => ({});
 
 /** What Disconnect and Connect share: one store ID in, an empty object out. */
-const storeIdCall: Omit<Operation<CustomKeyStoreIdInput, EmptyOutput>, 'name' | 'errors'> = {
+const storeIdCall: Omit<Operation<CustomKeyStoreIdInput, EmptyOutput>, 'name'> = {
   quickInput: quickIdInput,
   validateInput: async (raw) => {
     const { check, customKeyStoreIdInput } = await schemas();
@@ -66,24 +74,12 @@ const storeIdCall: Omit<Operation<CustomKeyStoreIdInput, EmptyOutput>, 'name' | 
 export const disconnectCustomKeyStore: Operation<CustomKeyStoreIdInput, EmptyOutput> = {
   name: 'DisconnectCustomKeyStore',
   ...storeIdCall,
-  errors: [
-    'CustomKeyStoreInvalidStateException',
-    'CustomKeyStoreNotFoundException',
-    'KMSInternalException',
-  ],
 };
 
 /** ConnectCustomKeyStore: starts connecting a store; it returns before the store is connected. */
 export const connectCustomKeyStore: Operation<CustomKeyStoreIdInput, EmptyOutput> = {
   name: 'ConnectCustomKeyStore',
   ...storeIdCall,
-  errors: [
-    'CloudHsmClusterInvalidConfigurationException',
-    'CloudHsmClusterNotActiveException',
-    'CustomKeyStoreInvalidStateException',
-    'CustomKeyStoreNotFoundException',
-    'KMSInternalException',
-  ],
 };
 
 /** The connection states KMS documents for a custom key store. */
@@ -186,7 +182,7 @@ export interface DescribeCustomKeyStoresPage {
 }
 
 /** The zod schemas, loaded on first use (see `zod-check.ts`). */
-const schemas = () => import('./operation-schemas.js');
+const schemas = () => import('./schemas.js');
 
 /** Wire name → camelCase name and value conversion, for the fields this version models. */
 type FieldMap = Readonly<Record<string, readonly [string, (value: unknown) => unknown]>>;
@@ -248,9 +244,6 @@ interface WireDescribeOutput {
 
 const describeInputKeys = new Set(['customKeyStoreId', 'customKeyStoreName', 'limit', 'marker']);
 
-const isLength = (value: unknown, min: number, max: number): value is string =>
-  typeof value === 'string' && value.length >= min && value.length <= max;
-
 /**
  * The input of Describe when it is plainly valid (what the schema would accept), else undefined:
  * listing every store then costs no zod at all, which matters for a CLI's start-up.
@@ -263,18 +256,26 @@ function quickDescribeInput(raw: unknown): DescribeCustomKeyStoresInput | undefi
   for (const [key, value] of Object.entries(raw)) {
     if (!describeInputKeys.has(key)) return undefined;
     if (value === undefined) continue;
-    if (key === 'customKeyStoreId' && isLength(value, 1, 64)) input.customKeyStoreId = value;
-    else if (key === 'customKeyStoreName' && isLength(value, 1, 256)) {
+    if (key === 'customKeyStoreId' && isLength(value, storeIdLength.min, storeIdLength.max)) {
+      input.customKeyStoreId = value;
+    } else if (
+      key === 'customKeyStoreName' &&
+      isLength(value, storeNameLength.min, storeNameLength.max)
+    ) {
       input.customKeyStoreName = value;
     } else if (
       key === 'limit' &&
       typeof value === 'number' &&
       Number.isInteger(value) &&
-      value >= 1 &&
-      value <= 1000
+      value >= pageLimit.min &&
+      value <= pageLimit.max
     ) {
       input.limit = value;
-    } else if (key === 'marker' && isLength(value, 1, 1024) && /^[\u0020-\u00FF]*$/.test(value)) {
+    } else if (
+      key === 'marker' &&
+      isLength(value, markerLength.min, markerLength.max) &&
+      markerPattern.test(value)
+    ) {
       input.marker = value;
     } else return undefined;
   }
@@ -296,13 +297,6 @@ const optionalEntryStrings = [
   'TrustAnchorCertificate',
 ] as const;
 
-/** The largest epoch second a Date can represent (ECMAScript's ±8.64e15 ms). */
-export const maxDateSeconds = 8.64e12;
-
-/** An epoch-seconds number that a Date can hold, as the schema's CreationDate check. */
-const isDateSeconds = (value: unknown): boolean =>
-  typeof value === 'number' && Number.isFinite(value) && Math.abs(value) <= maxDateSeconds;
-
 /** True when the body passes the `describeOutput` schema; mirrors it field by field. */
 function isWellFormedDescribeOutput(body: unknown): boolean {
   if (!isPlainObject(body)) return false;
@@ -318,7 +312,10 @@ function isWellFormedDescribeOutput(body: unknown): boolean {
     if (!isLength(entry.ConnectionState, 1, Number.POSITIVE_INFINITY)) return false;
     if (!optionalEntryStrings.every((key) => isOptionalString(entry[key]))) return false;
     const created = entry.CreationDate;
-    if (created !== undefined && created !== null && !isDateSeconds(created)) return false;
+    if (created !== undefined && created !== null) {
+      // As the schema: a finite number of seconds a Date can hold.
+      if (typeof created !== 'number' || !(Math.abs(created) <= maxDateSeconds)) return false;
+    }
     const xks = entry.XksProxyConfiguration;
     if (xks === undefined || xks === null) return true;
     return isPlainObject(xks) && Object.keys(xksFields).every((key) => isOptionalString(xks[key]));
@@ -362,5 +359,4 @@ export const describeCustomKeyStores: Operation<
     if (wire.NextMarker) output.nextMarker = wire.NextMarker;
     return output;
   },
-  errors: ['CustomKeyStoreNotFoundException', 'InvalidMarkerException', 'KMSInternalException'],
 };

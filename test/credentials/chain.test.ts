@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { defaultCredentialChain } from '../../src/config/credential-chain.js';
+import { defaultCredentialChain } from '../../src/credentials/chain.js';
 import { KmsConfigError } from '../../src/errors.js';
+import { credentialsDocument, isolatedEnv, type TempHome, tempHome } from '../config/helpers.js';
 import { type LoopbackServer, startLoopbackServer } from '../helpers/loopback.js';
-import { credentialsDocument, isolatedEnv, type TempHome, tempHome } from './helpers.js';
 
 let home: TempHome;
 const servers: LoopbackServer[] = [];

@@ -5,8 +5,11 @@
  * `AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE`). Plain http only to the hosts the AWS SDK allows.
  */
 import { readFile } from 'node:fs/promises';
+import { configDefaults } from '../config/defaults.js';
+import { isLoopbackHost } from '../config/loopback.js';
+import { sleep } from '../sleep.js';
 import { CredentialSourceError, type Credentials } from './credentials.js';
-import { isLoopbackHost } from './loopback.js';
+import { parseCredentialsDocument } from './document.js';
 import { MetadataRequestError, metadataRequest } from './metadata-http.js';
 
 /** The ECS credential endpoint host. */
@@ -108,8 +111,8 @@ export async function containerCredentials(
   options: ContainerOptions = {},
 ): Promise<Credentials> {
   const url = containerCredentialsUrl(env);
-  const timeoutMs = options.timeoutMs ?? 1_000;
-  const retries = options.retries ?? 2;
+  const timeoutMs = options.timeoutMs ?? configDefaults.metadataTimeoutMs;
+  const retries = options.retries ?? configDefaults.containerRetries;
   const where = `${url.origin}${url.pathname}`;
   for (let attempt = 0; ; attempt++) {
     const token = await authorizationToken(env);
@@ -135,9 +138,7 @@ export async function containerCredentials(
         `${failure}${retries > 0 ? ` (after ${retries + 1} attempts)` : ''}`,
       );
     }
-    await new Promise((resolve) =>
-      setTimeout(resolve, (options.retryDelayMs ?? 100) * 2 ** attempt),
-    );
+    await sleep((options.retryDelayMs ?? 100) * 2 ** attempt, undefined);
   }
 }
 
@@ -149,49 +150,4 @@ function errorCodeOf(body: string): string {
   } catch {
     return '';
   }
-}
-
-/**
- * Parses `{ AccessKeyId, SecretAccessKey, Token, Expiration }` (the container and instance metadata
- * format). Throws {@link CredentialSourceError} describing the shape, never the contents.
- *
- * @param body - the response body.
- * @param what - who sent it, for errors.
- */
-export function parseCredentialsDocument(body: string, what: string): Credentials {
-  let document: unknown;
-  try {
-    document = JSON.parse(body);
-  } catch {
-    throw new CredentialSourceError(`${what} something that is not JSON`);
-  }
-  const fields = (document ?? {}) as Record<string, unknown>;
-  if (
-    typeof document !== 'object' ||
-    typeof fields.AccessKeyId !== 'string' ||
-    fields.AccessKeyId === '' ||
-    typeof fields.SecretAccessKey !== 'string' ||
-    fields.SecretAccessKey === '' ||
-    (fields.Token !== undefined && typeof fields.Token !== 'string') ||
-    (fields.Expiration !== undefined && typeof fields.Expiration !== 'string')
-  ) {
-    throw new CredentialSourceError(
-      `${what} JSON without the credential fields (AccessKeyId, SecretAccessKey, Token, Expiration)`,
-    );
-  }
-  let expiration: Date | undefined;
-  if (typeof fields.Expiration === 'string') {
-    expiration = new Date(fields.Expiration);
-    if (Number.isNaN(expiration.getTime())) {
-      throw new CredentialSourceError(`${what} an Expiration that is not a date`);
-    }
-  }
-  return {
-    accessKeyId: fields.AccessKeyId,
-    secretAccessKey: fields.SecretAccessKey,
-    ...(typeof fields.Token === 'string' && fields.Token !== ''
-      ? { sessionToken: fields.Token }
-      : {}),
-    ...(expiration ? { expiration } : {}),
-  };
 }
