@@ -112,11 +112,11 @@ export interface KmsEmulatorOptions {
 export interface KmsEmulatorRegion {
   /** The region. */
   readonly region: string;
-  /** Its key stores by ID, live. */
+  /** Its key stores by ID, live: entries change as the state machine runs. */
   readonly keyStores: ReadonlyMap<string, EmulatedKeyStore>;
   /** Adds a key store to this region. @throws TypeError when the seed is invalid or its ID or name is taken. */
   addKeyStore(seed: KeyStoreSeed): EmulatedKeyStore;
-  /** Puts a store of this region in a state at once. @throws TypeError for an unknown ID. */
+  /** Puts a store of this region in a state at once, cancelling any transition in progress. @throws TypeError for an unknown ID. */
   setConnectionState(
     id: string,
     state: EmulatedConnectionState | (string & {}),
@@ -124,16 +124,17 @@ export interface KmsEmulatorRegion {
   ): void;
 }
 
-/** A running emulator. */
-export interface KmsEmulator {
+/**
+ * A running emulator. As a {@link KmsEmulatorRegion} it is its primary region: `region`,
+ * `keyStores`, `addKeyStore` and `setConnectionState` act on that one; `inRegion` reaches the others.
+ */
+export interface KmsEmulator extends KmsEmulatorRegion {
   /** Base URL, e.g. `http://127.0.0.1:49152`; use it as the client's endpoint. */
   readonly url: string;
   /** The bound port. */
   readonly port: number;
   /** The address it listens on. */
   readonly host: string;
-  /** The (primary) region requests are signed for. */
-  readonly region: string;
   /** Every region served, the primary one first. */
   readonly regions: readonly string[];
   /**
@@ -141,8 +142,6 @@ export interface KmsEmulator {
    * @throws TypeError for a region the emulator does not serve.
    */
   inRegion(region: string): KmsEmulatorRegion;
-  /** The key stores of the primary region by ID, live: entries change as the state machine runs. */
-  readonly keyStores: ReadonlyMap<string, EmulatedKeyStore>;
   /** The latest requests (within `maxRecordedRequests` and `maxRecordedBytes`), oldest first; empty when recording is off. */
   readonly requests: readonly RecordedRequest[];
   /** Faults still waiting to be applied, in order. */
@@ -156,14 +155,6 @@ export interface KmsEmulator {
   clearFaults(): void;
   /** Empties the request log. */
   clearRequests(): void;
-  /** Adds a key store to the primary region. @throws TypeError when the seed is invalid or its ID or name is taken. */
-  addKeyStore(seed: KeyStoreSeed): EmulatedKeyStore;
-  /** Puts a store of the primary region in a state at once, cancelling any transition in progress. @throws TypeError for an unknown ID. */
-  setConnectionState(
-    id: string,
-    state: EmulatedConnectionState | (string & {}),
-    errorCode?: string,
-  ): void;
   /** Sets the offset of the emulator clock from the local clock, in ms. */
   setClockOffset(offsetMs: number): void;
   /** Stops the server, destroys open connections (held requests included) and clears timers. Idempotent. */
