@@ -1,11 +1,18 @@
 /**
  * The default credential chain, in the AWS SDK's order: environment, shared-file profile (static
- * keys or `credential_process`), container endpoint, EC2 instance metadata. A source that is not
+ * keys, `web_identity_token_file`, `credential_process`), web identity from the environment (EKS
+ * IRSA), container endpoint, EC2 instance metadata. A source that is not
  * set up is skipped; a source that is set up but fails stops the chain, so that a broken profile
  * never silently falls through to the instance role. Every failure names its source and reason.
  */
 
-import { findProfile, loadSharedFiles, type SharedFiles } from '../config/shared-files.js';
+import {
+  findProfile,
+  findServicesSection,
+  type IniSection,
+  loadSharedFiles,
+  type SharedFiles,
+} from '../config/shared-files.js';
 import { type CredentialSourceFailure, KmsConfigError } from '../errors.js';
 import {
   CredentialSourceError,
@@ -13,6 +20,8 @@ import {
   credentialsFromEnv,
   type SourcedCredentials,
 } from './credentials.js';
+import type { ServiceCallSettings } from './service-call.js';
+import type { WebIdentityConfig } from './web-identity.js';
 
 /** Which profile is used and who chose it. */
 export interface ProfileSelection {
@@ -52,6 +61,11 @@ export interface CredentialChainOptions {
   debug?: (message: string) => void;
   /** Aborted when the client closes: ends work still running (kills a credential_process). */
   signal?: AbortSignal;
+  /**
+   * How STS is reached, as the client reaches KMS: its region and FIPS setting, proxy, dispatcher,
+   * timeouts and attempts.
+   */
+  services?: Omit<ServiceCallSettings, 'env' | 'signal'>;
 }
 
 /** Settings that only STS / SSO can turn into credentials, and the provider that handles them. */
@@ -89,7 +103,7 @@ export function defaultCredentialChain(
       const won =
         fromEnv(options, selection, tried) ??
         (await fromProfile(options, selection, tried, profileSettings)) ??
-        fromWebIdentity(env) ??
+        (await fromWebIdentity(options)) ??
         // The remote and process sources (node:http, node:https, node:child_process) load only
         // when the chain gets to them: a CLI run with keys in the environment never loads them.
         (await fromRemote('container', tried, async () =>
@@ -195,7 +209,10 @@ async function fromProfile(
     throw new ChainStop({ source, reason: unsupportedProfileReason(selection.name, key, what) });
   };
   const roleArn = needsSts[0];
-  if (roleArn && settings[roleArn.key]) unsupported(roleArn.key, roleArn.what);
+  // An assume-role profile, as the SDK tells one: role_arn with a source of credentials.
+  if (roleArn && settings.role_arn && (settings.source_profile || settings.credential_source)) {
+    unsupported(roleArn.key, roleArn.what);
+  }
   const accessKeyId = settings.aws_access_key_id;
   const secretAccessKey = settings.aws_secret_access_key;
   if (accessKeyId && secretAccessKey) {
@@ -215,8 +232,22 @@ async function fromProfile(
         : 'aws_secret_access_key is set but aws_access_key_id is missing',
     });
   }
-  const webIdentity = needsSts[1];
-  if (webIdentity && settings[webIdentity.key]) unsupported(webIdentity.key, webIdentity.what);
+  const tokenFile = settings.web_identity_token_file;
+  if (tokenFile) {
+    if (!settings.role_arn) {
+      throw new ChainStop({ source, reason: 'web_identity_token_file is set but role_arn is not' });
+    }
+    return webIdentity(options, `profile ${selection.name}`, {
+      config: {
+        tokenFile,
+        roleArn: settings.role_arn,
+        roleSessionName: settings.role_session_name,
+        durationSeconds: durationOf(settings.duration_seconds, source),
+      },
+      region: settings.region,
+      services: settings.services ? findServicesSection(files, settings.services) : undefined,
+    });
+  }
   const command = settings.credential_process;
   if (command) {
     try {
@@ -240,6 +271,13 @@ async function fromProfile(
   for (const { key, what } of needsSts.slice(2)) {
     if (settings[key]) unsupported(key, what);
   }
+  if (settings.role_arn) {
+    throw new ChainStop({
+      source,
+      reason:
+        'role_arn is set without source_profile, credential_source or web_identity_token_file, so there are no credentials to assume the role with',
+    });
+  }
   tried.push({
     source,
     reason:
@@ -258,18 +296,62 @@ export function unsupportedProfileReason(profile: string, key: string, what: str
   );
 }
 
-/** EKS IAM roles for service accounts (IRSA) set these; they need STS too. */
-function fromWebIdentity(env: NodeJS.ProcessEnv): undefined {
-  if (env.AWS_WEB_IDENTITY_TOKEN_FILE && env.AWS_ROLE_ARN) {
-    // Going on to the instance role would silently use the node's role instead of the pod's.
+/** `duration_seconds` of a profile: 900 to 43 200, or a stop naming the setting. */
+function durationOf(value: string | undefined, source: string): number | undefined {
+  if (value === undefined) return undefined;
+  const seconds = Number(value);
+  if (!/^\d+$/.test(value) || seconds < 900 || seconds > 43_200) {
     throw new ChainStop({
-      source: 'web-identity',
-      reason:
-        'AWS_WEB_IDENTITY_TOKEN_FILE and AWS_ROLE_ARN are set (e.g. EKS IAM roles for service accounts), which needs AWS STS; this client does not call STS itself. ' +
-        "Pass new KmsClient({ credentials: fromTokenFile() }) with import { fromTokenFile } from '@aws-sdk/credential-providers'",
+      source,
+      reason: 'duration_seconds must be a whole number of seconds from 900 to 43200',
     });
   }
-  return undefined;
+  return seconds;
+}
+
+/** Runs the web identity exchange (module loaded now); failures stop the chain. */
+async function webIdentity(
+  options: CredentialChainOptions,
+  owner: string,
+  what: {
+    config: WebIdentityConfig;
+    region: string | undefined;
+    services: IniSection | undefined;
+  },
+): Promise<SourcedCredentials> {
+  try {
+    const { webIdentityCredentials } = await import('./web-identity.js');
+    const credentials = await webIdentityCredentials(
+      what.config,
+      { region: what.region, services: what.services },
+      { ...options.services, env: options.env, signal: options.signal },
+      options.now,
+    );
+    return { credentials, source: 'web-identity' };
+  } catch (error) {
+    if (error instanceof CredentialSourceError) {
+      throw new ChainStop({ source: 'web-identity', reason: `${owner}: ${error.message}` });
+    }
+    throw error;
+  }
+}
+
+/**
+ * EKS IAM roles for service accounts (IRSA): `AWS_WEB_IDENTITY_TOKEN_FILE` + `AWS_ROLE_ARN`
+ * (+ `AWS_ROLE_SESSION_NAME`), in the client's region.
+ */
+async function fromWebIdentity(
+  options: CredentialChainOptions,
+): Promise<SourcedCredentials | undefined> {
+  const { env } = options;
+  const tokenFile = env.AWS_WEB_IDENTITY_TOKEN_FILE;
+  const roleArn = env.AWS_ROLE_ARN;
+  if (!tokenFile || !roleArn) return undefined;
+  return webIdentity(options, 'AWS_WEB_IDENTITY_TOKEN_FILE and AWS_ROLE_ARN', {
+    config: { tokenFile, roleArn, roleSessionName: env.AWS_ROLE_SESSION_NAME || undefined },
+    region: undefined,
+    services: undefined,
+  });
 }
 
 async function fromRemote(
