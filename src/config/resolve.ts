@@ -370,6 +370,7 @@ function credentialProvider(
     warn: (message) => config.logger?.warn?.(message),
     debug: (message) => config.logger?.debug?.(message),
     signal: options.signal,
+    mfaCodeProvider: config.mfaCodeProvider,
     services,
   });
 }

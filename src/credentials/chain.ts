@@ -14,6 +14,7 @@ import {
   type SharedFiles,
 } from '../config/shared-files.js';
 import { type CredentialSourceFailure, KmsConfigError } from '../errors.js';
+import type { MfaCodeProvider } from './assume-role.js';
 import {
   CredentialSourceError,
   type Credentials,
@@ -61,6 +62,8 @@ export interface CredentialChainOptions {
   debug?: (message: string) => void;
   /** Aborted when the client closes: ends work still running (kills a credential_process). */
   signal?: AbortSignal;
+  /** Gives the MFA code of a role profile's `mfa_serial`. */
+  mfaCodeProvider?: MfaCodeProvider;
   /**
    * How STS is reached, as the client reaches KMS: its region and FIPS setting, proxy, dispatcher,
    * timeouts and attempts.
@@ -68,10 +71,8 @@ export interface CredentialChainOptions {
   services?: Omit<ServiceCallSettings, 'env' | 'signal'>;
 }
 
-/** Settings that only STS / SSO can turn into credentials, and the provider that handles them. */
+/** Settings that only SSO can turn into credentials, not supported yet. */
 const needsSts: readonly { key: string; what: string }[] = [
-  { key: 'role_arn', what: 'assumes an IAM role through AWS STS' },
-  { key: 'web_identity_token_file', what: 'exchanges a web identity token through AWS STS' },
   { key: 'sso_session', what: 'signs in through AWS IAM Identity Center (SSO)' },
   { key: 'sso_start_url', what: 'signs in through AWS IAM Identity Center (SSO)' },
   { key: 'sso_account_id', what: 'signs in through AWS IAM Identity Center (SSO)' },
@@ -208,10 +209,9 @@ async function fromProfile(
   const unsupported = (key: string, what: string): never => {
     throw new ChainStop({ source, reason: unsupportedProfileReason(selection.name, key, what) });
   };
-  const roleArn = needsSts[0];
   // An assume-role profile, as the SDK tells one: role_arn with a source of credentials.
-  if (roleArn && settings.role_arn && (settings.source_profile || settings.credential_source)) {
-    unsupported(roleArn.key, roleArn.what);
+  if (settings.role_arn && (settings.source_profile || settings.credential_source)) {
+    return assumeRoleProfile(options, selection.name, settings, files);
   }
   const accessKeyId = settings.aws_access_key_id;
   const secretAccessKey = settings.aws_secret_access_key;
@@ -242,7 +242,8 @@ async function fromProfile(
         tokenFile,
         roleArn: settings.role_arn,
         roleSessionName: settings.role_session_name,
-        durationSeconds: durationOf(settings.duration_seconds, source),
+        durationSeconds: settings.duration_seconds,
+        profile: selection.name,
       },
       region: settings.region,
       services: settings.services ? findServicesSection(files, settings.services) : undefined,
@@ -268,7 +269,7 @@ async function fromProfile(
       throw error;
     }
   }
-  for (const { key, what } of needsSts.slice(2)) {
+  for (const { key, what } of needsSts) {
     if (settings[key]) unsupported(key, what);
   }
   if (settings.role_arn) {
@@ -296,17 +297,33 @@ export function unsupportedProfileReason(profile: string, key: string, what: str
   );
 }
 
-/** `duration_seconds` of a profile: 900 to 43 200, or a stop naming the setting. */
-function durationOf(value: string | undefined, source: string): number | undefined {
-  if (value === undefined) return undefined;
-  const seconds = Number(value);
-  if (!/^\d+$/.test(value) || seconds < 900 || seconds > 43_200) {
-    throw new ChainStop({
-      source,
-      reason: 'duration_seconds must be a whole number of seconds from 900 to 43200',
+/** Assumes the role of the chosen profile (module loaded now); failures stop the chain. */
+async function assumeRoleProfile(
+  options: CredentialChainOptions,
+  name: string,
+  settings: IniSection,
+  files: SharedFiles,
+): Promise<SourcedCredentials> {
+  const source = `assume-role:${name}` as const;
+  try {
+    const { roleProfileCredentials } = await import('./assume-role.js');
+    const credentials = await roleProfileCredentials(name, settings, {
+      files,
+      settings: { ...options.services, env: options.env, signal: options.signal },
+      now: options.now ?? Date.now,
+      mfaCodeProvider: options.mfaCodeProvider,
+      metadataTimeoutMs: options.metadataTimeoutMs,
+      containerRetries: options.containerRetries,
+      processTimeoutMs: options.processTimeoutMs,
+      debug: options.debug,
     });
+    return { credentials, source };
+  } catch (error) {
+    if (error instanceof CredentialSourceError) {
+      throw new ChainStop({ source, reason: error.message });
+    }
+    throw error;
   }
-  return seconds;
 }
 
 /** Runs the web identity exchange (module loaded now); failures stop the chain. */

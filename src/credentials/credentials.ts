@@ -24,7 +24,8 @@ export type CredentialProvider = () => Promise<Credentials>;
 /**
  * Which source the credentials in use came from: `static` (config.credentials object),
  * `provider` (config.credentials function), `env`, `profile:<name>` (static keys of a shared-file
- * profile), `process` (a profile's `credential_process`), `web-identity` (a web identity token exchanged
+ * profile), `process` (a profile's `credential_process`), `assume-role:<name>` (the role of an assume-role
+ * profile, through STS `AssumeRole`), `web-identity` (a web identity token exchanged
  * through STS: a profile's `web_identity_token_file` or EKS IRSA's `AWS_WEB_IDENTITY_TOKEN_FILE`),
  * `container` (ECS / EKS Pod Identity) or `imds` (EC2 instance metadata).
  */
@@ -35,6 +36,7 @@ export type CredentialSource =
   | `profile:${string}`
   | 'process'
   | 'web-identity'
+  | `assume-role:${string}`
   | 'container'
   | 'imds';
 

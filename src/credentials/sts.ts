@@ -1,8 +1,11 @@
 /**
  * AWS STS over the Query protocol (POST form body, `Version=2011-06-15`, XML answers):
- * `AssumeRoleWithWebIdentity` (unsigned). Loaded only when a profile or the environment needs it.
+ * `AssumeRoleWithWebIdentity` (unsigned) and `AssumeRole` (SigV4, service `sts`, with our signer).
+ * Loaded only when a profile or the environment needs it.
  */
+import { signingRegionOf } from '../config/endpoint.js';
 import type { IniSection } from '../config/shared-files.js';
+import { createRequestSigner } from '../request/sign.js';
 import { CredentialSourceError, type Credentials } from './credentials.js';
 import {
   callCredentialService,
@@ -135,4 +138,63 @@ function credentialsAt(root: XmlElement, action: string): Credentials | undefine
     return undefined;
   }
   return { accessKeyId, secretAccessKey, sessionToken, expiration };
+}
+
+/** What `sts:AssumeRole` needs. */
+export interface AssumeRoleParameters {
+  roleArn: string;
+  roleSessionName: string;
+  externalId?: string;
+  durationSeconds: number;
+  /** `mfa_serial` and the code the user typed. */
+  mfa?: { serialNumber: string; tokenCode: string };
+}
+
+/**
+ * Assumes a role with the source credentials, signed for service `sts` in the STS region.
+ * Throws {@link CredentialSourceError} naming the STS error code, never a secret.
+ */
+export async function assumeRole(
+  parameters: AssumeRoleParameters,
+  sourceCredentials: Credentials,
+  target: StsTarget,
+  settings: ServiceCallSettings,
+): Promise<Credentials> {
+  const url = stsEndpoint(target, settings);
+  // With only an endpoint override and no region anywhere, sign as the SDK's global STS does.
+  const region = signingRegionOf(target.region ?? settings.region ?? 'us-east-1');
+  const signer = createRequestSigner(region, { service: 'sts' });
+  const body = queryBody({
+    Action: 'AssumeRole',
+    Version: '2011-06-15',
+    RoleArn: parameters.roleArn,
+    RoleSessionName: parameters.roleSessionName,
+    ExternalId: parameters.externalId,
+    DurationSeconds: String(parameters.durationSeconds),
+    SerialNumber: parameters.mfa?.serialNumber,
+    TokenCode: parameters.mfa?.tokenCode,
+  });
+  const what = 'STS AssumeRole';
+  const response = await callCredentialService(
+    async () => {
+      const headers = await signer.sign(
+        {
+          hostname: url.hostname,
+          port: url.port ? Number(url.port) : undefined,
+          path: url.pathname,
+          headers: {
+            host: url.host,
+            'content-type': 'application/x-www-form-urlencoded; charset=utf-8',
+          },
+          body,
+        },
+        sourceCredentials,
+        new Date(),
+      );
+      return { url, method: 'POST', headers, body };
+    },
+    settings,
+    what,
+  );
+  return credentialsFromStsResponse(response.status, response.body, what, 'AssumeRole');
 }

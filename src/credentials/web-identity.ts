@@ -16,8 +16,10 @@ export interface WebIdentityConfig {
   roleArn: string;
   /** `role_session_name`, `AWS_ROLE_SESSION_NAME`; default `kms-custom-key-store-<ms>`. */
   roleSessionName?: string;
-  /** `duration_seconds` of the profile, if set. */
-  durationSeconds?: number;
+  /** `duration_seconds` of the profile as written, if set (checked here: 900 to 43 200). */
+  durationSeconds?: string;
+  /** The profile it comes from, for errors. */
+  profile?: string;
 }
 
 /** The session name the SDKs' convention leaves to each client: ours with the time. */
@@ -56,9 +58,21 @@ export async function webIdentityCredentials(
       roleArn: config.roleArn,
       roleSessionName: config.roleSessionName || defaultSessionName(now()),
       webIdentityToken: token,
-      durationSeconds: config.durationSeconds,
+      durationSeconds: durationOf(config.durationSeconds, config.profile ?? 'default'),
     },
     target,
     settings,
   );
+}
+
+/** `duration_seconds`: 900 to 43 200. */
+export function durationOf(value: string | undefined, profile: string): number | undefined {
+  if (value === undefined || value.trim() === '') return undefined;
+  const seconds = /^\d{1,6}$/.test(value.trim()) ? Number(value.trim()) : Number.NaN;
+  if (!(seconds >= 900 && seconds <= 43_200)) {
+    throw new CredentialSourceError(
+      `duration_seconds of profile ${profile} must be a whole number of seconds from 900 to 43200`,
+    );
+  }
+  return seconds;
 }

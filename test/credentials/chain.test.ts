@@ -182,7 +182,6 @@ describe('default credential chain', () => {
   });
 
   const stsProfiles: readonly [string, string, string][] = [
-    ['role_arn', 'role_arn = arn:aws:iam::123456789012:role/r\nsource_profile = base\n', 'AWS STS'],
     [
       'sso_session',
       'sso_session = corp\nsso_account_id = 1\nsso_role_name = Admin\n',

@@ -4,6 +4,7 @@
  * XML error. Values are written with entities, so the client's XML reader has to decode them.
  */
 import type { ServerResponse } from 'node:http';
+import { SigV4Verifier, type VerifierCredentials } from '../../src/emulator/sigv4.js';
 import { type LoopbackServer, type RecordedRequest, startLoopbackServer } from './loopback.js';
 
 /** Credentials the fake hands out. */
@@ -18,6 +19,11 @@ export interface StsCall {
   request: RecordedRequest;
   /** The form fields of the body. */
   form: Record<string, string>;
+  /**
+   * For a signed request: who signed it and for which region (checked by the emulator's SigV4
+   * verifier for service `sts`), or why the signature was refused (answered 403).
+   */
+  signed?: { accessKeyId: string; region: string } | { refused: string };
 }
 
 /** What the fake answers a call with: credentials for this long, or an error. */
@@ -49,13 +55,35 @@ export function xmlEscape(text: string): string {
 /** Starts the fake on 127.0.0.1. */
 export async function startFakeSts(
   answer: (call: StsCall, index: number) => StsAnswer,
+  options: { signers?: readonly VerifierCredentials[]; regions?: readonly string[] } = {},
 ): Promise<FakeSts> {
   let current = answer;
   const calls: StsCall[] = [];
+  const verifier = new SigV4Verifier({
+    region: options.regions ?? ['us-east-1', 'eu-west-1', 'eu-west-3'],
+    service: 'sts',
+    credentials: options.signers ?? [],
+  });
   const server = await startLoopbackServer((request, response) => {
     const form = Object.fromEntries(new URLSearchParams(request.body));
-    const call = { request, form };
+    const call: StsCall = { request, form };
     calls.push(call);
+    if (request.headers.authorization !== undefined) {
+      const pairs: [string, string][] = [];
+      for (let i = 0; i + 1 < request.rawHeaders.length; i += 2) {
+        pairs.push([request.rawHeaders[i] as string, request.rawHeaders[i + 1] as string]);
+      }
+      const verified = verifier.verify(
+        { method: request.method, target: request.url, headers: pairs, body: request.body },
+        Date.now(),
+      );
+      if ('type' in verified) {
+        call.signed = { refused: verified.type };
+        reply(response, '', { error: { status: 403, code: 'SignatureDoesNotMatch' } });
+        return;
+      }
+      call.signed = { accessKeyId: verified.accessKeyId, region: verified.region };
+    }
     reply(response, form.Action ?? '', current(call, calls.length - 1));
   });
   return {
