@@ -71,15 +71,6 @@ export interface CredentialChainOptions {
   services?: Omit<ServiceCallSettings, 'env' | 'signal'>;
 }
 
-/** Settings that only SSO can turn into credentials, not supported yet. */
-const needsSts: readonly { key: string; what: string }[] = [
-  { key: 'sso_session', what: 'signs in through AWS IAM Identity Center (SSO)' },
-  { key: 'sso_start_url', what: 'signs in through AWS IAM Identity Center (SSO)' },
-  { key: 'sso_account_id', what: 'signs in through AWS IAM Identity Center (SSO)' },
-  { key: 'sso_role_name', what: 'signs in through AWS IAM Identity Center (SSO)' },
-  { key: 'login_session', what: 'signs in through `aws login`' },
-];
-
 class ChainStop extends Error {
   constructor(readonly failure: CredentialSourceFailure) {
     super(failure.reason);
@@ -206,9 +197,6 @@ async function fromProfile(
   }
   const settings = profile.settings;
   found.value = settings;
-  const unsupported = (key: string, what: string): never => {
-    throw new ChainStop({ source, reason: unsupportedProfileReason(selection.name, key, what) });
-  };
   // An assume-role profile, as the SDK tells one: role_arn with a source of credentials.
   if (settings.role_arn && (settings.source_profile || settings.credential_source)) {
     return assumeRoleProfile(options, selection.name, settings, files);
@@ -269,8 +257,21 @@ async function fromProfile(
       throw error;
     }
   }
-  for (const { key, what } of needsSts) {
-    if (settings[key]) unsupported(key, what);
+  if (settings.sso_session || settings.sso_start_url) {
+    return ssoProfile(options, selection.name, settings, files);
+  }
+  if (settings.login_session) {
+    throw new ChainStop({
+      source,
+      reason: `the profile sets login_session (console credentials of \`aws login\`), which this client cannot use; use the AWS CLI as a credential process instead: credential_process = aws configure export-credentials --profile ${selection.name} --format process`,
+    });
+  }
+  const ssoKey = ['sso_account_id', 'sso_role_name', 'sso_region'].find((key) => settings[key]);
+  if (ssoKey) {
+    throw new ChainStop({
+      source,
+      reason: `the profile sets ${ssoKey} but neither sso_session nor sso_start_url`,
+    });
   }
   if (settings.role_arn) {
     throw new ChainStop({
@@ -285,16 +286,6 @@ async function fromProfile(
       'the profile has no credentials (no aws_access_key_id/aws_secret_access_key or credential_process)',
   });
   return undefined;
-}
-
-/** What to tell someone whose profile needs STS or SSO. */
-export function unsupportedProfileReason(profile: string, key: string, what: string): string {
-  return (
-    `the profile sets ${key}, which ${what}; this client does not call STS or SSO itself. ` +
-    `Pass a provider from @aws-sdk/credential-providers instead: ` +
-    `new KmsClient({ credentials: fromIni({ profile: ${JSON.stringify(profile)} }) }) ` +
-    `with import { fromIni } from '@aws-sdk/credential-providers'`
-  );
 }
 
 /** Assumes the role of the chosen profile (module loaded now); failures stop the chain. */
@@ -316,6 +307,30 @@ async function assumeRoleProfile(
       containerRetries: options.containerRetries,
       processTimeoutMs: options.processTimeoutMs,
       debug: options.debug,
+    });
+    return { credentials, source };
+  } catch (error) {
+    if (error instanceof CredentialSourceError) {
+      throw new ChainStop({ source, reason: error.message });
+    }
+    throw error;
+  }
+}
+
+/** The role credentials of an SSO profile (module loaded now); failures stop the chain. */
+async function ssoProfile(
+  options: CredentialChainOptions,
+  name: string,
+  settings: IniSection,
+  files: SharedFiles,
+): Promise<SourcedCredentials> {
+  const source = `sso:${name}` as const;
+  try {
+    const { ssoProfileCredentials } = await import('./sso.js');
+    const credentials = await ssoProfileCredentials(name, settings, {
+      files,
+      settings: { ...options.services, env: options.env, signal: options.signal },
+      now: options.now ?? Date.now,
     });
     return { credentials, source };
   } catch (error) {
