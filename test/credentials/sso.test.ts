@@ -170,6 +170,25 @@ describe('sso_session profiles', () => {
     expect(emulator.requests.map((request) => request.accessKeyId)).toEqual([role.accessKeyId]);
   });
 
+  it('shares one refresh between concurrent clients', async () => {
+    await home.write('.aws/config', sessionConfig);
+    await writeToken('corp', {
+      accessToken: 'old-token',
+      expiresAt: minutes(1),
+      refreshToken: 'refresh-me',
+      clientId: 'client-id',
+      clientSecret: 'client-secret',
+    });
+    sso.handle(ssoHandler({ acceptToken: 'refreshed-token' }));
+    serviceEnv({ AWS_PROFILE: 'dev' });
+    await Promise.all([disconnect(newClient()), newClient().describeCustomKeyStores({})]);
+    expect(sso.requests.filter((request) => request.url === '/token')).toHaveLength(1);
+    expect(emulator.requests.map((request) => request.accessKeyId)).toEqual([
+      role.accessKeyId,
+      role.accessKeyId,
+    ]);
+  });
+
   it('an expired token that cannot be refreshed: run aws sso login, and one attempt per 30 s', async () => {
     await home.write('.aws/config', sessionConfig);
     const cached = {
