@@ -149,6 +149,22 @@ describe('role_arn with source_profile', () => {
     expect((await client.resolveConfig()).credentialSource).toBe('assume-role:admin');
   });
 
+  it('assumes a role from a web identity source profile (token exchange, then a signed AssumeRole)', async () => {
+    const tokenFile = await home.write('token', 'oidc-token');
+    await home.write(
+      '.aws/config',
+      `[profile pod]\nweb_identity_token_file = ${tokenFile}\nrole_arn = ${roleA}\n\n[profile admin]\nrole_arn = ${roleB}\nsource_profile = pod\n`,
+    );
+    serviceEnv({ AWS_PROFILE: 'admin' });
+    await disconnect(newClient());
+    expect(sts.calls.map((call) => [call.form.Action, call.form.RoleArn, call.signed])).toEqual([
+      ['AssumeRoleWithWebIdentity', roleA, undefined],
+      ['AssumeRole', roleB, { accessKeyId: keys.roleA.accessKeyId, region: emulator.region }],
+    ]);
+    expect(sts.calls[0]?.form.WebIdentityToken).toBe('oidc-token');
+    expect(signedWith()).toEqual([keys.roleB.accessKeyId]);
+  });
+
   it("reaches STS through the profile's services section", async () => {
     await home.write(
       '.aws/config',
