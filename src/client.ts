@@ -60,7 +60,7 @@ export interface ResolvedClientConfig {
   endpoint: string;
   /**
    * Which credential source won: `static`, `provider`, `env`, `profile:<name>`, `process`,
-   * `container` or `imds`.
+   * `assume-role:<name>`, `sso:<name>`, `web-identity`, `container` or `imds`.
    */
   credentialSource: CredentialSource;
   /** The shared-file profile in use (`config.profile`, `AWS_PROFILE`, else `default`). */

@@ -64,7 +64,8 @@ export interface CliIo {
   isTTY: boolean;
   /**
    * Asks the operator a question and resolves with the line typed; the bin gives one when stdin
-   * and stderr are terminals. Without it, `--all` without `--yes` or `--dry-run` is refused.
+   * and stderr are terminals. Without it, `--all` without `--yes` or `--dry-run` is refused, and
+   * an assume-role profile with `mfa_serial` fails (no code to send).
    */
   prompt?: (question: string) => Promise<string>;
   /** Aborted on SIGINT / SIGTERM: ends a wait (exit 130) or stops the emulator (exit 0). */
@@ -275,6 +276,11 @@ function clientConfig(context: Context): KmsClientConfig {
   }
   if (typeof values['max-attempts'] === 'string') {
     config.maxAttempts = parseCount(values['max-attempts'], 'max-attempts', command);
+  }
+  // An assume-role profile with mfa_serial: ask on the terminal, as the AWS CLI does.
+  const prompt = context.io.prompt;
+  if (prompt && config.mfaCodeProvider === undefined) {
+    config.mfaCodeProvider = (serial) => prompt(`MFA code for ${serial}: `);
   }
   return config;
 }

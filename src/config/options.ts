@@ -66,4 +66,10 @@ export interface KmsClientConfig {
   signer?: 'node' | 'smithy';
   /** Where to log; nothing is logged by default. */
   logger?: Logger;
+  /**
+   * Asked for the current 6-digit code of an MFA device when an assume-role profile sets
+   * `mfa_serial` (the device's serial number or ARN is passed). Called at each role refresh.
+   * Without it such a profile fails with a `KmsConfigError`. `kms-cks` asks on a terminal.
+   */
+  mfaCodeProvider?: (serial: string) => Promise<string>;
 }

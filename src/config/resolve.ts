@@ -5,6 +5,7 @@
  */
 import type { Dispatcher } from 'undici';
 import {
+  type CredentialChainOptions,
   defaultCredentialChain,
   type ProfileSelection,
   selectProfile,
@@ -253,7 +254,20 @@ export async function loadConfig(
     )?.value ?? configDefaults.maxAttempts;
 
   const now = options.now ?? Date.now;
-  const cache = new CredentialCache(credentialProvider(config, env, options), now);
+  const proxy = config.dispatcher ? undefined : proxySettingsFromEnv(env);
+  const requestTimeoutMs = config.requestTimeoutMs ?? configDefaults.requestTimeoutMs;
+  const connectTimeoutMs = config.connectTimeoutMs ?? configDefaults.connectTimeoutMs;
+  // STS is reached as KMS is: same region, FIPS setting, proxy, dispatcher, limits and attempts.
+  const services = {
+    region: region.value,
+    useFipsEndpoint,
+    proxy,
+    dispatcher: config.dispatcher,
+    requestTimeoutMs,
+    connectTimeoutMs,
+    maxAttempts,
+  };
+  const cache = new CredentialCache(credentialProvider(config, env, options, services), now);
   return {
     region: region.value,
     signingRegion: signingRegionOf(region.value),
@@ -263,12 +277,12 @@ export async function loadConfig(
     useFipsEndpoint,
     useDualstackEndpoint,
     maxAttempts,
-    requestTimeoutMs: config.requestTimeoutMs ?? configDefaults.requestTimeoutMs,
-    connectTimeoutMs: config.connectTimeoutMs ?? configDefaults.connectTimeoutMs,
+    requestTimeoutMs,
+    connectTimeoutMs,
     maxSockets: config.maxSockets ?? configDefaults.maxSockets,
     keepAliveTimeoutMs: configDefaults.keepAliveTimeoutMs,
     // HTTPS_PROXY / HTTP_PROXY / NO_PROXY (the SDK ignores them); a caller's dispatcher decides itself.
-    proxy: config.dispatcher ? undefined : proxySettingsFromEnv(env),
+    proxy,
     dispatcher: config.dispatcher,
     signer: config.signer ?? 'node',
     logger: config.logger,
@@ -324,6 +338,7 @@ function credentialProvider(
   config: KmsClientConfig,
   env: NodeJS.ProcessEnv,
   options: ResolveOptions,
+  services: CredentialChainOptions['services'],
 ): () => Promise<SourcedCredentials> {
   const given = config.credentials;
   if (typeof given === 'function') {
@@ -355,5 +370,7 @@ function credentialProvider(
     warn: (message) => config.logger?.warn?.(message),
     debug: (message) => config.logger?.debug?.(message),
     signal: options.signal,
+    mfaCodeProvider: config.mfaCodeProvider,
+    services,
   });
 }

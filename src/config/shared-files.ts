@@ -35,7 +35,7 @@ export interface Profile {
 }
 
 /** The home directory as the SDK finds it: HOME, USERPROFILE, HOMEDRIVE+HOMEPATH, then the OS. */
-function homeDirectory(env: NodeJS.ProcessEnv): string {
+export function homeDirectory(env: NodeJS.ProcessEnv): string {
   if (env.HOME) return env.HOME;
   if (env.USERPROFILE) return env.USERPROFILE;
   if (env.HOMEPATH) return `${env.HOMEDRIVE ?? 'C:\\'}${env.HOMEPATH}`;

@@ -100,6 +100,12 @@ export function validateConfig(config: KmsClientConfig): void {
   ) {
     throw new KmsConfigError('profile must be a non-empty string');
   }
+  if (config.mfaCodeProvider !== undefined && typeof config.mfaCodeProvider !== 'function') {
+    throw new KmsConfigError(
+      `mfaCodeProvider must be a function (serial) => Promise<string>, got ${describeType(config.mfaCodeProvider)}`,
+      { setting: 'config.mfaCodeProvider' },
+    );
+  }
   const credentials = config.credentials;
   if (credentials !== undefined && typeof credentials !== 'function') {
     assertCredentials(credentials, 'config.credentials');

@@ -1,18 +1,28 @@
 /**
  * The default credential chain, in the AWS SDK's order: environment, shared-file profile (static
- * keys or `credential_process`), container endpoint, EC2 instance metadata. A source that is not
+ * keys, `web_identity_token_file`, `credential_process`), web identity from the environment (EKS
+ * IRSA), container endpoint, EC2 instance metadata. A source that is not
  * set up is skipped; a source that is set up but fails stops the chain, so that a broken profile
  * never silently falls through to the instance role. Every failure names its source and reason.
  */
 
-import { findProfile, loadSharedFiles, type SharedFiles } from '../config/shared-files.js';
+import {
+  findProfile,
+  findServicesSection,
+  type IniSection,
+  loadSharedFiles,
+  type SharedFiles,
+} from '../config/shared-files.js';
 import { type CredentialSourceFailure, KmsConfigError } from '../errors.js';
+import type { MfaCodeProvider } from './assume-role.js';
 import {
   CredentialSourceError,
   type Credentials,
   credentialsFromEnv,
   type SourcedCredentials,
 } from './credentials.js';
+import type { ServiceCallSettings } from './service-call.js';
+import type { WebIdentityConfig } from './web-identity.js';
 
 /** Which profile is used and who chose it. */
 export interface ProfileSelection {
@@ -52,18 +62,14 @@ export interface CredentialChainOptions {
   debug?: (message: string) => void;
   /** Aborted when the client closes: ends work still running (kills a credential_process). */
   signal?: AbortSignal;
+  /** Gives the MFA code of a role profile's `mfa_serial`. */
+  mfaCodeProvider?: MfaCodeProvider;
+  /**
+   * How STS is reached, as the client reaches KMS: its region and FIPS setting, proxy, dispatcher,
+   * timeouts and attempts.
+   */
+  services?: Omit<ServiceCallSettings, 'env' | 'signal'>;
 }
-
-/** Settings that only STS / SSO can turn into credentials, and the provider that handles them. */
-const needsSts: readonly { key: string; what: string }[] = [
-  { key: 'role_arn', what: 'assumes an IAM role through AWS STS' },
-  { key: 'web_identity_token_file', what: 'exchanges a web identity token through AWS STS' },
-  { key: 'sso_session', what: 'signs in through AWS IAM Identity Center (SSO)' },
-  { key: 'sso_start_url', what: 'signs in through AWS IAM Identity Center (SSO)' },
-  { key: 'sso_account_id', what: 'signs in through AWS IAM Identity Center (SSO)' },
-  { key: 'sso_role_name', what: 'signs in through AWS IAM Identity Center (SSO)' },
-  { key: 'login_session', what: 'signs in through `aws login`' },
-];
 
 class ChainStop extends Error {
   constructor(readonly failure: CredentialSourceFailure) {
@@ -89,7 +95,7 @@ export function defaultCredentialChain(
       const won =
         fromEnv(options, selection, tried) ??
         (await fromProfile(options, selection, tried, profileSettings)) ??
-        fromWebIdentity(env) ??
+        (await fromWebIdentity(options)) ??
         // The remote and process sources (node:http, node:https, node:child_process) load only
         // when the chain gets to them: a CLI run with keys in the environment never loads them.
         (await fromRemote('container', tried, async () =>
@@ -191,11 +197,10 @@ async function fromProfile(
   }
   const settings = profile.settings;
   found.value = settings;
-  const unsupported = (key: string, what: string): never => {
-    throw new ChainStop({ source, reason: unsupportedProfileReason(selection.name, key, what) });
-  };
-  const roleArn = needsSts[0];
-  if (roleArn && settings[roleArn.key]) unsupported(roleArn.key, roleArn.what);
+  // An assume-role profile, as the SDK tells one: role_arn with a source of credentials.
+  if (settings.role_arn && (settings.source_profile || settings.credential_source)) {
+    return assumeRoleProfile(options, selection.name, settings, files);
+  }
   const accessKeyId = settings.aws_access_key_id;
   const secretAccessKey = settings.aws_secret_access_key;
   if (accessKeyId && secretAccessKey) {
@@ -215,8 +220,23 @@ async function fromProfile(
         : 'aws_secret_access_key is set but aws_access_key_id is missing',
     });
   }
-  const webIdentity = needsSts[1];
-  if (webIdentity && settings[webIdentity.key]) unsupported(webIdentity.key, webIdentity.what);
+  const tokenFile = settings.web_identity_token_file;
+  if (tokenFile) {
+    if (!settings.role_arn) {
+      throw new ChainStop({ source, reason: 'web_identity_token_file is set but role_arn is not' });
+    }
+    return webIdentity(options, `profile ${selection.name}`, {
+      config: {
+        tokenFile,
+        roleArn: settings.role_arn,
+        roleSessionName: settings.role_session_name,
+        durationSeconds: settings.duration_seconds,
+        profile: selection.name,
+      },
+      region: settings.region,
+      services: settings.services ? findServicesSection(files, settings.services) : undefined,
+    });
+  }
   const command = settings.credential_process;
   if (command) {
     try {
@@ -237,8 +257,28 @@ async function fromProfile(
       throw error;
     }
   }
-  for (const { key, what } of needsSts.slice(2)) {
-    if (settings[key]) unsupported(key, what);
+  if (settings.sso_session || settings.sso_start_url) {
+    return ssoProfile(options, selection.name, settings, files);
+  }
+  if (settings.login_session) {
+    throw new ChainStop({
+      source,
+      reason: `the profile sets login_session (console credentials of \`aws login\`), which this client cannot use; use the AWS CLI as a credential process instead: credential_process = aws configure export-credentials --profile ${selection.name} --format process`,
+    });
+  }
+  const ssoKey = ['sso_account_id', 'sso_role_name', 'sso_region'].find((key) => settings[key]);
+  if (ssoKey) {
+    throw new ChainStop({
+      source,
+      reason: `the profile sets ${ssoKey} but neither sso_session nor sso_start_url`,
+    });
+  }
+  if (settings.role_arn) {
+    throw new ChainStop({
+      source,
+      reason:
+        'role_arn is set without source_profile, credential_source or web_identity_token_file, so there are no credentials to assume the role with',
+    });
   }
   tried.push({
     source,
@@ -248,28 +288,102 @@ async function fromProfile(
   return undefined;
 }
 
-/** What to tell someone whose profile needs STS or SSO. */
-export function unsupportedProfileReason(profile: string, key: string, what: string): string {
-  return (
-    `the profile sets ${key}, which ${what}; this client does not call STS or SSO itself. ` +
-    `Pass a provider from @aws-sdk/credential-providers instead: ` +
-    `new KmsClient({ credentials: fromIni({ profile: ${JSON.stringify(profile)} }) }) ` +
-    `with import { fromIni } from '@aws-sdk/credential-providers'`
-  );
+/** Assumes the role of the chosen profile (module loaded now); failures stop the chain. */
+async function assumeRoleProfile(
+  options: CredentialChainOptions,
+  name: string,
+  settings: IniSection,
+  files: SharedFiles,
+): Promise<SourcedCredentials> {
+  const source = `assume-role:${name}` as const;
+  try {
+    const { roleProfileCredentials } = await import('./assume-role.js');
+    const credentials = await roleProfileCredentials(name, settings, {
+      files,
+      settings: { ...options.services, env: options.env, signal: options.signal },
+      now: options.now ?? Date.now,
+      mfaCodeProvider: options.mfaCodeProvider,
+      metadataTimeoutMs: options.metadataTimeoutMs,
+      containerRetries: options.containerRetries,
+      processTimeoutMs: options.processTimeoutMs,
+      debug: options.debug,
+    });
+    return { credentials, source };
+  } catch (error) {
+    if (error instanceof CredentialSourceError) {
+      throw new ChainStop({ source, reason: error.message });
+    }
+    throw error;
+  }
 }
 
-/** EKS IAM roles for service accounts (IRSA) set these; they need STS too. */
-function fromWebIdentity(env: NodeJS.ProcessEnv): undefined {
-  if (env.AWS_WEB_IDENTITY_TOKEN_FILE && env.AWS_ROLE_ARN) {
-    // Going on to the instance role would silently use the node's role instead of the pod's.
-    throw new ChainStop({
-      source: 'web-identity',
-      reason:
-        'AWS_WEB_IDENTITY_TOKEN_FILE and AWS_ROLE_ARN are set (e.g. EKS IAM roles for service accounts), which needs AWS STS; this client does not call STS itself. ' +
-        "Pass new KmsClient({ credentials: fromTokenFile() }) with import { fromTokenFile } from '@aws-sdk/credential-providers'",
+/** The role credentials of an SSO profile (module loaded now); failures stop the chain. */
+async function ssoProfile(
+  options: CredentialChainOptions,
+  name: string,
+  settings: IniSection,
+  files: SharedFiles,
+): Promise<SourcedCredentials> {
+  const source = `sso:${name}` as const;
+  try {
+    const { ssoProfileCredentials } = await import('./sso.js');
+    const credentials = await ssoProfileCredentials(name, settings, {
+      files,
+      settings: { ...options.services, env: options.env, signal: options.signal },
+      now: options.now ?? Date.now,
     });
+    return { credentials, source };
+  } catch (error) {
+    if (error instanceof CredentialSourceError) {
+      throw new ChainStop({ source, reason: error.message });
+    }
+    throw error;
   }
-  return undefined;
+}
+
+/** Runs the web identity exchange (module loaded now); failures stop the chain. */
+async function webIdentity(
+  options: CredentialChainOptions,
+  owner: string,
+  what: {
+    config: WebIdentityConfig;
+    region: string | undefined;
+    services: IniSection | undefined;
+  },
+): Promise<SourcedCredentials> {
+  try {
+    const { webIdentityCredentials } = await import('./web-identity.js');
+    const credentials = await webIdentityCredentials(
+      what.config,
+      { region: what.region, services: what.services },
+      { ...options.services, env: options.env, signal: options.signal },
+      options.now,
+    );
+    return { credentials, source: 'web-identity' };
+  } catch (error) {
+    if (error instanceof CredentialSourceError) {
+      throw new ChainStop({ source: 'web-identity', reason: `${owner}: ${error.message}` });
+    }
+    throw error;
+  }
+}
+
+/**
+ * EKS IAM roles for service accounts (IRSA): `AWS_WEB_IDENTITY_TOKEN_FILE` + `AWS_ROLE_ARN`
+ * (+ `AWS_ROLE_SESSION_NAME`), in the client's region.
+ */
+async function fromWebIdentity(
+  options: CredentialChainOptions,
+): Promise<SourcedCredentials | undefined> {
+  const { env } = options;
+  const tokenFile = env.AWS_WEB_IDENTITY_TOKEN_FILE;
+  const roleArn = env.AWS_ROLE_ARN;
+  if (!tokenFile || !roleArn) return undefined;
+  return webIdentity(options, 'AWS_WEB_IDENTITY_TOKEN_FILE and AWS_ROLE_ARN', {
+    config: { tokenFile, roleArn, roleSessionName: env.AWS_ROLE_SESSION_NAME || undefined },
+    region: undefined,
+    services: undefined,
+  });
 }
 
 async function fromRemote(

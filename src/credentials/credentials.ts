@@ -24,8 +24,11 @@ export type CredentialProvider = () => Promise<Credentials>;
 /**
  * Which source the credentials in use came from: `static` (config.credentials object),
  * `provider` (config.credentials function), `env`, `profile:<name>` (static keys of a shared-file
- * profile), `process` (a profile's `credential_process`), `container` (ECS / EKS Pod Identity) or
- * `imds` (EC2 instance metadata).
+ * profile), `process` (a profile's `credential_process`), `assume-role:<name>` (the role of an assume-role
+ * profile, through STS `AssumeRole`), `sso:<name>` (an IAM Identity Center profile: the role credentials
+ * of the token `aws sso login` cached), `web-identity` (a web identity token exchanged
+ * through STS: a profile's `web_identity_token_file` or EKS IRSA's `AWS_WEB_IDENTITY_TOKEN_FILE`),
+ * `container` (ECS / EKS Pod Identity) or `imds` (EC2 instance metadata).
  */
 export type CredentialSource =
   | 'static'
@@ -33,6 +36,9 @@ export type CredentialSource =
   | 'env'
   | `profile:${string}`
   | 'process'
+  | 'web-identity'
+  | `assume-role:${string}`
+  | `sso:${string}`
   | 'container'
   | 'imds';
 
