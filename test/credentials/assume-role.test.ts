@@ -15,10 +15,11 @@ import {
 import { KmsConfigError } from '../../src/errors.js';
 import type { KmsClientConfig } from '../../src/index.js';
 import { capture } from '../cli/run.js';
-import { credentialsDocument, type TempHome, tempHome, useProcessEnv } from '../config/helpers.js';
+import { credentialsDocument, type TempHome, tempHome } from '../config/helpers.js';
 import { startTestProxy } from '../config/proxy-server.js';
 import { type LoopbackServer, startLoopbackServer } from '../helpers/loopback.js';
 import { type FakeSts, startFakeSts } from '../helpers/sts.js';
+import { disconnect, ServiceTest } from './service-test.js';
 
 const keys = {
   base: { accessKeyId: 'AKIABASEEXAMPLE00001', secretAccessKey: 'base-secret-key' },
@@ -50,8 +51,7 @@ const roleB = 'arn:aws:iam::444455556666:role/kms-admin';
 let home: TempHome;
 let emulator: KmsEmulator;
 let sts: FakeSts;
-let restoreEnv: (() => void) | undefined;
-const closers: (() => Promise<void>)[] = [];
+const service = new ServiceTest();
 
 beforeEach(async () => {
   home = await tempHome();
@@ -62,34 +62,20 @@ beforeEach(async () => {
   );
 });
 afterEach(async () => {
-  restoreEnv?.();
-  restoreEnv = undefined;
-  await Promise.all(closers.splice(0).map((close) => close()));
+  await service.cleanup();
   await sts.close();
   await emulator.close();
   await home.remove();
 });
 
 function serviceEnv(extra: NodeJS.ProcessEnv = {}): void {
-  restoreEnv = useProcessEnv({
-    HOME: home.dir,
-    AWS_EC2_METADATA_DISABLED: 'true',
-    AWS_REGION: emulator.region,
-    AWS_ENDPOINT_URL_KMS: emulator.url,
+  service.useServiceEnv(home, emulator, {
     AWS_ENDPOINT_URL_STS: sts.url,
     ...extra,
   });
 }
 
-function newClient(config: KmsClientConfig = {}): KmsClient {
-  const client = new KmsClient(config);
-  closers.push(() => client.close());
-  return client;
-}
-
-async function disconnect(client: KmsClient): Promise<void> {
-  await client.disconnectCustomKeyStore(defaultKeyStoreIds.externalPublic);
-}
+const newClient = (config?: KmsClientConfig): KmsClient => service.newClient(config);
 
 async function configError(client: KmsClient): Promise<KmsConfigError> {
   const error = await disconnect(client).catch((e: unknown) => e);
@@ -103,7 +89,7 @@ function signedWith(): (string | undefined)[] {
 
 async function fake(handler: Parameters<typeof startLoopbackServer>[0]): Promise<LoopbackServer> {
   const server = await startLoopbackServer(handler);
-  closers.push(() => server.close());
+  service.onCleanup(() => server.close());
   return server;
 }
 
@@ -178,7 +164,7 @@ describe('role_arn with source_profile', () => {
 
   it('reaches STS through HTTP_PROXY like the KMS calls', async () => {
     const proxy = await startTestProxy();
-    closers.push(() => proxy.close());
+    service.onCleanup(() => proxy.close());
     await home.write(
       '.aws/config',
       `${baseProfile}\n[profile admin]\nrole_arn = ${roleA}\nsource_profile = base\n`,

@@ -6,17 +6,19 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { KmsClient } from '../../src/client.js';
+import type { KmsClient } from '../../src/client.js';
 import {
   defaultKeyStoreIds,
   type KmsEmulator,
   startKmsEmulator,
 } from '../../src/emulator/index.js';
 import { KmsConfigError } from '../../src/errors.js';
+import type { KmsClientConfig } from '../../src/index.js';
 import { runCli } from '../cli/run.js';
-import { type TempHome, tempHome, useProcessEnv } from '../config/helpers.js';
+import { type TempHome, tempHome } from '../config/helpers.js';
 import { startTestProxy } from '../config/proxy-server.js';
 import { type Handler, type LoopbackServer, startLoopbackServer } from '../helpers/loopback.js';
+import { disconnect, ServiceTest } from './service-test.js';
 
 const role = {
   accessKeyId: 'ASIASSOROLEEXAMPLE01',
@@ -28,8 +30,7 @@ const startUrl = 'https://my-org.awsapps.com/start';
 let home: TempHome;
 let emulator: KmsEmulator;
 let sso: LoopbackServer;
-let restoreEnv: (() => void) | undefined;
-const closers: (() => Promise<void>)[] = [];
+const service = new ServiceTest();
 
 /** Portal and OIDC in one fake: the portal wants `valid-token` unless told otherwise. */
 function ssoHandler(options: { acceptToken?: string; oidc?: Handler } = {}): Handler {
@@ -72,35 +73,21 @@ beforeEach(async () => {
   sso = await startLoopbackServer(ssoHandler());
 });
 afterEach(async () => {
-  restoreEnv?.();
-  restoreEnv = undefined;
-  await Promise.all(closers.splice(0).map((close) => close()));
+  await service.cleanup();
   await sso.close();
   await emulator.close();
   await home.remove();
 });
 
 function serviceEnv(extra: NodeJS.ProcessEnv = {}): void {
-  restoreEnv = useProcessEnv({
-    HOME: home.dir,
-    AWS_EC2_METADATA_DISABLED: 'true',
-    AWS_REGION: emulator.region,
-    AWS_ENDPOINT_URL_KMS: emulator.url,
+  service.useServiceEnv(home, emulator, {
     AWS_ENDPOINT_URL_SSO: sso.url,
     AWS_ENDPOINT_URL_SSO_OIDC: sso.url,
     ...extra,
   });
 }
 
-function newClient(): KmsClient {
-  const client = new KmsClient();
-  closers.push(() => client.close());
-  return client;
-}
-
-async function disconnect(client: KmsClient): Promise<void> {
-  await client.disconnectCustomKeyStore(defaultKeyStoreIds.externalPublic);
-}
+const newClient = (config?: KmsClientConfig): KmsClient => service.newClient(config);
 
 async function configError(client: KmsClient): Promise<KmsConfigError> {
   const error = await disconnect(client).catch((e: unknown) => e);
@@ -260,7 +247,7 @@ describe('sso_session profiles', () => {
 
   it('goes through HTTP_PROXY like the KMS calls', async () => {
     const proxy = await startTestProxy();
-    closers.push(() => proxy.close());
+    service.onCleanup(() => proxy.close());
     await home.write('.aws/config', sessionConfig);
     await writeToken('corp', { accessToken: 'valid-token', expiresAt: minutes(60) });
     serviceEnv({ AWS_PROFILE: 'dev', HTTP_PROXY: proxy.url });

@@ -4,18 +4,20 @@
  * the assumed credentials. Real files in a temporary HOME; nothing leaves loopback.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { KmsClient } from '../../src/client.js';
+import type { KmsClient } from '../../src/client.js';
 import {
   defaultKeyStoreIds,
   type KmsEmulator,
   startKmsEmulator,
 } from '../../src/emulator/index.js';
 import { KmsConfigError } from '../../src/errors.js';
+import type { KmsClientConfig } from '../../src/index.js';
 import { runCli } from '../cli/run.js';
-import { type TempHome, tempHome, useProcessEnv } from '../config/helpers.js';
+import { type TempHome, tempHome } from '../config/helpers.js';
 import { startTestProxy } from '../config/proxy-server.js';
 import { startLoopbackServer } from '../helpers/loopback.js';
 import { type FakeSts, startFakeSts } from '../helpers/sts.js';
+import { disconnect, ServiceTest } from './service-test.js';
 
 const assumed = {
   accessKeyId: 'ASIAWEBIDENTITY00001',
@@ -27,8 +29,7 @@ const roleArn = 'arn:aws:iam::123456789012:role/pod-role';
 let home: TempHome;
 let emulator: KmsEmulator;
 let sts: FakeSts;
-let restoreEnv: (() => void) | undefined;
-const closers: (() => Promise<void>)[] = [];
+const service = new ServiceTest();
 
 beforeEach(async () => {
   home = await tempHome();
@@ -36,33 +37,19 @@ beforeEach(async () => {
   sts = await startFakeSts(() => ({ credentials: assumed }));
 });
 afterEach(async () => {
-  restoreEnv?.();
-  restoreEnv = undefined;
-  await Promise.all(closers.splice(0).map((close) => close()));
+  await service.cleanup();
   await sts.close();
   await emulator.close();
   await home.remove();
 });
 
 function serviceEnv(extra: NodeJS.ProcessEnv = {}): void {
-  restoreEnv = useProcessEnv({
-    HOME: home.dir,
-    AWS_EC2_METADATA_DISABLED: 'true',
-    AWS_REGION: emulator.region,
-    AWS_ENDPOINT_URL_KMS: emulator.url,
+  service.useServiceEnv(home, emulator, {
     ...extra,
   });
 }
 
-function newClient(): KmsClient {
-  const client = new KmsClient();
-  closers.push(() => client.close());
-  return client;
-}
-
-async function disconnect(client: KmsClient): Promise<void> {
-  await client.disconnectCustomKeyStore(defaultKeyStoreIds.externalPublic);
-}
+const newClient = (config?: KmsClientConfig): KmsClient => service.newClient(config);
 
 function signedWith(): (string | undefined)[] {
   return emulator.requests.map((request) => request.accessKeyId);
@@ -183,7 +170,7 @@ describe('EKS IRSA: AWS_WEB_IDENTITY_TOKEN_FILE + AWS_ROLE_ARN', () => {
     // Credentials that expire inside the refresh window: every call refreshes them.
     sts.answer(() => ({ credentials: assumed, expiresInMs: 4 * 60_000 }));
     const container = await startLoopbackServer();
-    closers.push(() => container.close());
+    service.onCleanup(() => container.close());
     serviceEnv({
       AWS_WEB_IDENTITY_TOKEN_FILE: tokenFile,
       AWS_ROLE_ARN: roleArn,
@@ -208,7 +195,7 @@ describe('EKS IRSA: AWS_WEB_IDENTITY_TOKEN_FILE + AWS_ROLE_ARN', () => {
 
   it('reaches STS through HTTPS_PROXY / HTTP_PROXY like the KMS calls', async () => {
     const proxy = await startTestProxy();
-    closers.push(() => proxy.close());
+    service.onCleanup(() => proxy.close());
     const tokenFile = await home.write('irsa-token', 'token-one');
     serviceEnv({
       AWS_WEB_IDENTITY_TOKEN_FILE: tokenFile,
