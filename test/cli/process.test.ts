@@ -2,11 +2,12 @@
  * kms-cks as a real process (`node --import tsx src/cli/main.ts`), configured through the
  * environment like an operator would: exit codes, output streams, no stack traces, signals.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { defaultKeyStoreIds } from '../../src/emulator/index.js';
+import { writeHungCredentialProcess } from '../config/helpers.js';
 import { type Harness, startHarness } from '../waiter/harness.js';
 import { finished, spawnCli, waitForOutput } from './run.js';
 
@@ -114,18 +115,9 @@ describe('kms-cks process', () => {
   it('exits 130 at once on SIGINT while a credential_process hangs, and kills it', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'kms-cks-sigint-'));
     try {
-      const pidFile = join(dir, 'pid');
-      const script = join(dir, 'hang.mjs');
-      writeFileSync(
-        script,
-        `import { writeFileSync } from 'node:fs'; writeFileSync(${JSON.stringify(pidFile)}, String(process.pid)); setInterval(() => {}, 1000);`,
-      );
-      writeFileSync(
-        join(dir, 'config'),
-        `[profile hung]\ncredential_process = "${process.execPath}" "${script}"\n`,
-      );
+      const { configFile, pidFile } = writeHungCredentialProcess(dir);
       const child = spawnCli(harness.emulator, ['disconnect', xks, '--profile', 'hung'], {
-        AWS_CONFIG_FILE: join(dir, 'config'),
+        AWS_CONFIG_FILE: configFile,
         AWS_ACCESS_KEY_ID: '',
         AWS_SECRET_ACCESS_KEY: '',
       });

@@ -12,6 +12,7 @@ import {
   KmsServiceException,
   KmsTimeoutError,
 } from '../../src/index.js';
+import { writeHungCredentialProcess } from '../config/helpers.js';
 import {
   kmsError,
   type LoopbackServer,
@@ -409,17 +410,8 @@ describe('slow credential sources', () => {
     const dir = mkdtempSync(join(tmpdir(), 'kms-cks-hung-'));
     const saved = { ...process.env };
     try {
-      const pidFile = join(dir, 'pid');
-      const script = join(dir, 'hang.mjs');
-      writeFileSync(
-        script,
-        `import { writeFileSync } from 'node:fs'; writeFileSync(${JSON.stringify(pidFile)}, String(process.pid)); setInterval(() => {}, 1000);`,
-      );
-      writeFileSync(
-        join(dir, 'config'),
-        `[profile hung]\ncredential_process = "${process.execPath}" "${script}"\n`,
-      );
-      process.env.AWS_CONFIG_FILE = join(dir, 'config');
+      const { configFile, pidFile } = writeHungCredentialProcess(dir);
+      process.env.AWS_CONFIG_FILE = configFile;
       process.env.AWS_SHARED_CREDENTIALS_FILE = join(dir, 'credentials');
       process.env.AWS_EC2_METADATA_DISABLED = 'true';
       for (const name of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_PROFILE']) {

@@ -1,3 +1,4 @@
+import { writeFileSync } from 'node:fs';
 /**
  * Helpers of the config tests: a temporary HOME with real shared files, and environments that
  * never reach the machine's own ~/.aws, env or instance metadata.
@@ -78,4 +79,23 @@ export function useProcessEnv(env: NodeJS.ProcessEnv): () => void {
     for (const name of Object.keys(process.env)) delete process.env[name];
     Object.assign(process.env, saved);
   };
+}
+
+/**
+ * Writes, into `dir`, a config file whose profile `hung` runs a `credential_process` that records
+ * its PID in `pidFile` and then never answers: for tests of deadlines and of killing it.
+ */
+export function writeHungCredentialProcess(dir: string): { configFile: string; pidFile: string } {
+  const pidFile = join(dir, 'pid');
+  const script = join(dir, 'hang.mjs');
+  writeFileSync(
+    script,
+    `import { writeFileSync } from 'node:fs'; writeFileSync(${JSON.stringify(pidFile)}, String(process.pid)); setInterval(() => {}, 1000);`,
+  );
+  const configFile = join(dir, 'config');
+  writeFileSync(
+    configFile,
+    `[profile hung]\ncredential_process = "${process.execPath}" "${script}"\n`,
+  );
+  return { configFile, pidFile };
 }
