@@ -251,10 +251,7 @@ async function fromProfile(
       });
       return { credentials, source: 'process' };
     } catch (error) {
-      if (error instanceof CredentialSourceError) {
-        throw new ChainStop({ source: 'process', reason: error.message });
-      }
-      throw error;
+      stopChain(error, 'process');
     }
   }
   if (settings.sso_session || settings.sso_start_url) {
@@ -310,11 +307,19 @@ async function assumeRoleProfile(
     });
     return { credentials, source };
   } catch (error) {
-    if (error instanceof CredentialSourceError) {
-      throw new ChainStop({ source, reason: error.message });
-    }
-    throw error;
+    stopChain(error, source);
   }
+}
+
+/**
+ * A source's own failure (a {@link CredentialSourceError}) stops the chain, reported under
+ * `source` with `prefix` before its reason; anything else is rethrown as it is.
+ */
+function stopChain(error: unknown, source: string, prefix = ''): never {
+  if (error instanceof CredentialSourceError) {
+    throw new ChainStop({ source, reason: `${prefix}${error.message}` });
+  }
+  throw error;
 }
 
 /** The role credentials of an SSO profile (module loaded now); failures stop the chain. */
@@ -334,10 +339,7 @@ async function ssoProfile(
     });
     return { credentials, source };
   } catch (error) {
-    if (error instanceof CredentialSourceError) {
-      throw new ChainStop({ source, reason: error.message });
-    }
-    throw error;
+    stopChain(error, source);
   }
 }
 
@@ -361,10 +363,7 @@ async function webIdentity(
     );
     return { credentials, source: 'web-identity' };
   } catch (error) {
-    if (error instanceof CredentialSourceError) {
-      throw new ChainStop({ source: 'web-identity', reason: `${owner}: ${error.message}` });
-    }
-    throw error;
+    stopChain(error, 'web-identity', `${owner}: `);
   }
 }
 
