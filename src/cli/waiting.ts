@@ -15,7 +15,8 @@ const repeatMs = 10_000;
 export class WaitingNotice {
   readonly #sink: TextSink;
   #timer: NodeJS.Timeout | undefined;
-  #attempt: { host: string; attempt: number; maxAttempts: number; since: number } | undefined;
+  /** The attempt waited for; `waitedMs` is the sum of the delays scheduled so far. */
+  #attempt: { host: string; attempt: number; maxAttempts: number; waitedMs: number } | undefined;
 
   /** @param sink - stderr. */
   constructor(sink: TextSink) {
@@ -41,7 +42,10 @@ export class WaitingNotice {
 
   #sent(host: string, attempt: number, maxAttempts: number): void {
     this.#answered();
-    this.#attempt = { host, attempt, maxAttempts, since: performance.now() };
+    // Counted from the delays rather than read from a clock: this runs at every attempt of every
+    // command, and on Node 20 the first performance.now() loads perf_hooks (milliseconds of a
+    // short run) for a notice that most runs never show.
+    this.#attempt = { host, attempt, maxAttempts, waitedMs: 0 };
     this.#schedule(quietMs);
   }
 
@@ -55,7 +59,8 @@ export class WaitingNotice {
     this.#timer = setTimeout(() => {
       const attempt = this.#attempt;
       if (!attempt) return;
-      const seconds = ((performance.now() - attempt.since) / 1000).toFixed(0);
+      attempt.waitedMs += ms;
+      const seconds = (attempt.waitedMs / 1000).toFixed(0);
       this.#sink.write(
         `kms-cks: waiting for an answer from ${attempt.host} (attempt ${attempt.attempt} of ${attempt.maxAttempts}, ${seconds}s so far; --request-timeout sets the limit)\n`,
       );

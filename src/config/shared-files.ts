@@ -3,10 +3,16 @@
  * the CLI read them, but strictly: a malformed line is a {@link KmsConfigError} naming the file and
  * the line, where the SDK's loader would silently treat the whole file as empty.
  */
-import { readFile, stat } from 'node:fs/promises';
+import { readFile as readFileCallback, stat as statCallback } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { KmsConfigError } from '../errors.js';
+
+// node:fs's callback API rather than node:fs/promises: on Node 20 the latter also loads readline
+// and more (milliseconds of every CLI run), and this module is on every call's path.
+const stat = promisify(statCallback);
+const readFile = promisify(readFileCallback);
 
 /** Settings of one INI section; sub-settings (`kms =` then indented lines) are `kms.name` keys. */
 export type IniSection = Readonly<Record<string, string>>;

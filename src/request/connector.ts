@@ -11,7 +11,7 @@
  * `Proxy-Authorization: Basic`.
  */
 import { isIP, connect as netConnect, type Socket } from 'node:net';
-import { type TLSSocket, connect as tlsConnect } from 'node:tls';
+import type { ConnectionOptions, TLSSocket } from 'node:tls';
 import { type ProxySettings, proxyFor } from '../config/proxy.js';
 
 /** What undici passes to a connector (the fields used here). */
@@ -34,6 +34,14 @@ export interface Connector {
   connect(target: ConnectTarget, callback: ConnectCallback): void;
   /** Destroys every connection still being opened; each fails with `reason`. */
   destroyPending(reason: Error): void;
+}
+
+/**
+ * node:tls, loaded by the first TLS connection: a plain-http endpoint (the emulator, a loopback
+ * test server) never needs it, and loading it is milliseconds of a short CLI run on Node 20.
+ */
+function tlsConnect(options: ConnectionOptions): TLSSocket {
+  return process.getBuiltinModule('node:tls').connect(options);
 }
 
 /** Longest CONNECT response head read from a proxy. */

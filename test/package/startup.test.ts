@@ -19,7 +19,12 @@ import {
 } from '../../src/emulator/index.js';
 
 const root = new URL('../..', import.meta.url).pathname;
-const watched = ['NativeModule http', 'NativeModule https', 'NativeModule child_process'];
+const watched = [
+  'NativeModule http',
+  'NativeModule https',
+  'NativeModule child_process',
+  'NativeModule tls',
+];
 
 let dir: string;
 let emulator: KmsEmulator;
@@ -67,7 +72,7 @@ afterAll(async () => {
 });
 
 describe('start-up', () => {
-  it('importing loads neither http, https nor child_process; a Disconnect with static credentials loads no child_process', async () => {
+  it('importing loads neither http, https, tls nor child_process; a Disconnect with static credentials loads no child_process', async () => {
     const { stdout } = await promisify(execFile)(
       process.execPath,
       [
