@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { defineConfig, type Options } from 'tsup';
 
 /**
@@ -17,11 +18,43 @@ const requireZodLocaleTwins: NonNullable<Options['esbuildPlugins']>[number] = {
   },
 };
 
+/**
+ * undici's HTTP/1.1 client requires its HTTP/2 client, and that requires `node:http2`, at module
+ * top. The CLI never speaks HTTP/2 (our connector offers only `http/1.1` by ALPN, so undici never
+ * takes that branch), and on Node 20 loading it costs milliseconds of every run. The CLI bundle
+ * gets a stand-in that fails the connection if it is ever reached. The build fails if undici
+ * stops requiring the file the way this expects, rather than silently bundling something else.
+ */
+const undiciHttp2Module = /[\\/]undici[\\/]lib[\\/]dispatcher[\\/]client-h2\.js$/;
+const undiciWithoutHttp2: NonNullable<Options['esbuildPlugins']>[number] = {
+  name: 'undici-without-http2',
+  setup(build) {
+    let replaced = 0;
+    build.onResolve({ filter: /^\.\/client-h2\.js$/ }, (args) => {
+      if (!undiciHttp2Module.test(join(args.resolveDir, args.path))) return undefined;
+      replaced++;
+      return { path: 'undici-client-h2', namespace: 'kms-cks-stub' };
+    });
+    build.onLoad({ filter: /.*/, namespace: 'kms-cks-stub' }, () => ({
+      loader: 'js',
+      contents: `module.exports = function connectH2() {
+  throw new Error('kms-cks speaks HTTP/1.1 only: the server chose HTTP/2 (ALPN h2)');
+};`,
+    }));
+    build.onEnd((result) => {
+      if (result.errors.length === 0 && replaced !== 1) {
+        throw new Error(
+          `undici-without-http2: expected 1 require of ./client-h2.js, saw ${replaced}`,
+        );
+      }
+    });
+  },
+};
+
 const common: Options = {
   entry: {
     index: 'src/index.ts',
     'emulator/index': 'src/emulator/index.ts',
-    'cli/main': 'src/cli/main.ts',
   },
   dts: true,
   sourcemap: true,
@@ -39,7 +72,9 @@ export default defineConfig([
     // Modules loaded on first use (the zod schemas) go to chunks of their own: in one file, their
     // imports of zod would be hoisted to the top and load at start-up.
     splitting: true,
-    clean: ['**/*.js', '**/*.js.map', '**/*.d.ts'],
+    // tsup's clean removes everything in dist but the patterns negated here: the CLI bundle is
+    // another build's, running alongside.
+    clean: ['!cli/**'],
   },
   {
     ...common,
@@ -49,6 +84,35 @@ export default defineConfig([
     splitting: false,
     noExternal: [zodLocales],
     esbuildPlugins: [requireZodLocaleTwins],
-    clean: ['**/*.cjs', '**/*.cjs.map', '**/*.d.cts'],
+    clean: ['!cli/**'],
+  },
+  {
+    // The `kms-cks` executable: one CommonJS file for the command's path — the CLI, the library,
+    // and undici's Pool with its HTTP/1.1 client — so that each run reads, resolves and compiles
+    // one file instead of some forty (start-up is most of a CLI run; issue 14). What runs only
+    // for some commands (zod schemas, other credential sources, the emulator) is in the same
+    // file but initialised on first use. The library entries above keep undici external.
+    ...common,
+    // bin.cjs (the `kms-cks` executable: start-up settings, then the bundle) and cli.cjs (the
+    // bundle).
+    entry: { bin: 'src/cli/bin.ts', cli: 'src/cli/main.ts' },
+    outDir: 'dist/cli',
+    format: 'cjs',
+    dts: false,
+    splitting: false,
+    noExternal: [zodLocales, /^undici\/lib\//],
+    // Reading and parsing are per byte: without comments and indentation the file is half the
+    // size. Names are kept (stack traces, error names); the source map maps back.
+    esbuildOptions(options) {
+      options.minifyWhitespace = true;
+      options.minifySyntax = true;
+      options.legalComments = 'eof';
+      options.charset = 'ascii';
+      // import() of what stays outside (readline, the optional smithy signer) as require():
+      // the bundle runs as a script compiled by bin.ts on Node 20, where import() is not wired.
+      options.supported = { ...options.supported, 'dynamic-import': false };
+    },
+    esbuildPlugins: [requireZodLocaleTwins, undiciWithoutHttp2],
+    clean: true,
   },
 ]);

@@ -1,25 +1,9 @@
-#!/usr/bin/env node
 /**
- * The `kms-cks` executable: runs {@link main} with the process's arguments and streams, turns the
+ * The `kms-cks` process (the installed executable, `bin.ts`, runs this after its start-up
+ * settings): runs {@link main} with the process's arguments and streams, turns the
  * first SIGINT / SIGTERM into an abort (a wait stops with exit 130, the emulator closes cleanly),
  * and a second one into an immediate exit. A closed stdout ends it quietly with exit 0.
  */
-// Start-up of this process only (never in the library). Builtins are fetched only where they are
-// used: loading node:module or node:v8 for nothing costs milliseconds too.
-const major = Number(process.versions.node.split('.')[0]);
-if (major >= 22) {
-  // Node 22.1+ caches compiled code: later runs skip parsing and compiling the CLI's modules.
-  const module = process.getBuiltinModule?.('node:module') as
-    | { enableCompileCache?: () => unknown }
-    | undefined;
-  module?.enableCompileCache?.();
-} else {
-  // Node 20 tiers undici's llhttp WebAssembly up in the background, and exit waits for that
-  // compilation (about 200 ms after the work is done). Baseline code is plenty for parsing a few
-  // responses. Set before undici loads (the program is imported below); Node 22+ no longer waits.
-  process.getBuiltinModule('node:v8').setFlagsFromString('--liftoff-only');
-}
-
 /** Interrupted (Ctrl-C / SIGTERM): the same as `exitCodes.interrupted`, known before the import. */
 const interrupted = 130;
 const controller = new AbortController();
@@ -55,14 +39,19 @@ async function prompt(question: string): Promise<string> {
   }
 }
 
-// Imported after the settings above, so that they apply to everything it loads.
 import('./program.js')
   .then(({ main }) =>
     main(process.argv.slice(2), {
       stdout: process.stdout,
       stderr: process.stderr,
       isTTY: process.stderr.isTTY === true,
-      prompt: process.stdin.isTTY === true && process.stderr.isTTY === true ? prompt : undefined,
+      // isatty(0) rather than process.stdin.isTTY: that getter creates the stdin stream (on Node
+      // 20 loading fs streams and fs/promises) in runs that never read it. node:tty is loaded
+      // only when stderr is a terminal, where Node has loaded it already.
+      prompt:
+        process.stderr.isTTY === true && process.getBuiltinModule('node:tty').isatty(0)
+          ? prompt
+          : undefined,
       signal: controller.signal,
     }),
   )

@@ -13,7 +13,15 @@
  * time is printed; the last line is `N passed, N failed` over every leg's tests and checks.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -194,7 +202,10 @@ async function smokeLeg(name) {
   );
   const emulator = await startKmsEmulator();
   try {
-    const cli = join(project, 'node_modules', 'kms-custom-key-store', 'dist', 'cli', 'main.js');
+    // The executable the package declares, as npm links it.
+    const installed = join(project, 'node_modules', 'kms-custom-key-store');
+    const { bin } = JSON.parse(readFileSync(join(installed, 'package.json'), 'utf8'));
+    const cli = join(installed, bin['kms-cks']);
     const { code, output } = await run(
       binary,
       [

@@ -3,7 +3,15 @@
  * then `import` and `require` it and disconnect a store on a loopback server.
  */
 import { execFile, execFileSync } from 'node:child_process';
-import { copyFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -265,6 +273,50 @@ void client.disconnectCustomKeyStore(42);
       expect(customKeyStores.length).toBe(emulator.keyStores.size);
     } finally {
       await emulator.close();
+    }
+  });
+
+  it('the kms-cks command loads neither HTTP/2 nor TLS for a plain-http endpoint, and keeps a compile cache that later runs use', async () => {
+    const bin = join(project, 'node_modules', '.bin', 'kms-cks');
+    const cacheFolder = mkdtempSync(join(tmpdir(), 'kms-cks-pkg-cache-'));
+    const report = join(cacheFolder, 'modules.json');
+    const hook = join(cacheFolder, 'modules.cjs');
+    writeFileSync(
+      hook,
+      `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(report)}, JSON.stringify(process.moduleLoadList)));`,
+    );
+    const { startKmsEmulator, emulatorCredentials } = await import('../../src/emulator/index.js');
+    const emulator = await startKmsEmulator();
+    const describeStores = async (nodeOptions: string) => {
+      const { stdout } = await promisify(execFile)(bin, ['describe', '--json'], {
+        cwd: project,
+        env: {
+          PATH: process.env.PATH,
+          HOME: project,
+          NODE_OPTIONS: nodeOptions,
+          NODE_COMPILE_CACHE: join(cacheFolder, 'cache'),
+          AWS_EC2_METADATA_DISABLED: 'true',
+          AWS_ENDPOINT_URL_KMS: emulator.url,
+          AWS_REGION: emulator.region,
+          AWS_ACCESS_KEY_ID: emulatorCredentials.accessKeyId,
+          AWS_SECRET_ACCESS_KEY: emulatorCredentials.secretAccessKey,
+        },
+      });
+      return (JSON.parse(stdout) as { customKeyStores: unknown[] }).customKeyStores.length;
+    };
+    try {
+      expect(await describeStores(`--require ${hook}`)).toBe(emulator.keyStores.size);
+      const loaded = JSON.parse(readFileSync(report, 'utf8')) as string[];
+      expect(loaded).toContain('NativeModule net');
+      expect(loaded).not.toContain('NativeModule http2');
+      expect(loaded).not.toContain('NativeModule tls');
+      // Written at the first run's exit (by Node 22+ itself, by bin.cjs on Node 20).
+      const cached = readdirSync(join(cacheFolder, 'cache'), { recursive: true });
+      expect(cached.length).toBeGreaterThan(0);
+      expect(await describeStores('')).toBe(emulator.keyStores.size);
+    } finally {
+      await emulator.close();
+      rmSync(cacheFolder, { recursive: true, force: true });
     }
   });
 
