@@ -372,7 +372,12 @@ export class KmsClient {
   #configuration(): Promise<ResolvedConfig> {
     if (!this.#resolved) {
       const pending = Promise.resolve()
-        .then(() => loadConfig(this.#config, process.env, { signal: this.#lifetime.signal }))
+        .then(() =>
+          loadConfig(this.#config, process.env, {
+            signal: this.#lifetime.signal,
+            clock: this.#context.clock,
+          }),
+        )
         .then(async (resolved) => {
           if (!resolved.dispatcher) this.#Pool ??= await loadPool();
           this.#settled = resolved;

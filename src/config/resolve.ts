@@ -3,6 +3,7 @@
  * the resolved result the request path uses. Resolution is apart from the request path and happens
  * once per client; credentials are fetched lazily and refreshed through a cache.
  */
+
 import type { Dispatcher } from 'undici';
 import {
   type CredentialChainOptions,
@@ -18,6 +19,7 @@ import {
   type SourcedCredentials,
 } from '../credentials/credentials.js';
 import { KmsConfigError, KmsError } from '../errors.js';
+import type { ClockCorrection } from '../request/clock.js';
 import { configDefaults } from './defaults.js';
 import { assertValidRegion, resolveEndpoint, signingRegionOf } from './endpoint.js';
 import type { KmsClientConfig, Logger } from './options.js';
@@ -87,6 +89,11 @@ export interface ResolveOptions {
   containerRetries?: number;
   /** Aborted when the client closes: ends credential work still running in the background. */
   signal?: AbortSignal;
+  /**
+   * The client's clock correction, for its signed STS calls (AssumeRole): a skew that STS or KMS
+   * reports corrects the clock of both. Default: a correction of this configuration's own.
+   */
+  clock?: ClockCorrection;
 }
 
 /** Reads the shared files and the selected profile once, only when a setting needs them. */
@@ -257,8 +264,10 @@ export async function loadConfig(
   const proxy = config.dispatcher ? undefined : proxySettingsFromEnv(env);
   const requestTimeoutMs = config.requestTimeoutMs ?? configDefaults.requestTimeoutMs;
   const connectTimeoutMs = config.connectTimeoutMs ?? configDefaults.connectTimeoutMs;
-  // STS is reached as KMS is: same region, FIPS setting, proxy, dispatcher, limits and attempts.
+  // STS is reached as KMS is: same region, FIPS setting, proxy, dispatcher, limits, attempts and
+  // clock correction.
   const services = {
+    clock: options.clock ?? { offsetMs: 0 },
     region: region.value,
     useFipsEndpoint,
     proxy,

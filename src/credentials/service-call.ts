@@ -12,6 +12,7 @@ import type { ProxySettings } from '../config/proxy.js';
 import type { IniSection } from '../config/shared-files.js';
 import { createConnector } from '../request/connector.js';
 import { loadPool } from '../request/pool.js';
+import { type ClockCorrection, correctClockSkew, signingTime } from '../request/clock.js';
 import { exchange, type HttpResponse } from '../request/transport.js';
 import { sleep } from '../sleep.js';
 import { CredentialSourceError } from './credentials.js';
@@ -36,6 +37,11 @@ export interface ServiceCallSettings {
   maxAttempts?: number;
   /** Ends the call (the client closing). */
   signal?: AbortSignal;
+  /**
+   * The client's clock correction: signed calls sign with it, and a refused signature with the
+   * server's clock 5 minutes or more away corrects it (for the client's KMS calls too).
+   */
+  clock?: ClockCorrection;
 }
 
 /** Largest response read from a credential service. */
@@ -95,27 +101,30 @@ export interface ServiceRequest {
 
 /**
  * Sends `request` (built again for each attempt: a signature carries the time) and returns the
- * first response that is not retryable. Throws {@link CredentialSourceError} when every attempt
- * failed on the network or timed out, or the signal's reason when it aborted.
+ * first response that is not retryable. A signature refused for its time, with the server's clock
+ * 5 minutes or more from ours, corrects the clock and is sent again at once (within the attempts).
+ * Throws {@link CredentialSourceError} when every attempt failed on the network or timed out, or
+ * the signal's reason when it aborted.
  *
- * @param build - makes the request for an attempt.
+ * @param build - makes the request for an attempt; a signed one signs for `time`.
  * @param settings - proxy, limits, attempts, signal.
  * @param what - names the call in errors (`STS AssumeRoleWithWebIdentity`).
  */
 export async function callCredentialService(
-  build: () => ServiceRequest | Promise<ServiceRequest>,
+  build: (time: Date) => ServiceRequest | Promise<ServiceRequest>,
   settings: ServiceCallSettings,
   what: string,
 ): Promise<HttpResponse> {
   const maxAttempts = settings.maxAttempts ?? configDefaults.maxAttempts;
   const timeoutMs = settings.requestTimeoutMs ?? configDefaults.requestTimeoutMs;
   const connectTimeoutMs = settings.connectTimeoutMs ?? configDefaults.connectTimeoutMs;
+  const clock = settings.clock ?? { offsetMs: 0 };
   let dispatcher = settings.dispatcher;
   let ownPool: Dispatcher | undefined;
   try {
     for (let attempt = 1; ; attempt++) {
       settings.signal?.throwIfAborted();
-      const request = await build();
+      const request = await build(signingTime(clock, Date.now()));
       if (!dispatcher) {
         const Pool = await loadPool();
         const connector = createConnector(settings.proxy, () => connectTimeoutMs);
@@ -140,6 +149,7 @@ export async function callCredentialService(
             maxBodyBytes,
           },
         );
+        if (attempt < maxAttempts && clockCorrected(response, clock)) continue;
         if (!retryable(response) || attempt >= maxAttempts) return response;
         failure = `HTTP ${response.status}`;
       } catch (error) {
@@ -160,6 +170,14 @@ export async function callCredentialService(
   } finally {
     ownPool?.destroy().catch(() => {});
   }
+}
+
+/** For a refused signature: corrects the clock when the server says the time was wrong. */
+function clockCorrected(response: HttpResponse, clock: ClockCorrection): boolean {
+  if (response.status !== 400 && response.status !== 403) return false;
+  // The Query protocol's <Error><Code>; the services with JSON errors here sign no request.
+  const code = /<Code>\s*([\w.]{1,64})\s*<\/Code>/.exec(response.body)?.[1];
+  return correctClockSkew(clock, code, response.headers.date, Date.now()) !== undefined;
 }
 
 function retryable(response: HttpResponse): boolean {

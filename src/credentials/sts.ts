@@ -176,7 +176,7 @@ export async function assumeRole(
   });
   const what = 'STS AssumeRole';
   const response = await callCredentialService(
-    async () => {
+    async (time) => {
       const headers = await signer.sign(
         {
           hostname: url.hostname,
@@ -189,7 +189,7 @@ export async function assumeRole(
           body,
         },
         sourceCredentials,
-        new Date(),
+        time,
       );
       return { url, method: 'POST', headers, body };
     },

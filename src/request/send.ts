@@ -18,6 +18,7 @@ import {
 import type { Operation } from '../operations/operations.js';
 import { redactSecrets, type SecretValues } from '../redact.js';
 import { sleep, untilAborted } from '../sleep.js';
+import { type ClockCorrection, correctClockSkew, signingTime } from './clock.js';
 import { excerpt, parseErrorResponse, parseSuccessBody, responseMetadata } from './parse.js';
 import { type FailureKind, parseRetryAfter, type RetryPolicy } from './retry.js';
 import type { RequestSigner } from './sign.js';
@@ -55,8 +56,8 @@ export interface RequestContext {
   dispatcher(origin: string, connectTimeoutMs: number): Dispatcher;
   /** The client-wide retry token bucket; attempts per call come from the resolved config. */
   retry: RetryPolicy;
-  /** Milliseconds to add to the local clock when signing; corrected on clock-skew errors. */
-  clock: { offsetMs: number };
+  /** The client's clock correction (shared with its STS calls); corrected on clock-skew errors. */
+  clock: ClockCorrection;
   userAgent: string;
   /** Source of time (tests may replace it). */
   now: () => number;
@@ -67,16 +68,6 @@ export type WithMetadata<Output> = Output & { $metadata: ResponseMetadata };
 
 /** Largest response body read. */
 export const maxBodyBytes = 1024 * 1024;
-/** A server clock this far from ours on a signature error means our clock is off. */
-const clockSkewThresholdMs = 5 * 60 * 1000;
-const clockSkewCodes = new Set([
-  'InvalidSignatureException',
-  'SignatureDoesNotMatch',
-  'RequestExpired',
-  'RequestInTheFuture',
-  'RequestTimeTooSkewed',
-  'AuthFailure',
-]);
 const retriedNetworkCodes = new Set([
   'ECONNRESET',
   'ECONNREFUSED',
@@ -171,7 +162,7 @@ async function attemptUntilSettled<Input, Output>(
         body,
       },
       credentials,
-      new Date(context.now() + context.clock.offsetMs),
+      signingTime(context.clock, context.now()),
     );
     headers['user-agent'] = context.userAgent;
 
@@ -306,16 +297,12 @@ function classifyServiceError(
   context: RequestContext,
   logger: Logger | undefined,
 ): FailureKind {
-  if (clockSkewCodes.has(error.name) && response.headers.date) {
-    const serverTime = Date.parse(response.headers.date);
-    const ourTime = context.now() + context.clock.offsetMs;
-    if (!Number.isNaN(serverTime) && Math.abs(serverTime - ourTime) >= clockSkewThresholdMs) {
-      context.clock.offsetMs = serverTime - context.now();
-      logger?.warn?.(
-        `kms: local clock is ${Math.round((ourTime - serverTime) / 1000)} s off the server's; signing with a corrected clock`,
-      );
-      return 'clock-skew';
-    }
+  const skewMs = correctClockSkew(context.clock, error.name, response.headers.date, context.now());
+  if (skewMs !== undefined) {
+    logger?.warn?.(
+      `kms: local clock is ${Math.round(skewMs / 1000)} s off the server's; signing with a corrected clock`,
+    );
+    return 'clock-skew';
   }
   if (!error.$retryable) return 'fatal';
   return error.$retryable.throttling ? 'throttling' : 'transient';

@@ -399,3 +399,50 @@ describe('mfa_serial', () => {
     ]);
   });
 });
+
+describe('a local clock an hour behind AWS', () => {
+  const hour = 3600_000;
+
+  it('STS refuses the first AssumeRole for its time; the clock is corrected from its Date header, and the KMS call is signed right the first time', async () => {
+    await sts.close();
+    await emulator.close();
+    sts = await startFakeSts(() => ({ credentials: keys.roleA }), {
+      signers: Object.values(keys),
+      clockOffsetMs: hour,
+    });
+    emulator = await startKmsEmulator({
+      credentials: [keys.roleA],
+      transitionMs: 50,
+      clockOffsetMs: hour,
+    });
+    await home.write(
+      '.aws/config',
+      `${baseProfile}\n[profile admin]\nrole_arn = ${roleA}\nsource_profile = base\n`,
+    );
+    serviceEnv({ AWS_PROFILE: 'admin' });
+    const warnings: string[] = [];
+    const client = newClient({ logger: { warn: (message) => warnings.push(message) } });
+    await disconnect(client);
+
+    expect(sts.calls.map((call) => call.signed)).toEqual([
+      { refused: 'InvalidSignatureException' },
+      { accessKeyId: keys.base.accessKeyId, region: emulator.region },
+    ]);
+    // Corrected once, by STS: KMS took the first attempt, so nothing was logged for it.
+    expect(signedWith()).toEqual([keys.roleA.accessKeyId]);
+    expect(warnings).toEqual([]);
+  });
+
+  it('a signature STS refuses with its clock close to ours is not sent again', async () => {
+    await home.write(
+      '.aws/config',
+      `[profile base]\naws_access_key_id = ${keys.base.accessKeyId}\naws_secret_access_key = not-the-secret\n\n[profile admin]\nrole_arn = ${roleA}\nsource_profile = base\n`,
+    );
+    serviceEnv({ AWS_PROFILE: 'admin' });
+    const error = await configError(newClient());
+    expect(error.sources.at(-1)?.reason).toBe(
+      'profile admin: STS AssumeRole failed: SignatureDoesNotMatch (HTTP 403)',
+    );
+    expect(sts.calls).toHaveLength(1);
+  });
+});

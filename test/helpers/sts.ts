@@ -55,8 +55,14 @@ export function xmlEscape(text: string): string {
 /** Starts the fake on 127.0.0.1. */
 export async function startFakeSts(
   answer: (call: StsCall, index: number) => StsAnswer,
-  options: { signers?: readonly VerifierCredentials[]; regions?: readonly string[] } = {},
+  options: {
+    signers?: readonly VerifierCredentials[];
+    regions?: readonly string[];
+    /** The fake's clock, ahead of the local one by this much (to test clock skew); default 0. */
+    clockOffsetMs?: number;
+  } = {},
 ): Promise<FakeSts> {
+  const clockOffsetMs = options.clockOffsetMs ?? 0;
   let current = answer;
   const calls: StsCall[] = [];
   const verifier = new SigV4Verifier({
@@ -65,6 +71,8 @@ export async function startFakeSts(
     credentials: options.signers ?? [],
   });
   const server = await startLoopbackServer((request, response) => {
+    // As AWS does: every answer carries the server's time.
+    response.setHeader('date', new Date(Date.now() + clockOffsetMs).toUTCString());
     const form = Object.fromEntries(new URLSearchParams(request.body));
     const call: StsCall = { request, form };
     calls.push(call);
@@ -75,7 +83,7 @@ export async function startFakeSts(
       }
       const verified = verifier.verify(
         { method: request.method, target: request.url, headers: pairs, body: request.body },
-        Date.now(),
+        Date.now() + clockOffsetMs,
       );
       if ('type' in verified) {
         call.signed = { refused: verified.type };
