@@ -12,10 +12,13 @@
  *   through our own code cache (`code-cache.ts`), Node 20 having no compile cache. The flag is set
  *   first: V8 rejects a cache made under other flags.
  */
-import { join } from 'node:path';
+import { realpathSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { runWithCodeCache } from './code-cache.js';
 
-const bundle = join(__dirname, 'cli.cjs');
+// Next to this file's real path: under --preserve-symlinks-main, __dirname would be the folder
+// of the link npm made (node_modules/.bin).
+const bundle = join(dirname(realpathSync(__filename)), 'cli.cjs');
 const major = Number(process.versions.node.split('.')[0]);
 if (major >= 22) {
   // Builtins are fetched only where they are used: loading one for nothing costs time too.

@@ -253,6 +253,13 @@ void client.disconnectCustomKeyStore(42);
     const bin = join(project, 'node_modules', '.bin', 'kms-cks');
     const { stdout: version } = await promisify(execFile)(bin, ['--version'], { cwd: project });
     expect(version.trim()).toMatch(/^kms-cks \d+\.\d+\.\d+$/);
+    // Through npm's link itself, with Node keeping the link's path as the main module's.
+    const { stdout: linked } = await promisify(execFile)(
+      process.execPath,
+      ['--preserve-symlinks-main', bin, '--version'],
+      { cwd: project },
+    );
+    expect(linked).toBe(version);
     const { startKmsEmulator, emulatorCredentials } = await import('../../src/emulator/index.js');
     const emulator = await startKmsEmulator();
     try {
