@@ -2,7 +2,7 @@
  * The package as a user installs it: build, `npm pack`, install the tarball into a fresh project,
  * then `import` and `require` it and disconnect a store on a loopback server.
  */
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile, execFileSync, spawn } from 'node:child_process';
 import {
   copyFileSync,
   mkdtempSync,
@@ -324,6 +324,63 @@ void client.disconnectCustomKeyStore(42);
     } finally {
       await emulator.close();
       rmSync(cacheFolder, { recursive: true, force: true });
+    }
+  });
+
+  it('the installed kms-cks runs what its bundle loads on demand: zod for a validation error, the emulator command, a credential_process profile', async () => {
+    const bin = join(project, 'node_modules', '.bin', 'kms-cks');
+    const { emulatorCredentials } = await import('../../src/emulator/index.js');
+    const emulator = spawn(bin, ['emulator', '--port', '0', '--region', 'eu-west-1'], {
+      cwd: project,
+      env: { PATH: process.env.PATH, HOME: project },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    try {
+      const url = await new Promise<string>((resolve, reject) => {
+        let text = '';
+        emulator.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+          text += chunk;
+          const found = /listening on (http:\/\/\S+)/.exec(text);
+          if (found?.[1]) resolve(found[1]);
+        });
+        emulator.on('exit', (code) => reject(new Error(`emulator exited ${code}: ${text}`)));
+      });
+      const helper = join(project, 'credentials.cjs');
+      writeFileSync(
+        helper,
+        `process.stdout.write(JSON.stringify({ Version: 1, AccessKeyId: ${JSON.stringify(emulatorCredentials.accessKeyId)}, SecretAccessKey: ${JSON.stringify(emulatorCredentials.secretAccessKey)} }));`,
+      );
+      writeFileSync(
+        join(project, 'config'),
+        `[profile ops]\nregion = eu-west-1\ncredential_process = ${process.execPath} ${helper}\n`,
+      );
+      const env = {
+        PATH: process.env.PATH,
+        HOME: project,
+        AWS_CONFIG_FILE: join(project, 'config'),
+        AWS_EC2_METADATA_DISABLED: 'true',
+        AWS_ENDPOINT_URL_KMS: url,
+      };
+      const runBin = (args: string[]) =>
+        promisify(execFile)(bin, args, { cwd: project, env }).then(
+          ({ stdout }) => ({ code: 0, stdout, stderr: '' }),
+          (error: { code: number; stdout: string; stderr: string }) => error,
+        );
+
+      const described = await runBin(['--profile', 'ops', 'describe', '--json']);
+      expect(described.code).toBe(0);
+      expect(
+        (JSON.parse(described.stdout) as { customKeyStores: unknown[] }).customKeyStores.length,
+      ).toBeGreaterThan(0);
+      const invalid = await runBin(['--profile', 'ops', 'disconnect', 'x'.repeat(70)]);
+      expect(invalid.code).toBe(2);
+      expect(invalid.stderr).toContain(
+        'KmsValidationError: Invalid input for ensureDisconnected: customKeyStoreId: Too big: expected string to have <=64 characters',
+      );
+    } finally {
+      emulator.kill('SIGTERM');
+      const code = await new Promise((resolve) => emulator.once('exit', resolve));
+      expect(code).toBe(0);
     }
   });
 
