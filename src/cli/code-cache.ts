@@ -89,11 +89,10 @@ export function runWithCodeCache(file: string, env: NodeJS.ProcessEnv): CodeCach
       : cachedData !== undefined && !script.cachedDataRejected
         ? 'used'
         : 'missed';
-  const module = { exports: {}, filename: file, id: file, loaded: false };
+  const module = { exports: {}, filename: file, id: file };
   const run = script.runInThisContext() as (this: unknown, ...args: unknown[]) => void;
   // As Node's loader calls it: `this` is module.exports.
   run.call(module.exports, module.exports, createRequire(file), module, file, dirname(file));
-  module.loaded = true;
   return {
     cacheFile,
     use,

@@ -3,7 +3,6 @@
  * the resolved result the request path uses. Resolution is apart from the request path and happens
  * once per client; credentials are fetched lazily and refreshed through a cache.
  */
-
 import type { Dispatcher } from 'undici';
 import {
   type CredentialChainOptions,
