@@ -267,6 +267,7 @@ export async function loadConfig(
   // clock correction.
   const services = {
     clock: options.clock ?? { offsetMs: 0 },
+    logger: config.logger,
     region: region.value,
     useFipsEndpoint,
     proxy,

@@ -8,11 +8,12 @@
 import type { Dispatcher } from 'undici';
 import { configDefaults } from '../config/defaults.js';
 import { isLoopbackHost } from '../config/loopback.js';
+import type { Logger } from '../config/options.js';
 import type { ProxySettings } from '../config/proxy.js';
 import type { IniSection } from '../config/shared-files.js';
+import { type ClockCorrection, correctClockSkew, signingTime } from '../request/clock.js';
 import { createConnector } from '../request/connector.js';
 import { loadPool } from '../request/pool.js';
-import { type ClockCorrection, correctClockSkew, signingTime } from '../request/clock.js';
 import { exchange, type HttpResponse } from '../request/transport.js';
 import { sleep } from '../sleep.js';
 import { CredentialSourceError } from './credentials.js';
@@ -42,6 +43,8 @@ export interface ServiceCallSettings {
    * server's clock 5 minutes or more away corrects it (for the client's KMS calls too).
    */
   clock?: ClockCorrection;
+  /** The client's logger: told when the clock is corrected. */
+  logger?: Logger;
 }
 
 /** Largest response read from a credential service. */
@@ -149,7 +152,13 @@ export async function callCredentialService(
             maxBodyBytes,
           },
         );
-        if (attempt < maxAttempts && clockCorrected(response, clock)) continue;
+        const skewMs = attempt < maxAttempts ? clockSkewOf(response, clock) : undefined;
+        if (skewMs !== undefined) {
+          settings.logger?.warn?.(
+            `${what}: local clock is ${Math.round(skewMs / 1000)} s off the server's; signing with a corrected clock`,
+          );
+          continue;
+        }
         if (!retryable(response) || attempt >= maxAttempts) return response;
         failure = `HTTP ${response.status}`;
       } catch (error) {
@@ -172,12 +181,15 @@ export async function callCredentialService(
   }
 }
 
-/** For a refused signature: corrects the clock when the server says the time was wrong. */
-function clockCorrected(response: HttpResponse, clock: ClockCorrection): boolean {
-  if (response.status !== 400 && response.status !== 403) return false;
+/**
+ * For a refused signature: corrects the clock when the server says the time was wrong.
+ * @returns how far off the clock was (ms), or undefined when nothing was corrected.
+ */
+function clockSkewOf(response: HttpResponse, clock: ClockCorrection): number | undefined {
+  if (response.status !== 400 && response.status !== 403) return undefined;
   // The Query protocol's <Error><Code>; the services with JSON errors here sign no request.
   const code = /<Code>\s*([\w.]{1,64})\s*<\/Code>/.exec(response.body)?.[1];
-  return correctClockSkew(clock, code, response.headers.date, Date.now()) !== undefined;
+  return correctClockSkew(clock, code, response.headers.date, Date.now());
 }
 
 function retryable(response: HttpResponse): boolean {
