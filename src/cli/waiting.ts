@@ -1,7 +1,9 @@
 /**
  * Says on stderr what kms-cks is waiting for when an endpoint takes long to answer, instead of
  * staying silent until the request timeout: after 2 s without an answer, then every 10 s.
- * Fed by the client's debug log lines (each attempt as it is sent, each response).
+ * Fed by the client's debug log lines (each attempt as it is sent, each response). The client's
+ * warnings (a retry and why, a corrected clock, a profile chosen over environment keys) go to
+ * stderr as they come: they explain a slow or surprising run to the operator.
  */
 import type { Logger } from '../config/options.js';
 import type { TextSink } from './output.js';
@@ -32,7 +34,10 @@ export class WaitingNotice {
         this.#answered();
       }
     },
-    warn: () => this.#answered(),
+    warn: (message) => {
+      this.#answered();
+      this.#sink.write(`kms-cks: ${message}\n`);
+    },
   };
 
   /** Stops watching (the command is done). */

@@ -27,6 +27,23 @@ afterEach(async () => {
 const cli = (args: string[], options?: Parameters<typeof runCli>[2]) =>
   runCli(harness.emulator, args, options);
 
+describe('kms-cks warnings', () => {
+  it('says on stderr that it corrected a skewed clock and retried; the command still succeeds', async () => {
+    harness.emulator.setClockOffset(20 * 60_000);
+    const { code, stdout, stderr } = await cli(['describe', '--json']);
+    expect(code).toBe(0);
+    const { customKeyStores } = JSON.parse(stdout) as { customKeyStores: unknown[] };
+    expect(customKeyStores).toHaveLength(harness.emulator.keyStores.size);
+    expect(stderr.split('\n')).toEqual([
+      expect.stringMatching(
+        /^kms-cks: kms: local clock is -1[12]\d\d s off the server's; signing with a corrected clock$/,
+      ),
+      'kms-cks: kms DescribeCustomKeyStores: InvalidSignatureException on attempt 1/3, retrying in 0 ms',
+      '',
+    ]);
+  });
+});
+
 describe('kms-cks describe', () => {
   it('prints every store as an aligned table', async () => {
     const { code, stdout, stderr } = await cli(['describe']);
