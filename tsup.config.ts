@@ -19,34 +19,57 @@ const requireZodLocaleTwins: NonNullable<Options['esbuildPlugins']>[number] = {
 };
 
 /**
- * undici's HTTP/1.1 client requires its HTTP/2 client, and that requires `node:http2`, at module
- * top. The CLI never speaks HTTP/2 (our connector offers only `http/1.1` by ALPN, so undici never
- * takes that branch), and on Node 20 loading it costs milliseconds of every run. The CLI bundle
- * gets a stand-in that fails the connection if it is ever reached. The build fails if undici
- * stops requiring the file the way this expects, rather than silently bundling something else.
+ * Parts of undici the CLI never runs, replaced in its bundle by stand-ins that fail if ever
+ * reached, so that each run neither loads nor parses them:
+ * - the HTTP/2 client, which undici's client requires at module top, and which requires
+ *   `node:http2` (milliseconds of every run on Node 20). Our connector offers only `http/1.1` by
+ *   ALPN, so undici never takes that branch.
+ * - fetch's body helpers (with WebIDL, FormData and the rest of fetch), which the HTTP/1.1 client
+ *   requires for a FormData body only. Our bodies are strings.
+ * The build fails if undici stops requiring a file exactly once the way this expects, rather
+ * than silently bundling something else.
  */
-const undiciHttp2Module = /[\\/]undici[\\/]lib[\\/]dispatcher[\\/]client-h2\.js$/;
-const undiciWithoutHttp2: NonNullable<Options['esbuildPlugins']>[number] = {
-  name: 'undici-without-http2',
-  setup(build) {
-    let replaced = 0;
-    build.onResolve({ filter: /^\.\/client-h2\.js$/ }, (args) => {
-      if (!undiciHttp2Module.test(join(args.resolveDir, args.path))) return undefined;
-      replaced++;
-      return { path: 'undici-client-h2', namespace: 'kms-cks-stub' };
-    });
-    build.onLoad({ filter: /.*/, namespace: 'kms-cks-stub' }, () => ({
-      loader: 'js',
-      contents: `module.exports = function connectH2() {
+const undiciStandIns = [
+  {
+    request: './client-h2.js',
+    file: /[\\/]undici[\\/]lib[\\/]dispatcher[\\/]client-h2\.js$/,
+    contents: `module.exports = function connectH2() {
   throw new Error('kms-cks speaks HTTP/1.1 only: the server chose HTTP/2 (ALPN h2)');
 };`,
+  },
+  {
+    request: '../web/fetch/body.js',
+    file: /[\\/]undici[\\/]lib[\\/]web[\\/]fetch[\\/]body\.js$/,
+    contents: `exports.extractBody = function extractBody() {
+  throw new Error('kms-cks sends no FormData bodies');
+};`,
+  },
+];
+const undiciWithoutUnusedParts: NonNullable<Options['esbuildPlugins']>[number] = {
+  name: 'undici-without-unused-parts',
+  setup(build) {
+    const replaced = undiciStandIns.map(() => 0);
+    undiciStandIns.forEach((standIn, index) => {
+      const exact = new RegExp(`^${standIn.request.replace(/[.]/g, '\\.')}$`);
+      build.onResolve({ filter: exact }, (args) => {
+        if (!standIn.file.test(join(args.resolveDir, args.path))) return undefined;
+        replaced[index] = (replaced[index] ?? 0) + 1;
+        return { path: String(index), namespace: 'kms-cks-stand-in' };
+      });
+    });
+    build.onLoad({ filter: /.*/, namespace: 'kms-cks-stand-in' }, (args) => ({
+      loader: 'js',
+      contents: undiciStandIns[Number(args.path)]?.contents,
     }));
     build.onEnd((result) => {
-      if (result.errors.length === 0 && replaced !== 1) {
-        throw new Error(
-          `undici-without-http2: expected 1 require of ./client-h2.js, saw ${replaced}`,
-        );
-      }
+      if (result.errors.length > 0) return;
+      undiciStandIns.forEach((standIn, index) => {
+        if (replaced[index] !== 1) {
+          throw new Error(
+            `undici-without-unused-parts: expected 1 require of ${standIn.request} in undici, saw ${replaced[index]}`,
+          );
+        }
+      });
     });
   },
 };
@@ -112,7 +135,7 @@ export default defineConfig([
       // the bundle runs as a script compiled by bin.ts on Node 20, where import() is not wired.
       options.supported = { ...options.supported, 'dynamic-import': false };
     },
-    esbuildPlugins: [requireZodLocaleTwins, undiciWithoutHttp2],
+    esbuildPlugins: [requireZodLocaleTwins, undiciWithoutUnusedParts],
     clean: true,
   },
 ]);
