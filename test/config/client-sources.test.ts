@@ -15,6 +15,7 @@ import {
   startKmsEmulator,
 } from '../../src/emulator/index.js';
 import { KmsConfigError } from '../../src/errors.js';
+import { signedWith } from '../credentials/service-test.js';
 import { type LoopbackServer, startLoopbackServer } from '../helpers/loopback.js';
 import { credentialsDocument, type TempHome, tempHome, useProcessEnv } from './helpers.js';
 import { startTestProxy, type TestProxy } from './proxy-server.js';
@@ -83,10 +84,6 @@ async function serviceCode(): Promise<ResolvedClientConfig> {
   }
 }
 
-function signedWith(): (string | undefined)[] {
-  return emulator.requests.map((request) => request.accessKeyId);
-}
-
 async function metadataServer(handler: Parameters<typeof startLoopbackServer>[0]) {
   const server: LoopbackServer = await startLoopbackServer(handler);
   closers.push(() => server.close());
@@ -108,7 +105,7 @@ describe('the same service code with each credential source', () => {
       maxAttempts: 3,
       usesProxy: false,
     });
-    expect(signedWith()).toEqual([keys.env.accessKeyId]);
+    expect(signedWith(emulator)).toEqual([keys.env.accessKeyId]);
     expect(emulator.requests[0]?.status).toBe(200);
   });
 
@@ -128,7 +125,7 @@ describe('the same service code with each credential source', () => {
     });
     const config = await serviceCode();
     expect(config).toMatchObject({ credentialSource: 'profile:ops', profile: 'ops' });
-    expect(signedWith()).toEqual([keys.profile.accessKeyId]);
+    expect(signedWith(emulator)).toEqual([keys.profile.accessKeyId]);
   });
 
   it('a credential_process of the default profile', async () => {
@@ -143,7 +140,7 @@ describe('the same service code with each credential source', () => {
     serviceEnv({ PATH: process.env.PATH });
     const config = await serviceCode();
     expect(config.credentialSource).toBe('process');
-    expect(signedWith()).toEqual([keys.process.accessKeyId]);
+    expect(signedWith(emulator)).toEqual([keys.process.accessKeyId]);
     expect(emulator.requests[0]?.headers['x-amz-security-token']).toBe('[redacted]');
   });
 
@@ -168,7 +165,7 @@ describe('the same service code with each credential source', () => {
     });
     const config = await serviceCode();
     expect(config.credentialSource).toBe('container');
-    expect(signedWith()).toEqual([keys.container.accessKeyId]);
+    expect(signedWith(emulator)).toEqual([keys.container.accessKeyId]);
     expect(container.requests).toHaveLength(1);
   });
 
@@ -193,7 +190,7 @@ describe('the same service code with each credential source', () => {
     });
     const config = await serviceCode();
     expect(config.credentialSource).toBe('imds');
-    expect(signedWith()).toEqual([keys.imds.accessKeyId]);
+    expect(signedWith(emulator)).toEqual([keys.imds.accessKeyId]);
     expect(imds.requests.map((r) => `${r.method} ${r.url}`)).toEqual([
       'PUT /latest/api/token',
       'GET /latest/meta-data/iam/security-credentials/',
@@ -240,7 +237,7 @@ describe('a provider from @aws-sdk/credential-providers plugs in unchanged', () 
     expect(assumed).toEqual([
       { roleArn: 'arn:aws:iam::111122223333:role/kms-admin', sourceKey: keys.profile.accessKeyId },
     ]);
-    expect(signedWith()).toEqual([keys.assumed.accessKeyId]);
+    expect(signedWith(emulator)).toEqual([keys.assumed.accessKeyId]);
     expect((await client.resolveConfig()).credentialSource).toBe('provider');
   });
 });
@@ -261,7 +258,7 @@ describe('through a proxy', () => {
     const config = await serviceCode();
     expect(config).toMatchObject({ usesProxy: true, proxy: proxy.url });
     expect(proxy.tunnels).toEqual([`127.0.0.1:${emulator.port}`]);
-    expect(signedWith()).toEqual([keys.env.accessKeyId]);
+    expect(signedWith(emulator)).toEqual([keys.env.accessKeyId]);
   });
 
   it('sends proxy credentials from the URL but never shows them', async () => {
@@ -277,7 +274,7 @@ describe('through a proxy', () => {
     expect(proxy.authorizations).toEqual([
       `Basic ${Buffer.from('alice:pr@xy-pass').toString('base64')}`,
     ]);
-    expect(signedWith()).toEqual([keys.env.accessKeyId]);
+    expect(signedWith(emulator)).toEqual([keys.env.accessKeyId]);
   });
 
   it('bypasses the proxy for hosts in NO_PROXY', async () => {
@@ -291,7 +288,7 @@ describe('through a proxy', () => {
     expect(config.usesProxy).toBe(false);
     expect(config.proxy).toBeUndefined();
     expect(proxy.tunnels).toEqual([]);
-    expect(signedWith()).toEqual([keys.env.accessKeyId]);
+    expect(signedWith(emulator)).toEqual([keys.env.accessKeyId]);
   });
 
   it('ignores the proxy variables when a dispatcher is given', async () => {
@@ -307,7 +304,7 @@ describe('through a proxy', () => {
     await client.disconnectCustomKeyStore(defaultKeyStoreIds.externalPublic);
     expect((await client.resolveConfig()).usesProxy).toBe(false);
     expect(proxy.tunnels).toEqual([]);
-    expect(signedWith()).toEqual([keys.env.accessKeyId]);
+    expect(signedWith(emulator)).toEqual([keys.env.accessKeyId]);
   });
 
   it('does not send credential-source requests through the proxy', async () => {

@@ -12,14 +12,13 @@ import {
   type KmsEmulator,
   startKmsEmulator,
 } from '../../src/emulator/index.js';
-import { KmsConfigError } from '../../src/errors.js';
 import type { KmsClientConfig } from '../../src/index.js';
 import { capture } from '../cli/run.js';
 import { credentialsDocument, type TempHome, tempHome } from '../config/helpers.js';
 import { startTestProxy } from '../config/proxy-server.js';
 import { type LoopbackServer, startLoopbackServer } from '../helpers/loopback.js';
 import { type FakeSts, startFakeSts } from '../helpers/sts.js';
-import { disconnect, ServiceTest } from './service-test.js';
+import { configError, disconnect, ServiceTest, signedWith } from './service-test.js';
 
 const keys = {
   base: { accessKeyId: 'AKIABASEEXAMPLE00001', secretAccessKey: 'base-secret-key' },
@@ -77,16 +76,6 @@ function serviceEnv(extra: NodeJS.ProcessEnv = {}): void {
 
 const newClient = (config?: KmsClientConfig): KmsClient => service.newClient(config);
 
-async function configError(client: KmsClient): Promise<KmsConfigError> {
-  const error = await disconnect(client).catch((e: unknown) => e);
-  expect(error).toBeInstanceOf(KmsConfigError);
-  return error as KmsConfigError;
-}
-
-function signedWith(): (string | undefined)[] {
-  return emulator.requests.map((request) => request.accessKeyId);
-}
-
 async function fake(handler: Parameters<typeof startLoopbackServer>[0]): Promise<LoopbackServer> {
   const server = await startLoopbackServer(handler);
   service.onCleanup(() => server.close());
@@ -131,7 +120,7 @@ describe('role_arn with source_profile', () => {
       ExternalId: 'ext-1234',
       DurationSeconds: '1800',
     });
-    expect(signedWith()).toEqual([keys.roleB.accessKeyId]);
+    expect(signedWith(emulator)).toEqual([keys.roleB.accessKeyId]);
     expect((await client.resolveConfig()).credentialSource).toBe('assume-role:admin');
   });
 
@@ -148,7 +137,7 @@ describe('role_arn with source_profile', () => {
       ['AssumeRole', roleB, { accessKeyId: keys.roleA.accessKeyId, region: emulator.region }],
     ]);
     expect(sts.calls[0]?.form.WebIdentityToken).toBe('oidc-token');
-    expect(signedWith()).toEqual([keys.roleB.accessKeyId]);
+    expect(signedWith(emulator)).toEqual([keys.roleB.accessKeyId]);
   });
 
   it("reaches STS through the profile's services section", async () => {
@@ -159,7 +148,7 @@ describe('role_arn with source_profile', () => {
     serviceEnv({ AWS_PROFILE: 'admin', AWS_ENDPOINT_URL_STS: '' });
     await disconnect(newClient());
     expect(sts.calls).toHaveLength(1);
-    expect(signedWith()).toEqual([keys.roleA.accessKeyId]);
+    expect(signedWith(emulator)).toEqual([keys.roleA.accessKeyId]);
   });
 
   it('reaches STS through HTTP_PROXY like the KMS calls', async () => {
@@ -172,7 +161,7 @@ describe('role_arn with source_profile', () => {
     serviceEnv({ AWS_PROFILE: 'admin', HTTP_PROXY: proxy.url });
     await disconnect(newClient());
     expect(proxy.tunnels).toEqual([`127.0.0.1:${sts.server.port}`, `127.0.0.1:${emulator.port}`]);
-    expect(signedWith()).toEqual([keys.roleA.accessKeyId]);
+    expect(signedWith(emulator)).toEqual([keys.roleA.accessKeyId]);
   });
 
   it('uses the static keys of a source profile that also has a role_arn (as the SDK)', async () => {
@@ -185,7 +174,7 @@ describe('role_arn with source_profile', () => {
     expect(sts.calls.map((call) => call.signed)).toEqual([
       { accessKeyId: keys.base.accessKeyId, region: emulator.region },
     ]);
-    expect(signedWith()).toEqual([keys.roleA.accessKeyId]);
+    expect(signedWith(emulator)).toEqual([keys.roleA.accessKeyId]);
   });
 
   it('refuses a cycle, naming the profiles, before any request', async () => {
@@ -251,7 +240,7 @@ describe('role_arn with credential_source', () => {
     expect(sts.calls.map((call) => call.signed)).toEqual([
       { accessKeyId: keys.env.accessKeyId, region: emulator.region },
     ]);
-    expect(signedWith()).toEqual([keys.roleA.accessKeyId]);
+    expect(signedWith(emulator)).toEqual([keys.roleA.accessKeyId]);
   });
 
   it('Ec2InstanceMetadata: the instance role from IMDSv2', async () => {
@@ -283,7 +272,7 @@ describe('role_arn with credential_source', () => {
       { accessKeyId: keys.instance.accessKeyId, region: emulator.region },
     ]);
     expect(sts.calls[0]?.request.headers['x-amz-security-token']).toBe(keys.instance.sessionToken);
-    expect(signedWith()).toEqual([keys.roleA.accessKeyId]);
+    expect(signedWith(emulator)).toEqual([keys.roleA.accessKeyId]);
   });
 
   it('EcsContainer: the container endpoint', async () => {
@@ -305,7 +294,7 @@ describe('role_arn with credential_source', () => {
     expect(sts.calls.map((call) => call.signed)).toEqual([
       { accessKeyId: keys.container.accessKeyId, region: emulator.region },
     ]);
-    expect(signedWith()).toEqual([keys.roleA.accessKeyId]);
+    expect(signedWith(emulator)).toEqual([keys.roleA.accessKeyId]);
   });
 
   it('refuses an unknown credential_source and Environment without keys', async () => {
@@ -352,7 +341,7 @@ describe('mfa_serial', () => {
     );
     expect(asked).toEqual([serial]);
     expect(sts.calls[0]?.form).toMatchObject({ SerialNumber: serial, TokenCode: '123456' });
-    expect(signedWith()).toEqual([keys.roleA.accessKeyId]);
+    expect(signedWith(emulator)).toEqual([keys.roleA.accessKeyId]);
   });
 
   it('fails before STS without a provider, or with a code that is not six digits', async () => {
@@ -429,7 +418,7 @@ describe('a local clock an hour behind AWS', () => {
       { accessKeyId: keys.base.accessKeyId, region: emulator.region },
     ]);
     // Corrected once, by STS: KMS took the first attempt.
-    expect(signedWith()).toEqual([keys.roleA.accessKeyId]);
+    expect(signedWith(emulator)).toEqual([keys.roleA.accessKeyId]);
     expect(warnings).toEqual([
       expect.stringMatching(
         /^STS AssumeRole: local clock is -3[56]\d\d s off the server's; signing with a corrected clock$/,

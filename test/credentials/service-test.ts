@@ -3,9 +3,10 @@
  * process environment of a service that reaches KMS on the emulator with a temporary HOME, KMS
  * clients built by the chain alone, and what to close after each test.
  */
+import { expect } from 'vitest';
 import type { KmsEmulator } from '../../src/emulator/index.js';
 import { defaultKeyStoreIds } from '../../src/emulator/index.js';
-import { KmsClient, type KmsClientConfig } from '../../src/index.js';
+import { KmsClient, type KmsClientConfig, KmsConfigError } from '../../src/index.js';
 import { type TempHome, useProcessEnv } from '../config/helpers.js';
 
 /** Per-test state: the environment set and the things to close; `cleanup()` in `afterEach`. */
@@ -47,4 +48,16 @@ export class ServiceTest {
 /** The call every end-to-end case makes: disconnect the emulator's external store. */
 export async function disconnect(client: KmsClient): Promise<void> {
   await client.disconnectCustomKeyStore(defaultKeyStoreIds.externalPublic);
+}
+
+/** The {@link KmsConfigError} that {@link disconnect} fails with (the test fails otherwise). */
+export async function configError(client: KmsClient): Promise<KmsConfigError> {
+  const error = await disconnect(client).catch((e: unknown) => e);
+  expect(error).toBeInstanceOf(KmsConfigError);
+  return error as KmsConfigError;
+}
+
+/** Who signed each request the emulator got, in order. */
+export function signedWith(emulator: KmsEmulator): (string | undefined)[] {
+  return emulator.requests.map((request) => request.accessKeyId);
 }

@@ -12,13 +12,12 @@ import {
   type KmsEmulator,
   startKmsEmulator,
 } from '../../src/emulator/index.js';
-import { KmsConfigError } from '../../src/errors.js';
 import type { KmsClientConfig } from '../../src/index.js';
 import { runCli } from '../cli/run.js';
 import { type TempHome, tempHome } from '../config/helpers.js';
 import { startTestProxy } from '../config/proxy-server.js';
 import { type Handler, type LoopbackServer, startLoopbackServer } from '../helpers/loopback.js';
-import { disconnect, ServiceTest } from './service-test.js';
+import { configError, disconnect, ServiceTest } from './service-test.js';
 
 const role = {
   accessKeyId: 'ASIASSOROLEEXAMPLE01',
@@ -88,12 +87,6 @@ function serviceEnv(extra: NodeJS.ProcessEnv = {}): void {
 }
 
 const newClient = (config?: KmsClientConfig): KmsClient => service.newClient(config);
-
-async function configError(client: KmsClient): Promise<KmsConfigError> {
-  const error = await disconnect(client).catch((e: unknown) => e);
-  expect(error).toBeInstanceOf(KmsConfigError);
-  return error as KmsConfigError;
-}
 
 const sha1 = (text: string) => createHash('sha1').update(text).digest('hex');
 

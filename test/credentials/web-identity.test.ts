@@ -17,7 +17,7 @@ import { type TempHome, tempHome } from '../config/helpers.js';
 import { startTestProxy } from '../config/proxy-server.js';
 import { startLoopbackServer } from '../helpers/loopback.js';
 import { type FakeSts, startFakeSts } from '../helpers/sts.js';
-import { disconnect, ServiceTest } from './service-test.js';
+import { disconnect, ServiceTest, signedWith } from './service-test.js';
 
 const assumed = {
   accessKeyId: 'ASIAWEBIDENTITY00001',
@@ -51,10 +51,6 @@ function serviceEnv(extra: NodeJS.ProcessEnv = {}): void {
 
 const newClient = (config?: KmsClientConfig): KmsClient => service.newClient(config);
 
-function signedWith(): (string | undefined)[] {
-  return emulator.requests.map((request) => request.accessKeyId);
-}
-
 describe('web_identity_token_file in a profile', () => {
   it('assumes the role through STS (unsigned form) and signs the KMS call with the result', async () => {
     const tokenFile = await home.write('token', 'eyJhbGciOi.profile-token.sig\n');
@@ -83,7 +79,7 @@ describe('web_identity_token_file in a profile', () => {
       DurationSeconds: '1800',
     });
     // The emulator checked the signature with the decoded secret and the session token.
-    expect(signedWith()).toEqual([assumed.accessKeyId]);
+    expect(signedWith(emulator)).toEqual([assumed.accessKeyId]);
     expect((await client.resolveConfig()).credentialSource).toBe('web-identity');
   });
 
@@ -141,7 +137,7 @@ describe('web_identity_token_file in a profile', () => {
     serviceEnv({ AWS_PROFILE: 'pod', AWS_ENDPOINT_URL_STS: sts.url });
     await disconnect(newClient());
     expect(sts.calls).toHaveLength(2);
-    expect(signedWith()).toEqual([assumed.accessKeyId]);
+    expect(signedWith(emulator)).toEqual([assumed.accessKeyId]);
   });
 
   it('refuses web_identity_token_file without role_arn, and a token file it cannot read', async () => {
@@ -189,7 +185,7 @@ describe('EKS IRSA: AWS_WEB_IDENTITY_TOKEN_FILE + AWS_ROLE_ARN', () => {
     ]);
     expect(sts.calls[0]?.form.RoleArn).toBe(roleArn);
     expect(container.requests).toHaveLength(0);
-    expect(signedWith()).toEqual([assumed.accessKeyId, assumed.accessKeyId]);
+    expect(signedWith(emulator)).toEqual([assumed.accessKeyId, assumed.accessKeyId]);
     expect((await client.resolveConfig()).credentialSource).toBe('web-identity');
   });
 
@@ -205,7 +201,7 @@ describe('EKS IRSA: AWS_WEB_IDENTITY_TOKEN_FILE + AWS_ROLE_ARN', () => {
     });
     await disconnect(newClient());
     expect(proxy.tunnels).toEqual([`127.0.0.1:${sts.server.port}`, `127.0.0.1:${emulator.port}`]);
-    expect(signedWith()).toEqual([assumed.accessKeyId]);
+    expect(signedWith(emulator)).toEqual([assumed.accessKeyId]);
   });
 
   it('refuses plain http to a host that is not loopback, before any request', async () => {
@@ -240,6 +236,6 @@ describe('kms-cks with a web identity profile', () => {
     expect(code).toBe(0);
     expect(stdout).toContain(defaultKeyStoreIds.externalPublic);
     expect(sts.calls.map((call) => call.form.WebIdentityToken)).toEqual(['cli-token']);
-    expect(signedWith()).toEqual([assumed.accessKeyId]);
+    expect(signedWith(emulator)).toEqual([assumed.accessKeyId]);
   });
 });
