@@ -190,7 +190,7 @@ const columns: readonly [string, (target: FleetTarget, state: string | undefined
   ['REGION', (target) => target.region],
   ['ID', (target) => target.customKeyStoreId],
   ['NAME', (target) => target.customKeyStoreName ?? '-'],
-  ['STATE', (target, state) => state ?? target.stateAfter ?? target.stateBefore],
+  ['STATE', (target, state) => state || target.stateAfter || target.stateBefore || '-'],
   [
     'RESULT',
     (target) =>
@@ -286,7 +286,7 @@ class LiveTable implements Display {
   update(event: FleetProgress): void {
     if (event.type === 'listed') this.#targets.push(...event.targets);
     else if (event.type === 'failure') this.#failures.push(failureLine(event.failure));
-    else if (event.type === 'state') this.#states.set(event.target, event.state);
+    else if (event.type === 'state') this.#states.set(event.target, event.state ?? '');
     else this.#states.delete(event.target);
     this.#schedule();
   }
