@@ -20,9 +20,9 @@
  * @packageDocumentation
  */
 import {
+  defaultEmulatorCredentials,
   defaultKeyStores,
   type EmulatorCredentials,
-  emulatorCredentials,
   emulatorRegion,
 } from './defaults.js';
 import { FaultQueue, type FaultSpec, type PendingFault } from './faults.js';
@@ -184,7 +184,7 @@ export async function startKmsEmulator(options: KmsEmulatorOptions = {}): Promis
   const maxBodyBytes = nonNegative('maxBodyBytes', options.maxBodyBytes, 1024 * 1024);
   const port = nonNegative('port', options.port, 0);
   if (port > 65535) throw new TypeError(`port must be 0–65535, got ${port}`);
-  const credentials = options.credentials ?? [emulatorCredentials];
+  const credentials = options.credentials ?? [defaultEmulatorCredentials()];
   if (credentials.length === 0) throw new TypeError('credentials must not be empty');
   for (const entry of credentials) {
     if (!entry.accessKeyId || !entry.secretAccessKey) {
