@@ -55,11 +55,20 @@ export type {
 } from './store.js';
 
 /**
+ * The connection state of an emulated key store: `CONNECTED`, `CONNECTING`, `FAILED`,
+ * `DISCONNECTED` or `DISCONNECTING`, the five states KMS documents (the emulator runs no other).
+ * The same type as {@link EmulatedConnectionState}, kept under its first name.
+ *
  * @deprecated Use {@link EmulatedConnectionState}: the emulator's state type, named apart from
  * the client's `ConnectionState` (which also admits states a later KMS may add).
  */
 export type ConnectionState = import('./store.js').EmulatedConnectionState;
 /**
+ * The XKS proxy settings of an emulated external key store, in camelCase (`connectivity`,
+ * `accessKeyId`, `uriEndpoint`, `uriPath`, `vpcEndpointServiceName`, `vpcEndpointServiceOwner`),
+ * as a seed gives them and Describe returns them. The same type as
+ * {@link EmulatedXksProxyConfiguration}, kept under its first name.
+ *
  * @deprecated Use {@link EmulatedXksProxyConfiguration}: the emulator's seed shape, named apart
  * from the client's `XksProxyConfiguration`.
  */
