@@ -452,6 +452,38 @@ void client.disconnectCustomKeyStore(42);
     }
   });
 
+  it('ships source maps, with their sources, for the library entries and none for the kms-cks bundle', () => {
+    const installedRoot = join(project, 'node_modules', 'kms-custom-key-store');
+    const files = run('npm', ['pack', '--dry-run', '--json'], root);
+    const listed: string[] = JSON.parse(files)[0].files.map((f: { path: string }) => f.path);
+    expect(listed.filter((path) => path.startsWith('dist/cli/'))).toEqual([
+      'dist/cli/bin.cjs',
+      'dist/cli/cli.cjs',
+    ]);
+    expect(readFileSync(join(installedRoot, 'dist/cli/cli.cjs'), 'utf8')).not.toMatch(
+      /sourceMappingURL/,
+    );
+    const code = listed.filter(
+      (path) => /\.c?js$/.test(path) && !path.startsWith('dist/cli/') && path.startsWith('dist/'),
+    );
+    expect(code).toEqual(
+      expect.arrayContaining(['dist/index.js', 'dist/index.cjs', 'dist/emulator/index.js']),
+    );
+    for (const path of code) {
+      const text = readFileSync(join(installedRoot, path), 'utf8');
+      const url = /\/\/# sourceMappingURL=(\S+)\s*$/.exec(text)?.[1];
+      expect(url, path).toBe(`${path.split('/').pop()}.map`);
+      const mapPath = join(path, '..', url!);
+      expect(listed, path).toContain(mapPath);
+      // src/ is not shipped: a map is of use only with the sources in it.
+      const map = JSON.parse(readFileSync(join(installedRoot, mapPath), 'utf8'));
+      expect(map.sourcesContent?.length, mapPath).toBe(map.sources.length);
+      expect(map.sourcesContent.every((content: unknown) => typeof content === 'string')).toBe(
+        true,
+      );
+    }
+  });
+
   it('is publint clean and ships no tests or sources', () => {
     const output = run(
       'node',
