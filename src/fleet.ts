@@ -257,7 +257,7 @@ export async function applyToFleet(options: FleetOptions): Promise<FleetRecord> 
               if (options.type !== undefined && entry.customKeyStoreType !== options.type) continue;
               if (!matchesName(entry.customKeyStoreName ?? '')) continue;
               const id = entry.customKeyStoreId;
-              if (id === undefined) {
+              if (!id) {
                 gap(
                   `DescribeCustomKeyStores listed a store without CustomKeyStoreId (name ${JSON.stringify(entry.customKeyStoreName ?? null)}, state ${entry.connectionState ?? 'unknown'}): it cannot be acted on`,
                 );

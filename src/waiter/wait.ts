@@ -111,10 +111,10 @@ export class Session {
     );
     const entries = output.customKeyStores;
     // Described by ID, KMS returns that store alone: an entry without an ID (the model allows
-    // it) is then the store asked for.
+    // it; an empty one says as little) is then the store asked for.
     const entry =
       entries.find((item) => item.customKeyStoreId === this.#id) ??
-      (entries.length === 1 && entries[0]!.customKeyStoreId === undefined ? entries[0] : undefined);
+      (entries.length === 1 && !entries[0]!.customKeyStoreId ? entries[0] : undefined);
     if (!entry) {
       throw new KmsResponseError({
         message: `DescribeCustomKeyStores returned no entry for ${this.#id}`,

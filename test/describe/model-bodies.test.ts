@@ -166,6 +166,21 @@ describe('the waiter and the ensure calls with an entry without an ID or a state
     expect(entry).toEqual({ connectionState: 'DISCONNECTED' });
   });
 
+  it('takes the one entry of a Describe by ID as the store asked for when its ID is empty', async () => {
+    answer({ CustomKeyStores: [{ CustomKeyStoreId: '', ConnectionState: 'CONNECTED' }] });
+    const entry = await client.waitForConnectionState('cks-1', 'CONNECTED', { timeoutMs: 2000 });
+    expect(entry).toEqual({ customKeyStoreId: '', connectionState: 'CONNECTED' });
+  });
+
+  it('still refuses an answer about another store', async () => {
+    answer({ CustomKeyStores: [{ CustomKeyStoreId: 'cks-other', ConnectionState: 'CONNECTED' }] });
+    const error = await client
+      .waitForConnectionState('cks-1', 'CONNECTED', { timeoutMs: 2000 })
+      .catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(KmsResponseError);
+    expect((error as Error).message).toBe('DescribeCustomKeyStores returned no entry for cks-1');
+  });
+
   it('a timeout on an entry without a state says the last state is unknown', async () => {
     answer({ CustomKeyStores: [{ CustomKeyStoreId: 'cks-1' }] });
     const error = await client
@@ -209,6 +224,12 @@ describe('the fleet with entries without an ID or a state, and a truncated page 
             CustomKeyStoreType: 'EXTERNAL_KEY_STORE',
             ConnectionState: 'CONNECTED',
           },
+          {
+            CustomKeyStoreId: '',
+            CustomKeyStoreName: 'empty-id',
+            CustomKeyStoreType: 'EXTERNAL_KEY_STORE',
+            ConnectionState: 'FAILED',
+          },
         ],
         Truncated: true,
       };
@@ -230,6 +251,14 @@ describe('the fleet with entries without an ID or a state, and a truncated page 
           name: 'KmsResponseError',
           message:
             'DescribeCustomKeyStores listed a store without CustomKeyStoreId (name "ghost", state CONNECTED): it cannot be acted on',
+        },
+      },
+      {
+        region: 'eu-west-1',
+        error: {
+          name: 'KmsResponseError',
+          message:
+            'DescribeCustomKeyStores listed a store without CustomKeyStoreId (name "empty-id", state FAILED): it cannot be acted on',
         },
       },
       {
