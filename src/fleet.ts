@@ -80,6 +80,12 @@ export interface FleetFailure {
   region?: string;
   /** Why. */
   error: FleetError;
+  /**
+   * True when the stores of this profile × region were listed, but not all of them could be: a
+   * page said `Truncated` without a `NextMarker`, or a selected store came without an ID. The
+   * stores listed are in `targets` and are acted on.
+   */
+  partial?: true;
 }
 
 /** The audit record {@link applyToFleet} returns. Plain data: `JSON.stringify` it as it is. */
@@ -247,7 +253,10 @@ export async function applyToFleet(options: FleetOptions): Promise<FleetRecord> 
             const targets: FleetTarget[] = [];
             const gaps: FleetFailure[] = [];
             const gap = (message: string) =>
-              gaps.push(failureOf(profile, resolvedRegion, { name: 'KmsResponseError', message }));
+              gaps.push({
+                ...failureOf(profile, resolvedRegion, { name: 'KmsResponseError', message }),
+                partial: true,
+              });
             const stores = paginateStores(client, {}, { signal }, (page) =>
               gap(
                 `DescribeCustomKeyStores page ${page} said Truncated but sent no NextMarker: the stores after it were not listed`,

@@ -178,9 +178,10 @@ function summary(record: FleetRecord): string {
       `${by(done).length} ${done}, ${by('already').length} already, ${by('failed').length} failed${by('skipped').length ? `, ${by('skipped').length} skipped` : ''} (${count(record.targets.length, 'store')} in ${count(regions, 'region')})`,
     );
   }
-  if (record.failures.length > 0) {
-    parts.push(`${count(record.failures.length, 'profile/region')} could not be listed`);
-  }
+  const unlisted = record.failures.filter((failure) => !failure.partial).length;
+  if (unlisted > 0) parts.push(`${count(unlisted, 'profile/region')} could not be listed`);
+  const gaps = record.failures.length - unlisted;
+  if (gaps > 0) parts.push(`${count(gaps, 'listing problem')} (listed in part)`);
   if (record.interrupted) parts.push('interrupted');
   return `${parts.join('; ')}.`;
 }
@@ -218,7 +219,8 @@ export function formatFleetTable(
 
 function failureLine(failure: FleetRecord['failures'][number]): string {
   const where = `${failure.profile ?? '(default profile)'} ${failure.region ?? '(default region)'}`;
-  return printable(`${where}: could not list: ${failure.error.name}: ${failure.error.message}`);
+  const what = failure.partial ? 'listed in part' : 'could not list';
+  return printable(`${where}: ${what}: ${failure.error.name}: ${failure.error.message}`);
 }
 
 interface Display {

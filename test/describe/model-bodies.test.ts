@@ -247,6 +247,7 @@ describe('the fleet with entries without an ID or a state, and a truncated page 
     expect(record.failures).toEqual([
       {
         region: 'eu-west-1',
+        partial: true,
         error: {
           name: 'KmsResponseError',
           message:
@@ -255,6 +256,7 @@ describe('the fleet with entries without an ID or a state, and a truncated page 
       },
       {
         region: 'eu-west-1',
+        partial: true,
         error: {
           name: 'KmsResponseError',
           message:
@@ -263,6 +265,7 @@ describe('the fleet with entries without an ID or a state, and a truncated page 
       },
       {
         region: 'eu-west-1',
+        partial: true,
         error: {
           name: 'KmsResponseError',
           message:
@@ -280,6 +283,45 @@ describe('the fleet with entries without an ID or a state, and a truncated page 
 });
 
 describe('kms-cks with entries without an ID or a state', () => {
+  it('disconnect --all acts on the stores it can name, says which listing was only in part, exits 1', async () => {
+    answer((target: string, input: Record<string, unknown>) => {
+      if (target !== 'DescribeCustomKeyStores') return {};
+      if (input.CustomKeyStoreId !== undefined) {
+        return { CustomKeyStores: [{ CustomKeyStoreId: input.CustomKeyStoreId }] };
+      }
+      return {
+        CustomKeyStores: [
+          { CustomKeyStoreId: 'cks-nostate', CustomKeyStoreType: 'EXTERNAL_KEY_STORE' },
+          { CustomKeyStoreName: 'ghost', CustomKeyStoreType: 'EXTERNAL_KEY_STORE' },
+        ],
+        Truncated: true,
+      };
+    });
+    const { code, stdout, stderr } = await runCli(undefined, [
+      'disconnect',
+      '--all',
+      '--type',
+      'xks',
+      '--yes',
+      '--endpoint',
+      server.url,
+      '--region',
+      'eu-west-1',
+    ]);
+    expect(code).toBe(1);
+    expect(stderr).toMatch(
+      /^\(default profile\) eu-west-1: listed in part: KmsResponseError: DescribeCustomKeyStores listed a store without CustomKeyStoreId \(name "ghost", state unknown\)/m,
+    );
+    expect(stderr).toMatch(
+      /^\(default profile\) eu-west-1: listed in part: KmsResponseError: DescribeCustomKeyStores page 1 said Truncated but sent no NextMarker/m,
+    );
+    expect(stderr).toMatch(/cks-nostate .*disconnected/);
+    expect(stdout).toMatch(
+      /1 disconnected, 0 already, 0 failed \(1 store in 1 region\); 2 listing problems \(listed in part\)\./,
+    );
+    expect(`${stdout}${stderr}`).not.toMatch(/could not be listed/);
+  });
+
   it('describe prints "-" for a missing ID or state and exits 0', async () => {
     answer({
       CustomKeyStores: [
