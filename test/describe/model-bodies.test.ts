@@ -322,14 +322,15 @@ describe('kms-cks with entries without an ID or a state', () => {
     expect(`${stdout}${stderr}`).not.toMatch(/could not be listed/);
   });
 
-  it('describe prints "-" for a missing ID or state and exits 0', async () => {
+  it('describe prints "-" for a missing ID or state, warns of a page truncated without a marker, and exits 0', async () => {
     answer({
       CustomKeyStores: [
         { CustomKeyStoreName: 'no-id', ConnectionState: 'CONNECTED' },
         { CustomKeyStoreId: 'cks-2' },
       ],
+      Truncated: true,
     });
-    const { code, stdout } = await runCli(undefined, [
+    const { code, stdout, stderr } = await runCli(undefined, [
       'describe',
       '--endpoint',
       server.url,
@@ -346,6 +347,10 @@ describe('kms-cks with entries without an ID or a state', () => {
       ['-', 'no-id', '-', 'CONNECTED', '-', '-'],
       ['cks-2', '-', '-', '-', '-', '-'],
     ]);
+    expect(stderr).toBe(
+      'kms-cks: DescribeCustomKeyStores page 1 said Truncated but sent no NextMarker: the listing ends there and may be incomplete\n',
+    );
+    expect(server.requests).toHaveLength(1);
   });
 
   it('wait prints the ID asked for when the entry has none', async () => {
