@@ -107,6 +107,9 @@ export type ModeledExceptionOptions = Omit<ServiceExceptionOptions, 'name'>;
  * is DISCONNECTED or DISCONNECTING, or connecting one that is DISCONNECTING or FAILED.
  */
 export class CustomKeyStoreInvalidStateException extends KmsServiceException {
+  /** The KMS error code, as a literal type: `switch (error.name)` narrows to this class. */
+  declare readonly name: 'CustomKeyStoreInvalidStateException';
+
   /** @param options - as sent by KMS. */
   constructor(options: ModeledExceptionOptions) {
     super({ ...options, name: 'CustomKeyStoreInvalidStateException' });
@@ -115,6 +118,9 @@ export class CustomKeyStoreInvalidStateException extends KmsServiceException {
 
 /** No custom key store with that ID (or name) exists in this account and region. */
 export class CustomKeyStoreNotFoundException extends KmsServiceException {
+  /** The KMS error code, as a literal type: `switch (error.name)` narrows to this class. */
+  declare readonly name: 'CustomKeyStoreNotFoundException';
+
   /** @param options - as sent by KMS. */
   constructor(options: ModeledExceptionOptions) {
     super({ ...options, name: 'CustomKeyStoreNotFoundException' });
@@ -123,6 +129,9 @@ export class CustomKeyStoreNotFoundException extends KmsServiceException {
 
 /** KMS failed internally (HTTP 500). Retried by the client; thrown when attempts run out. */
 export class KMSInternalException extends KmsServiceException {
+  /** The KMS error code, as a literal type: `switch (error.name)` narrows to this class. */
+  declare readonly name: 'KMSInternalException';
+
   /** @param options - as sent by KMS; `$fault` is always `server`. */
   constructor(options: ModeledExceptionOptions) {
     super({ ...options, $fault: 'server', name: 'KMSInternalException' });
@@ -131,6 +140,9 @@ export class KMSInternalException extends KmsServiceException {
 
 /** ConnectCustomKeyStore: the CloudHSM cluster of the store is not active. */
 export class CloudHsmClusterNotActiveException extends KmsServiceException {
+  /** The KMS error code, as a literal type: `switch (error.name)` narrows to this class. */
+  declare readonly name: 'CloudHsmClusterNotActiveException';
+
   /** @param options - as sent by KMS. */
   constructor(options: ModeledExceptionOptions) {
     super({ ...options, name: 'CloudHsmClusterNotActiveException' });
@@ -139,6 +151,9 @@ export class CloudHsmClusterNotActiveException extends KmsServiceException {
 
 /** ConnectCustomKeyStore: the CloudHSM cluster does not meet KMS's configuration requirements. */
 export class CloudHsmClusterInvalidConfigurationException extends KmsServiceException {
+  /** The KMS error code, as a literal type: `switch (error.name)` narrows to this class. */
+  declare readonly name: 'CloudHsmClusterInvalidConfigurationException';
+
   /** @param options - as sent by KMS. */
   constructor(options: ModeledExceptionOptions) {
     super({ ...options, name: 'CloudHsmClusterInvalidConfigurationException' });
@@ -147,6 +162,9 @@ export class CloudHsmClusterInvalidConfigurationException extends KmsServiceExce
 
 /** DescribeCustomKeyStores: the `marker` is not one KMS handed out. */
 export class InvalidMarkerException extends KmsServiceException {
+  /** The KMS error code, as a literal type: `switch (error.name)` narrows to this class. */
+  declare readonly name: 'InvalidMarkerException';
+
   /** @param options - as sent by KMS. */
   constructor(options: ModeledExceptionOptions) {
     super({ ...options, name: 'InvalidMarkerException' });
@@ -164,6 +182,18 @@ const modeledExceptions: Readonly<Record<string, ModeledExceptionClass>> = {
   CloudHsmClusterInvalidConfigurationException,
   InvalidMarkerException,
 };
+
+/**
+ * Every exception with a class of its own. Each has a literal `name`, so `switch (error.name)`
+ * narrows a value of this type to one class (the AWS SDK's exceptions work the same way).
+ */
+export type ModeledServiceException =
+  | CustomKeyStoreInvalidStateException
+  | CustomKeyStoreNotFoundException
+  | KMSInternalException
+  | CloudHsmClusterNotActiveException
+  | CloudHsmClusterInvalidConfigurationException
+  | InvalidMarkerException;
 
 /** Builds the exception for an error code: its own class when it has one, else the base class. */
 export function createServiceException(options: ServiceExceptionOptions): KmsServiceException {
@@ -194,6 +224,9 @@ export interface ValidationIssue {
  * (a getter or a `Proxy` trap that throws; its error is the `cause`).
  */
 export class KmsValidationError extends KmsError {
+  /** Always `KmsValidationError`, as a literal type: `switch (error.name)` narrows to this class. */
+  declare readonly name: 'KmsValidationError';
+
   /** Each problem found, with its path in the input. */
   readonly issues: readonly ValidationIssue[];
 
@@ -214,6 +247,7 @@ export class KmsValidationError extends KmsError {
       `Invalid input for ${operation}: ${summary}`,
       options?.cause === undefined ? undefined : { cause: options.cause },
     );
+    this.name = 'KmsValidationError';
     this.issues = issues;
   }
 }
@@ -261,6 +295,9 @@ export interface KmsConfigErrorOptions {
  * `code`, `setting` and `value` say the same as the message, for programs.
  */
 export class KmsConfigError extends KmsError {
+  /** Always `KmsConfigError`, as a literal type: `switch (error.name)` narrows to this class. */
+  declare readonly name: 'KmsConfigError';
+
   /** For credential failures: every source tried, in order, and why each gave nothing. */
   readonly sources: readonly CredentialSourceFailure[];
   /** What it is about, when it is one of the {@link KmsConfigErrorCode} cases. */
@@ -276,6 +313,7 @@ export class KmsConfigError extends KmsError {
    */
   constructor(message: string, options?: KmsConfigErrorOptions) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'KmsConfigError';
     this.sources = options?.sources ?? [];
     this.code = options?.code;
     this.setting = options?.setting;
@@ -293,6 +331,9 @@ export type TimeoutPhase = 'connect' | 'request' | 'call';
  * Its `name` is `TimeoutError`.
  */
 export class KmsTimeoutError extends KmsError {
+  /** Always `TimeoutError`, as a literal type: `switch (error.name)` narrows to this class. */
+  declare readonly name: 'TimeoutError';
+
   /** `connect` or `request`. */
   readonly phase: TimeoutPhase;
   /** The limit that was hit, in milliseconds. */
@@ -324,6 +365,9 @@ export class KmsTimeoutError extends KmsError {
  * reset, DNS failure, socket closed mid-body, TLS failure) and no attempt is left.
  */
 export class KmsNetworkError extends KmsError {
+  /** Always `KmsNetworkError`, as a literal type: `switch (error.name)` narrows to this class. */
+  declare readonly name: 'KmsNetworkError';
+
   /** The system error code (`ECONNRESET`, `ECONNREFUSED`, `UND_ERR_SOCKET`, …), when there is one. */
   readonly code: string | undefined;
 
@@ -335,6 +379,7 @@ export class KmsNetworkError extends KmsError {
     $metadata?: ResponseMetadata;
   }) {
     super(options.message, { cause: options.cause, $metadata: options.$metadata });
+    this.name = 'KmsNetworkError';
     this.code = options.code;
   }
 }
@@ -344,6 +389,9 @@ export class KmsNetworkError extends KmsError {
  * shape the operation promises, or is larger than the 1 MiB limit.
  */
 export class KmsResponseError extends KmsError {
+  /** Always `KmsResponseError`, as a literal type: `switch (error.name)` narrows to this class. */
+  declare readonly name: 'KmsResponseError';
+
   /** Start of the body (at most 200 characters), for diagnosis. */
   readonly bodyExcerpt: string | undefined;
 
@@ -355,6 +403,7 @@ export class KmsResponseError extends KmsError {
     $metadata?: ResponseMetadata;
   }) {
     super(options.message, { cause: options.cause, $metadata: options.$metadata });
+    this.name = 'KmsResponseError';
     this.bodyExcerpt = options.bodyExcerpt;
   }
 }
@@ -374,6 +423,9 @@ export type WaiterFailureReason = 'timeout' | 'failed';
  * are thrown as they are, and an abort rejects with the signal's reason.
  */
 export class KmsWaiterError extends KmsError {
+  /** Always `KmsWaiterError`, as a literal type: `switch (error.name)` narrows to this class. */
+  declare readonly name: 'KmsWaiterError';
+
   /** The store waited on. */
   readonly customKeyStoreId: string;
   /** `timeout` or `failed`. */
@@ -402,6 +454,7 @@ export class KmsWaiterError extends KmsError {
     cause?: unknown;
   }) {
     super(options.message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'KmsWaiterError';
     this.customKeyStoreId = options.customKeyStoreId;
     this.reason = options.reason;
     this.expectedStates = [...options.expectedStates];
@@ -440,3 +493,28 @@ for (const [brand, errorClass] of Object.entries({
 })) {
   Object.defineProperty(errorClass, brandKey, { value: brand });
 }
+
+/**
+ * Every error class of the library with a literal `name`: the modeled KMS exceptions and the
+ * library's own errors (not the base {@link KmsServiceException}, whose `name` is any KMS error
+ * code). `switch (error.name)` narrows a value of this type to one class:
+ *
+ * @example
+ * ```ts
+ * function explain(error: KnownKmsError): string {
+ *   switch (error.name) {
+ *     case 'CustomKeyStoreNotFoundException': return 'no such store';
+ *     case 'KmsWaiterError': return `waiter ${error.reason}`;  // error is a KmsWaiterError here
+ *     default: return error.message;
+ *   }
+ * }
+ * ```
+ */
+export type KnownKmsError =
+  | ModeledServiceException
+  | KmsValidationError
+  | KmsConfigError
+  | KmsTimeoutError
+  | KmsNetworkError
+  | KmsResponseError
+  | KmsWaiterError;

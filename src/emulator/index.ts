@@ -20,9 +20,9 @@
  * @packageDocumentation
  */
 import {
+  defaultEmulatorCredentials,
   defaultKeyStores,
   type EmulatorCredentials,
-  emulatorCredentials,
   emulatorRegion,
 } from './defaults.js';
 import { FaultQueue, type FaultSpec, type PendingFault } from './faults.js';
@@ -55,11 +55,20 @@ export type {
 } from './store.js';
 
 /**
+ * The connection state of an emulated key store: `CONNECTED`, `CONNECTING`, `FAILED`,
+ * `DISCONNECTED` or `DISCONNECTING`, the five states KMS documents (the emulator runs no other).
+ * The same type as {@link EmulatedConnectionState}, kept under its first name.
+ *
  * @deprecated Use {@link EmulatedConnectionState}: the emulator's state type, named apart from
  * the client's `ConnectionState` (which also admits states a later KMS may add).
  */
 export type ConnectionState = import('./store.js').EmulatedConnectionState;
 /**
+ * The XKS proxy settings of an emulated external key store, in camelCase (`connectivity`,
+ * `accessKeyId`, `uriEndpoint`, `uriPath`, `vpcEndpointServiceName`, `vpcEndpointServiceOwner`),
+ * as a seed gives them and Describe returns them. The same type as
+ * {@link EmulatedXksProxyConfiguration}, kept under its first name.
+ *
  * @deprecated Use {@link EmulatedXksProxyConfiguration}: the emulator's seed shape, named apart
  * from the client's `XksProxyConfiguration`.
  */
@@ -184,7 +193,7 @@ export async function startKmsEmulator(options: KmsEmulatorOptions = {}): Promis
   const maxBodyBytes = nonNegative('maxBodyBytes', options.maxBodyBytes, 1024 * 1024);
   const port = nonNegative('port', options.port, 0);
   if (port > 65535) throw new TypeError(`port must be 0–65535, got ${port}`);
-  const credentials = options.credentials ?? [emulatorCredentials];
+  const credentials = options.credentials ?? [defaultEmulatorCredentials()];
   if (credentials.length === 0) throw new TypeError('credentials must not be empty');
   for (const entry of credentials) {
     if (!entry.accessKeyId || !entry.secretAccessKey) {

@@ -3,6 +3,7 @@
  * (SerializationException for malformed JSON or a wrong JSON type), check the model's constraints
  * (ValidationException listing each violation), then run the operation on the key stores.
  */
+import { characterCount, firstCharacters } from './characters.js';
 import { EmulatorError, frameworkErrors, validationError } from './errors.js';
 import type { DescribeInput, KeyStoreRegistry } from './store.js';
 
@@ -85,7 +86,8 @@ const echoLimit = 256;
 
 function echo(value: string | number): string {
   const text = String(value);
-  return text.length > echoLimit ? `${text.slice(0, echoLimit)}...` : text;
+  const shown = firstCharacters(text, echoLimit);
+  return shown.length < text.length ? `${shown}...` : text;
 }
 
 /** Collects the constraint violations of one input. */
@@ -100,14 +102,16 @@ class Violations {
     }
   }
 
+  /** The model's length constraint, in characters (code points), as KMS counts them. */
   length(field: string, value: string | undefined, min: number, max: number): void {
     if (value === undefined) return;
-    if (value.length < min) {
+    const length = characterCount(value);
+    if (length < min) {
       this.list.push(
         `Value '${echo(value)}' at '${field}' failed to satisfy constraint: Member must have length greater than or equal to ${min}`,
       );
     }
-    if (value.length > max) {
+    if (length > max) {
       this.list.push(
         `Value '${echo(value)}' at '${field}' failed to satisfy constraint: Member must have length less than or equal to ${max}`,
       );

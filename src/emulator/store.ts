@@ -3,6 +3,7 @@
  * disconnect goes through DISCONNECTING, connect through CONNECTING, each after `transitionMs`.
  * Transition timers are unref'd (they never keep the process alive) and cleared by `dispose()`.
  */
+import { characterCount } from './characters.js';
 import { EmulatorError } from './errors.js';
 
 /** The connection states KMS reports. */
@@ -291,11 +292,17 @@ export class KeyStoreRegistry {
   }
 }
 
+function isCharacterCountIn(value: string, min: number, max: number): boolean {
+  const count = characterCount(value);
+  return count >= min && count <= max;
+}
+
 function checkSeed(seed: KeyStoreSeed): void {
-  if (typeof seed.id !== 'string' || seed.id.length < 1 || seed.id.length > 64) {
+  // Lengths in characters (code points), as the model counts them.
+  if (typeof seed.id !== 'string' || !isCharacterCountIn(seed.id, 1, 64)) {
     throw new TypeError(`A key store ID must be 1–64 characters, got ${JSON.stringify(seed.id)}`);
   }
-  if (typeof seed.name !== 'string' || seed.name.length < 1 || seed.name.length > 256) {
+  if (typeof seed.name !== 'string' || !isCharacterCountIn(seed.name, 1, 256)) {
     throw new TypeError(`Key store ${seed.id}: the name must be 1–256 characters`);
   }
   if (seed.type !== 'AWS_CLOUDHSM' && seed.type !== 'EXTERNAL_KEY_STORE') {
