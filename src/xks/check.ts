@@ -197,6 +197,53 @@ export async function checkXksProxy(options: XksCheckOptions): Promise<XksCheckR
       return report(options, client, keyIds, checks);
     }
 
+    // Requests KMS never sends must be refused with 401 AuthenticationFailedException. First, so
+    // that the connection and this process are warm when KMS's own call is timed.
+    const sixMinutes = 6 * 60_000;
+    const otherSecret = randomBytes(32).toString('base64');
+    const refusals: { id: string; title: string; request: Pick<XksRawRequest, 'sign'> }[] = [
+      { id: 'auth.unsigned', title: 'Unsigned request refused', request: { sign: false } },
+      {
+        id: 'auth.wrong-secret',
+        title: 'Request signed with a wrong secret refused',
+        request: { sign: { credentials: { accessKeyId, rawSecretAccessKey: otherSecret } } },
+      },
+      {
+        id: 'auth.wrong-service',
+        title: "Request signed for another service than 'kms-xks-proxy' refused",
+        request: { sign: { service: 'kms' } },
+      },
+      {
+        id: 'auth.wrong-region',
+        title: 'Request signed for another region refused',
+        request: { sign: { region: options.region === 'us-west-2' ? 'eu-west-3' : 'us-west-2' } },
+      },
+      {
+        id: 'auth.skew-past',
+        title: 'Request signed 6 minutes in the past refused',
+        request: { sign: { date: new Date(Date.now() - sixMinutes) } },
+      },
+      {
+        id: 'auth.skew-future',
+        title: 'Request signed 6 minutes in the future refused',
+        request: { sign: { date: new Date(Date.now() + sixMinutes) } },
+      },
+    ];
+    for (const refusal of refusals) {
+      await expectError(
+        add,
+        probe,
+        refusal.id,
+        refusal.title,
+        { path: healthPath, body: healthBody(), ...refusal.request },
+        401,
+        'AuthenticationFailedException',
+        undefined,
+        'anyone who reaches the proxy could use its keys without the secret',
+        signal,
+      );
+    }
+
     // Health, signed as KMS signs, within KMS's budget.
     try {
       const health = await client.getHealthStatus(
@@ -327,52 +374,6 @@ export async function checkXksProxy(options: XksCheckOptions): Promise<XksCheckR
         expected: 'HTTP 200',
         seen: 'no second credential given (--second-credential-file)',
       });
-    }
-
-    // Requests KMS never sends must be refused with 401 AuthenticationFailedException.
-    const sixMinutes = 6 * 60_000;
-    const otherSecret = randomBytes(32).toString('base64');
-    const refusals: { id: string; title: string; request: Pick<XksRawRequest, 'sign'> }[] = [
-      { id: 'auth.unsigned', title: 'Unsigned request refused', request: { sign: false } },
-      {
-        id: 'auth.wrong-secret',
-        title: 'Request signed with a wrong secret refused',
-        request: { sign: { credentials: { accessKeyId, rawSecretAccessKey: otherSecret } } },
-      },
-      {
-        id: 'auth.wrong-service',
-        title: "Request signed for another service than 'kms-xks-proxy' refused",
-        request: { sign: { service: 'kms' } },
-      },
-      {
-        id: 'auth.wrong-region',
-        title: 'Request signed for another region refused',
-        request: { sign: { region: options.region === 'us-west-2' ? 'eu-west-3' : 'us-west-2' } },
-      },
-      {
-        id: 'auth.skew-past',
-        title: 'Request signed 6 minutes in the past refused',
-        request: { sign: { date: new Date(Date.now() - sixMinutes) } },
-      },
-      {
-        id: 'auth.skew-future',
-        title: 'Request signed 6 minutes in the future refused',
-        request: { sign: { date: new Date(Date.now() + sixMinutes) } },
-      },
-    ];
-    for (const refusal of refusals) {
-      await expectError(
-        add,
-        probe,
-        refusal.id,
-        refusal.title,
-        { path: healthPath, body: healthBody(), ...refusal.request },
-        401,
-        'AuthenticationFailedException',
-        undefined,
-        'anyone who reaches the proxy could use its keys without the secret',
-        signal,
-      );
     }
 
     // Method and path.

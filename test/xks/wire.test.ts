@@ -335,7 +335,12 @@ describe('XKS errors', () => {
 
   it('no answer within 250 ms (the default, as KMS) is XksTimeoutError: XKS_PROXY_TIMED_OUT', async () => {
     server.handle(() => {});
-    const kmsLike = new XksClient({ uriEndpoint: server.url, uriPath, region: 'us-east-2', credentials });
+    const kmsLike = new XksClient({
+      uriEndpoint: server.url,
+      uriPath,
+      region: 'us-east-2',
+      credentials,
+    });
     const started = performance.now();
     const error = await kmsLike.getHealthStatus().catch((thrown: unknown) => thrown);
     await kmsLike.close();
