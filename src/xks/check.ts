@@ -910,10 +910,15 @@ async function tlsChecks(client: XksClient, options: XksCheckOptions, add: Add):
         }),
       }),
     });
+    const limitMs = options.probeTimeoutMs ?? 2000;
     const timer = setTimeout(() => {
       socket.destroy();
-      resolve({ error: new Error('TLS handshake did not complete within 5000 ms') });
-    }, 5000);
+      resolve({
+        error: Object.assign(new Error(`TLS handshake did not complete within ${limitMs} ms`), {
+          code: 'ETIMEDOUT',
+        }),
+      });
+    }, limitMs);
     socket.once('secureConnect', () => {
       clearTimeout(timer);
       resolve({

@@ -233,6 +233,27 @@ describe('checkXksProxy against the software proxy', () => {
     expect(check(unreachable, 'proxy.reachable').status).toBe('fail');
   });
 
+  it('a port that accepts but never answers the TLS handshake: XKS_PROXY_TIMED_OUT', async () => {
+    const { createServer } = await import('node:net');
+    const sockets: import('node:net').Socket[] = [];
+    const silent = createServer((socket) => sockets.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const port = (silent.address() as { port: number }).port;
+    try {
+      const report = await checkXksProxy(
+        options({ connectTo: { 'xks.example.com:443': `127.0.0.1:${port}` }, probeTimeoutMs: 300 }),
+      );
+      expect(check(report, 'tls.version')).toMatchObject({
+        status: 'fail',
+        seen: expect.stringContaining('TLS handshake did not complete within 300 ms'),
+        kms: expect.stringMatching(/^XKS_PROXY_TIMED_OUT;/),
+      });
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+    }
+  });
+
   it('a disabled key fails key.metadata (CreateKey would fail); a second credential the proxy lacks fails rotation', async () => {
     const report = await checkXksProxy(
       options({
