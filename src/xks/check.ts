@@ -937,8 +937,9 @@ async function tlsChecks(client: XksClient, options: XksCheckOptions, add: Add):
   });
   if ('error' in result) {
     const code = (result.error as { code?: unknown }).code;
-    const tcp =
-      typeof code === 'string' && /^(ECONN|EHOST|ENET|ENOTFOUND|EAI_|ETIMEDOUT)/.test(code);
+    const tcp = typeof code === 'string' && /^(ECONN|EHOST|ENET|ENOTFOUND|EAI_)/.test(code);
+    // Connected, but no handshake in time: KMS would time out.
+    const timedOut = code === 'ETIMEDOUT';
     for (const [key, title] of Object.entries(tlsTitles)) {
       add({
         id: `tls.${key}`,
@@ -947,9 +948,11 @@ async function tlsChecks(client: XksClient, options: XksCheckOptions, add: Add):
         expected: key === 'version' ? 'a TLS 1.2+ handshake' : 'a TLS connection',
         seen: key === 'version' ? describeError(result.error) : 'no TLS connection',
         ...(key === 'version' && {
-          kms: tcp
-            ? 'XKS_PROXY_NOT_REACHABLE; XksProxyUriUnreachableException (Create/Update)'
-            : tlsCode,
+          kms: timedOut
+            ? 'XKS_PROXY_TIMED_OUT; XksProxyUriUnreachableException (Create/Update)'
+            : tcp
+              ? 'XKS_PROXY_NOT_REACHABLE; XksProxyUriUnreachableException (Create/Update)'
+              : tlsCode,
         }),
       });
     }
