@@ -8,6 +8,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { isIP } from 'node:net';
 import type { PeerCertificate, TLSSocket } from 'node:tls';
+import { redactSecrets } from '../redact.js';
 import { decodeBase64, encodeBase64, verifyCiphertextDataIntegrityValue } from './cdiv.js';
 import {
   kmsXksTimeoutMs,
@@ -141,9 +142,18 @@ export async function checkXksProxy(options: XksCheckOptions): Promise<XksCheckR
   });
   const keyIds = [...(options.keyIds ?? [])];
   const checks: XksCheck[] = [];
+  // What a proxy sends back may echo a secret (the second credential's, or the wrong one the
+  // checker made up): every `seen` is redacted of them.
+  const secrets = [
+    options.credentials.rawSecretAccessKey,
+    options.secondCredentials?.rawSecretAccessKey,
+  ];
   const add = (check: XksCheck) => {
-    checks.push(check);
-    return check;
+    let seen = check.seen;
+    for (const secret of secrets) seen = redactSecrets(seen, { secretAccessKey: secret });
+    const redacted = { ...check, seen };
+    checks.push(redacted);
+    return redacted;
   };
   const signal = options.signal;
   const healthPath = `${client.uriPath}/health`;

@@ -407,7 +407,7 @@ export class XksClient {
    * sends: a GET, another region or service, a wrong secret, a skewed clock.
    */
   async raw(request: XksRawRequest, signal?: AbortSignal): Promise<XksRawResponse> {
-    return this.#send('GetHealthStatus', request, signal, false);
+    return this.#send('GetHealthStatus', request, signal);
   }
 
   /**
@@ -517,7 +517,6 @@ export class XksClient {
     operation: XksOperationName,
     request: XksRawRequest,
     signal: AbortSignal | undefined,
-    _typed = true,
   ): Promise<XksRawResponse> {
     if (this.#closed) throw new KmsError('XksClient is closed');
     signal?.throwIfAborted();

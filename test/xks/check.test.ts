@@ -254,6 +254,35 @@ describe('checkXksProxy against the software proxy', () => {
     }
   });
 
+  it('a proxy that echoes the secrets gets them redacted in the report', async () => {
+    const { startLoopbackServer } = await import('../helpers/loopback.js');
+    const second = {
+      accessKeyId: 'ROTATEDROTATEDROTATED2',
+      rawSecretAccessKey: 'c2Vjb25kIHNlY3JldCBvZiB0aGUgZWNobyB0ZXN0IQ==',
+    };
+    const first = proxy.credentials[0]!;
+    const echo = await startLoopbackServer((_request, response) => {
+      response.writeHead(500, { 'content-type': 'text/plain' });
+      response.end(`${first.rawSecretAccessKey} ${second.rawSecretAccessKey}`);
+    });
+    try {
+      const report = await checkXksProxy(
+        options({
+          uriEndpoint: `http://127.0.0.1:${echo.port}`,
+          connectTo: {},
+          secondCredentials: second,
+        }),
+      );
+      expect(report.ok).toBe(false);
+      const text = JSON.stringify(report);
+      expect(text).not.toContain(first.rawSecretAccessKey);
+      expect(text).not.toContain(second.rawSecretAccessKey);
+      expect(text).toContain('[redacted]');
+    } finally {
+      await echo.close();
+    }
+  });
+
   it('a disabled key fails key.metadata (CreateKey would fail); a second credential the proxy lacks fails rotation', async () => {
     const report = await checkXksProxy(
       options({

@@ -126,6 +126,7 @@ describe('startXksProxy()', () => {
       '/tenant-b/kms/xks/v1/health',
       `${proxy.uriPath}/keys/xks-key-1/sign`,
       `${proxy.uriPath}/keys/xks-key-1`,
+      `${proxy.uriPath}/keys/%E0%A4%A/metadata`,
     ]) {
       const response = await client.raw({ path, body: health() });
       expect(errorOf(response)).toMatchObject({

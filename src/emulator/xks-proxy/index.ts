@@ -401,10 +401,15 @@ export async function startXksProxy(options: XksProxyOptions = {}): Promise<XksP
         else if (url.startsWith(`${uriPath}/keys/`)) {
           const match = /^([^/]+)\/(metadata|encrypt|decrypt)$/.exec(url.slice(uriPath.length + 6));
           if (match) {
-            keyId = decodeURIComponent(match[1]!);
-            operation = { metadata: 'GetKeyMetadata', encrypt: 'Encrypt', decrypt: 'Decrypt' }[
-              match[2] as 'metadata' | 'encrypt' | 'decrypt'
-            ];
+            // A malformed percent-encoding is no path of this proxy.
+            try {
+              keyId = decodeURIComponent(match[1]!);
+              operation = { metadata: 'GetKeyMetadata', encrypt: 'Encrypt', decrypt: 'Decrypt' }[
+                match[2] as 'metadata' | 'encrypt' | 'decrypt'
+              ];
+            } catch {
+              keyId = undefined;
+            }
           }
         }
         record.operation = operation;
