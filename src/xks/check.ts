@@ -22,6 +22,7 @@ import {
   isXksErrorName,
   kmsConnectionErrorCode,
   kmsCreateUpdateException,
+  XksInvalidResponseError,
   XksNetworkError,
 } from './errors.js';
 
@@ -301,6 +302,10 @@ export async function checkXksProxy(options: XksCheckOptions): Promise<XksCheckR
         seen: describeError(error),
         kms: [code, exception && `${exception} (Create/Update)`].filter(Boolean).join('; '),
       });
+      // A 200 KMS cannot use: say which of the health fields is wrong, from the raw answer.
+      if (error instanceof XksInvalidResponseError && error.status === 200) {
+        await fleetSizeFromRaw(probe, healthPath, healthBody(), add, signal);
+      }
       if (error instanceof XksNetworkError) {
         return report(options, client, keyIds, checks);
       }
@@ -554,6 +559,38 @@ function specErrorBody(body: string): boolean {
 
 type Add = (check: XksCheck) => XksCheck;
 type Probe = (label: string, request: XksRawRequest) => Promise<XksRawResponse>;
+
+/** `health.fleet-size` from a raw health answer, when the parsed one could not be used. */
+async function fleetSizeFromRaw(
+  probe: Probe,
+  path: string,
+  body: string,
+  add: Add,
+  signal: AbortSignal | undefined,
+): Promise<void> {
+  try {
+    const response = await probe('health (raw)', { path, body });
+    let size: unknown;
+    try {
+      size = (JSON.parse(response.body) as { xksProxyFleetSize?: unknown })?.xksProxyFleetSize;
+    } catch {
+      return;
+    }
+    const ok = typeof size === 'number' && Number.isInteger(size) && size > 0;
+    add({
+      id: 'health.fleet-size',
+      title: 'Proxy fleet size above 0',
+      status: ok ? 'pass' : 'fail',
+      expected: 'an integer > 0',
+      seen: size === undefined ? 'missing' : clip(JSON.stringify(size), 40),
+      ...(!ok && {
+        kms: 'XKS_PROXY_INVALID_RESPONSE; XksProxyInvalidResponseException (Create/Update)',
+      }),
+    });
+  } catch {
+    if (signal?.aborted) throw signal.reason;
+  }
+}
 
 /** A check that a request is refused with exactly this status and errorName. */
 async function expectError(

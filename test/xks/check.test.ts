@@ -129,6 +129,12 @@ describe('checkXksProxy against the software proxy', () => {
       'XKS_PROXY_INVALID_RESPONSE',
     ],
     [
+      'a fleet size of 0, the field itself',
+      { malformed: 'zero-fleet' },
+      'health.fleet-size',
+      'XKS_PROXY_INVALID_RESPONSE',
+    ],
+    [
       '401 on signed requests',
       { error: { errorName: 'AuthenticationFailedException' } },
       'health.signed',
