@@ -8,6 +8,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { isIP } from 'node:net';
 import type { PeerCertificate, TLSSocket } from 'node:tls';
+import { KmsValidationError } from '../errors.js';
 import { redactSecrets } from '../redact.js';
 import { decodeBase64, encodeBase64, verifyCiphertextDataIntegrityValue } from './cdiv.js';
 import {
@@ -25,6 +26,7 @@ import {
   XksInvalidResponseError,
   XksNetworkError,
 } from './errors.js';
+import { externalKeyIdPattern } from './operations.js';
 
 /** The outcome of one check. */
 export type XksCheckStatus = 'pass' | 'fail' | 'warn' | 'skip';
@@ -142,6 +144,18 @@ export async function checkXksProxy(options: XksCheckOptions): Promise<XksCheckR
     ...(options.connectTo && { connectTo: options.connectTo }),
   });
   const keyIds = [...(options.keyIds ?? [])];
+  const badIds = keyIds.filter((id) => typeof id !== 'string' || !externalKeyIdPattern.test(id));
+  if (badIds.length > 0) {
+    await client.close();
+    throw new KmsValidationError(
+      'checkXksProxy',
+      badIds.map((id) => ({
+        path: ['keyIds', keyIds.indexOf(id)],
+        code: 'invalid_format',
+        message: `'${clip(String(id), 140)}' is not an external key ID (1 to 128 of A-Z, a-z, 0-9, -, . and _)`,
+      })),
+    );
+  }
   const checks: XksCheck[] = [];
   // What a proxy sends back may echo a secret (the second credential's, or the wrong one the
   // checker made up): every `seen` is redacted of them.

@@ -170,6 +170,7 @@ describe('kms-cks xks check', () => {
       ],
       [['xks', 'frobnicate'], /unknown xks action 'frobnicate'/],
       [args(['--path', '/not/the/xks/path']), /uriPath must be/],
+      [args(['--key-id', 'bad/id']), /keyIds\.1: 'bad\/id' is not an external key ID/],
     ] as const) {
       const result = await run([...argv]);
       expect(result.code).toBe(2);
