@@ -3,6 +3,8 @@
  * credentials of a rotation, the 5-minute window, every error of the specification with its
  * status, GET -> 405, unknown path -> 404, AES-256-GCM with AAD bound, and each fault.
  */
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   startXksProxy,
@@ -305,5 +307,24 @@ describe('startXksProxy()', () => {
     await expect(startXksProxy({ keys: [{ id: 'a/b' }] })).rejects.toThrow(TypeError);
     await expect(startXksProxy({ credentials: [] })).rejects.toThrow(TypeError);
     await expect(startXksProxy({ tls: { cert: 'x' } })).rejects.toThrow(TypeError);
+  });
+});
+
+describe('the emulator entry stays independent of the client', () => {
+  it('no file under src/emulator (the software XKS proxy included) imports from outside it', () => {
+    const root = new URL('../../src/emulator/', import.meta.url).pathname;
+    const outside: string[] = [];
+    const files = readdirSync(root, { recursive: true, encoding: 'utf8' }).filter((file) =>
+      file.endsWith('.ts'),
+    );
+    expect(files).toContain(join('xks-proxy', 'index.ts'));
+    for (const file of files) {
+      const source = readFileSync(join(root, file), 'utf8');
+      for (const [, specifier] of source.matchAll(/(?:from|import\()\s*'(\.[^']+)'/g)) {
+        const target = resolve(dirname(join(root, file)), specifier!);
+        if (relative(root, target).startsWith('..')) outside.push(`${file}: ${specifier}`);
+      }
+    }
+    expect(outside).toEqual([]);
   });
 });
