@@ -172,6 +172,10 @@ async function run(context: Context): Promise<number> {
         ca: text('ca'),
         cert: text('cert'),
         key: text('key'),
+        budgetMs:
+          typeof values.budget === 'string'
+            ? parseDuration(values.budget, 'budget', command)
+            : undefined,
         json: values.json === true,
       },
       {

@@ -36,6 +36,8 @@ export interface XksCheckCommand {
   ca: string | undefined;
   cert: string | undefined;
   key: string | undefined;
+  /** The budget of a timed call, in ms; default KMS's 250. */
+  budgetMs?: number | undefined;
   json: boolean;
 }
 
@@ -232,6 +234,7 @@ export async function runXksCheck(command: XksCheckCommand, io: XksCheckIo): Pro
     ...(ca !== undefined && { ca }),
     ...(clientCertificate && { clientCertificate }),
     connectTo,
+    ...(command.budgetMs !== undefined && { budgetMs: command.budgetMs }),
     ...(io.signal && { signal: io.signal }),
   });
   io.stdout.write(command.json ? formatJson(report) : formatReport(report, io.stdoutIsTTY));

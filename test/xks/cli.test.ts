@@ -55,6 +55,9 @@ function args(extra: string[] = [], withSecret = true): string[] {
     caFile,
     '--key-id',
     'xks-key-1',
+    // Generous on a loaded test machine; the README test runs the default 250 ms.
+    '--budget',
+    '5s',
     ...extra,
   ];
 }

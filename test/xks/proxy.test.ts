@@ -255,9 +255,11 @@ describe('startXksProxy()', () => {
 
   it('faults: latency, malformed bodies, ekm UNAVAILABLE, authentication off', async () => {
     const proxy = await start({ tls: false });
-    const client = clientFor(proxy, 0, 250);
     proxy.setFaults({ latencyMs: 400 });
-    await expect(client.getHealthStatus()).rejects.toMatchObject({ name: 'XksTimeoutError' });
+    await expect(clientFor(proxy, 0, 250).getHealthStatus()).rejects.toMatchObject({
+      name: 'XksTimeoutError',
+    });
+    const client = clientFor(proxy);
     proxy.setFaults({ malformed: 'not-json' });
     await expect(client.getHealthStatus()).rejects.toMatchObject({ reason: 'malformed' });
     proxy.setFaults({ malformed: 'zero-fleet' });
