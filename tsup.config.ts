@@ -78,6 +78,7 @@ const common: Options = {
   entry: {
     index: 'src/index.ts',
     'emulator/index': 'src/emulator/index.ts',
+    'xks/index': 'src/xks/index.ts',
   },
   dts: true,
   // The library entries ship their source maps, sources included (src/ is not shipped): a user

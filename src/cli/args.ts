@@ -22,7 +22,7 @@ export class UsageError extends Error {
   }
 }
 
-type OptionSpec = { type: 'string' | 'boolean'; short?: string };
+type OptionSpec = { type: 'string' | 'boolean'; short?: string; multiple?: boolean };
 
 /** Options every command accepts. */
 const globalOptions = {
@@ -159,6 +159,54 @@ export const commands = {
       '                      chosen by the signing region; default us-east-1',
     ],
   },
+  xks: {
+    options: {
+      path: { type: 'string' },
+      'access-key-id': { type: 'string' },
+      'secret-file': { type: 'string' },
+      'second-credential-file': { type: 'string' },
+      'key-id': { type: 'string', multiple: true },
+      'connect-to': { type: 'string', multiple: true },
+      ca: { type: 'string' },
+      cert: { type: 'string' },
+      key: { type: 'string' },
+      budget: { type: 'string' },
+      json: { type: 'boolean' },
+    },
+    positionals: ['action'],
+    summary: 'Check an XKS proxy the way KMS uses it (xks check)',
+    usage:
+      'kms-cks xks check --endpoint https://xks.example.com --path /example/kms/xks/v1 --region eu-west-1\n                   --access-key-id ID (secret from --secret-file, KMS_CKS_XKS_SECRET or stdin)\n                   [--key-id EXTERNAL_KEY_ID ...] [--connect-to HOST:443:ADDR:PORT] [--ca FILE]\n                   [--second-credential-file FILE] [--cert FILE --key FILE] [--budget 250ms] [--json]',
+    details: [
+      'Runs every check KMS relies on: TLS 1.2+, the certificate (host, dates, chain), a signed',
+      "GetHealthStatus within KMS's 250 ms (median and worst of repeated calls), fleet and key",
+      'manager health, refusals (unsigned, wrong secret, service, region, 6-minute skew: 401',
+      'AuthenticationFailedException), GET -> 405, unknown path -> 404 InvalidUriPathException,',
+      'error bodies and Content-Type, an unknown kmsOperation, and for each --key-id: metadata,',
+      'round trips with and without AAD, 4,300-byte plaintext with 8,192 bytes of AAD, CDIV, sizes,',
+      'tampered ciphertext, tag, IV or AAD -> 400 InvalidCiphertextException. Each failure says what',
+      'KMS would report (ConnectionErrorCode or exception).',
+      '',
+      '  --endpoint <url>    the XksProxyUriEndpoint, https://host[:port]',
+      '  --path <path>       the XksProxyUriPath, [/prefix]/kms/xks/v1',
+      '  --region <region>   the key store region (the SigV4 scope)',
+      '  --access-key-id <id>  the proxy authentication access key ID',
+      '  --secret-file <file>  file with the secret on its first line (yours, not writable by',
+      '                      others); else KMS_CKS_XKS_SECRET, else stdin. Never printed.',
+      '  --second-credential-file <file>  a second credential the proxy should also accept (the',
+      "                      KMS console's proxy configuration file, or {accessKeyId, rawSecretAccessKey})",
+      '  --key-id <id>       an external key to test (repeatable)',
+      '  --connect-to <HOST:PORT:ADDR:PORT>  connect there instead (curl --connect-to); TLS still',
+      '                      checks the certificate against HOST (repeatable)',
+      '  --ca <file>         extra CA certificate(s) to trust, PEM',
+      '  --cert <file> --key <file>  client certificate and key, PEM (mTLS)',
+      "  --budget <time>     the limit a timed call must meet; default 250ms (KMS's). Raise it",
+      '                      only to see how far off a slow proxy is: KMS waits 250 ms',
+      '  --json              one JSON document instead of lines',
+      '',
+      'Exit 0 when no check fails (warnings allowed), 1 when one fails, 2 for bad usage.',
+    ],
+  },
 } as const satisfies Record<
   string,
   {
@@ -233,7 +281,7 @@ export type ParsedCommandLine =
       kind: 'run';
       command: CommandName;
       positionals: string[];
-      values: Record<string, string | boolean | undefined>;
+      values: Record<string, string | boolean | string[] | undefined>;
     };
 
 function isCommand(name: string): name is CommandName {
@@ -356,7 +404,7 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
     if (rest.includes('--help') || rest.includes('-h')) return { kind: 'help', command: name };
     throw new UsageError(shortMessage(error), name);
   }
-  const values = parsed.values as Record<string, string | boolean | undefined>;
+  const values = parsed.values as Record<string, string | boolean | string[] | undefined>;
   if (values.help === true) return { kind: 'help', command: name };
   const required = spec.positionals.filter((positional) => !positional.endsWith('?'));
   if (parsed.positionals.length < required.length) {
@@ -369,7 +417,9 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
     );
   }
   for (const [key, value] of Object.entries(values)) {
-    if (value === '') throw new UsageError(`--${key} must not be empty`, name);
+    if (value === '' || (Array.isArray(value) && value.includes(''))) {
+      throw new UsageError(`--${key} must not be empty`, name);
+    }
   }
   return { kind: 'run', command: name, positionals: parsed.positionals, values };
 }

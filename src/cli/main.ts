@@ -39,6 +39,24 @@ async function prompt(question: string): Promise<string> {
   }
 }
 
+/** Reads stdin to its end, at most `maxBytes` (a secret piped in); refuses a terminal. */
+async function readStdin(maxBytes: number): Promise<string> {
+  if (process.getBuiltinModule('node:tty').isatty(0)) {
+    throw new Error(
+      'no secret: give --secret-file FILE, set KMS_CKS_XKS_SECRET, or pipe it on stdin',
+    );
+  }
+  const chunks: Buffer[] = [];
+  let length = 0;
+  for await (const chunk of process.stdin) {
+    const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk));
+    length += buffer.length;
+    if (length > maxBytes) throw new Error(`stdin: more than ${maxBytes} bytes; expected a secret`);
+    chunks.push(buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
 import('./program.js')
   .then(({ main }) =>
     main(process.argv.slice(2), {
@@ -53,6 +71,8 @@ import('./program.js')
           ? prompt
           : undefined,
       signal: controller.signal,
+      stdoutIsTTY: process.stdout.isTTY === true,
+      readStdin,
     }),
   )
   .then((code) => {

@@ -69,6 +69,10 @@ export interface CliIo {
    * an assume-role profile with `mfa_serial` fails (no code to send).
    */
   prompt?: (question: string) => Promise<string>;
+  /** Whether stdout is a terminal (`xks check` prints a table there). Default false. */
+  stdoutIsTTY?: boolean;
+  /** Reads stdin to its end, at most `maxBytes` (`xks check` takes the secret there). */
+  readStdin?: (maxBytes: number) => Promise<string>;
   /** Aborted on SIGINT / SIGTERM: ends a wait (exit 130) or stops the emulator (exit 0). */
   signal?: AbortSignal;
   /**
@@ -82,7 +86,7 @@ interface Context {
   io: CliIo;
   command: CommandName;
   positionals: string[];
-  values: Record<string, string | boolean | undefined>;
+  values: Record<string, string | boolean | string[] | undefined>;
 }
 
 /**
@@ -142,6 +146,47 @@ async function run(context: Context): Promise<number> {
     return runEmulator(
       { port, host, regions: regions.length > 0 ? regions : undefined },
       context.io,
+    );
+  }
+  if (command === 'xks') {
+    if (context.positionals[0] !== 'check') {
+      throw new UsageError(
+        `unknown xks action '${context.positionals[0]}': use 'xks check'`,
+        command,
+      );
+    }
+    const text = (name: string) =>
+      typeof values[name] === 'string' ? (values[name] as string) : undefined;
+    const list = (name: string) => (Array.isArray(values[name]) ? (values[name] as string[]) : []);
+    // Loaded for this command only.
+    const { runXksCheck } = await import('./xks.js');
+    return runXksCheck(
+      {
+        endpoint: text('endpoint'),
+        path: text('path'),
+        region: text('region'),
+        accessKeyId: text('access-key-id'),
+        secretFile: text('secret-file'),
+        secondCredentialFile: text('second-credential-file'),
+        keyIds: list('key-id'),
+        connectTo: list('connect-to'),
+        ca: text('ca'),
+        cert: text('cert'),
+        key: text('key'),
+        budgetMs:
+          typeof values.budget === 'string'
+            ? parseDuration(values.budget, 'budget', command)
+            : undefined,
+        json: values.json === true,
+      },
+      {
+        stdout: context.io.stdout,
+        stderr: context.io.stderr,
+        stdoutIsTTY: context.io.stdoutIsTTY === true,
+        readStdin: context.io.readStdin,
+        signal: context.io.signal,
+        env: process.env,
+      },
     );
   }
   const all = values.all === true;

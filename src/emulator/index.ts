@@ -342,3 +342,23 @@ function finite(name: string, value: number | undefined, fallback: number): numb
   if (!Number.isFinite(value)) throw new TypeError(`${name} must be a finite number, got ${value}`);
   return value;
 }
+
+export {
+  type CertificateAuthority,
+  createCertificateAuthority,
+  type IssueOptions,
+  type PemPair,
+} from './xks-proxy/certificate.js';
+export {
+  defaultXksProxyKeys,
+  startXksProxy,
+  type XksProxy,
+  type XksProxyCredential,
+  type XksProxyFaults,
+  type XksProxyKey,
+  type XksProxyKeySeed,
+  type XksProxyOptions,
+  type XksProxyRequestRecord,
+  type XksProxyTlsOptions,
+  xksProxyCredentials,
+} from './xks-proxy/index.js';

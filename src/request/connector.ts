@@ -29,6 +29,29 @@ export interface ConnectTarget {
 /** undici's connector callback. */
 export type ConnectCallback = (...args: [null, Socket | TLSSocket] | [Error, null]) => void;
 
+/**
+ * Extra TLS and addressing settings of a connector (the XKS client's): trusted CAs, a client
+ * certificate, and a `--connect-to` style map. Certificates are still checked against the host
+ * name of the URL, which is also the SNI name, wherever the connection is sent.
+ */
+export interface ConnectorTlsOptions {
+  /** PEM CA certificate(s) to trust, in addition to Node's list (`tls.rootCertificates`). */
+  ca?: string | readonly string[] | undefined;
+  /** PEM client certificate chain (mTLS), with its `key`. */
+  cert?: string | undefined;
+  /** PEM private key of `cert`. */
+  key?: string | undefined;
+  /** Passphrase of `key`, when it is encrypted. */
+  passphrase?: string | undefined;
+  /**
+   * Where to open the TCP connection for `host` and `port` instead of resolving the host:
+   * `{ host, port }`, or undefined to connect as usual.
+   */
+  connectTo?:
+    | ((host: string, port: number) => { host: string; port: number } | undefined)
+    | undefined;
+}
+
 /** A connector for undici's `connect` option, and a way to end what it has under way. */
 export interface Connector {
   connect(target: ConnectTarget, callback: ConnectCallback): void;
@@ -56,11 +79,12 @@ const defaultPorts: Readonly<Record<string, number>> = { 'http:': 80, 'https:': 
 export function createConnector(
   proxy: ProxySettings | undefined,
   limitMs: () => number,
+  tls?: ConnectorTlsOptions,
 ): Connector {
   const pending = new Set<(reason: Error) => void>();
   return {
     connect(target, callback) {
-      const attempt = openConnection(target, proxy, limitMs(), (error, socket) => {
+      const attempt = openConnection(target, proxy, limitMs(), tls, (error, socket) => {
         pending.delete(attempt);
         if (error) callback(error, null);
         else if (socket) callback(null, socket);
@@ -90,6 +114,7 @@ function openConnection(
   target: ConnectTarget,
   proxySettings: ProxySettings | undefined,
   limitMs: number,
+  tlsOptions: ConnectorTlsOptions | undefined,
   done: (error: Error | null, socket?: Socket) => void,
 ): (reason: Error) => void {
   const port = Number(target.port) || defaultPorts[target.protocol] || 0;
@@ -120,12 +145,15 @@ function openConnection(
   };
   const timer = setTimeout(() => finish(connectTimeout(limitMs)), limitMs);
 
+  // Where the TCP connection goes: the URL's host, or where `connectTo` sends it.
+  const dial = tlsOptions?.connectTo?.(target.hostname, port) ?? { host: target.hostname, port };
   const secure = (socket: Socket | undefined, then: (tlsSocket: TLSSocket) => void) => {
     const tlsSocket = track(
       tlsConnect({
-        ...(socket ? { socket } : { host: target.hostname, port }),
+        ...(socket ? { socket } : { host: dial.host, port: dial.port }),
         servername,
         ALPNProtocols: ['http/1.1'],
+        ...(tlsOptions && extraTls(tlsOptions, target.hostname)),
       }),
     );
     tlsSocket.once('secureConnect', () => then(tlsSocket));
@@ -143,7 +171,7 @@ function openConnection(
   try {
     if (!proxy) {
       if (target.protocol === 'https:') secure(undefined, ready);
-      else tcp(target.hostname, port, ready);
+      else tcp(dial.host, dial.port, ready);
     } else {
       const proxyUrl = new URL(proxy);
       const proxyHost = proxyUrl.hostname.replace(/^\[(.*)\]$/, '$1');
@@ -172,6 +200,22 @@ function openConnection(
     finish(error as Error);
   }
   return (reason) => finish(reason);
+}
+
+/** The TLS options of {@link ConnectorTlsOptions}; the identity is always the URL's host. */
+function extraTls(options: ConnectorTlsOptions, hostname: string): ConnectionOptions {
+  const tls = process.getBuiltinModule('node:tls');
+  const extra: ConnectionOptions = {
+    checkServerIdentity: (_host, certificate) => tls.checkServerIdentity(hostname, certificate),
+  };
+  if (options.ca !== undefined) {
+    const added = typeof options.ca === 'string' ? [options.ca] : [...options.ca];
+    extra.ca = [...tls.rootCertificates, ...added];
+  }
+  if (options.cert !== undefined) extra.cert = options.cert;
+  if (options.key !== undefined) extra.key = options.key;
+  if (options.passphrase !== undefined) extra.passphrase = options.passphrase;
+  return extra;
 }
 
 /**

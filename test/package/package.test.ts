@@ -212,7 +212,11 @@ console.log(JSON.stringify(result));`,
   it('ships types that resolve under moduleResolution node16 and bundler', () => {
     const source = `import { KmsClient, type ResponseMetadata } from 'kms-custom-key-store';
 import { startKmsEmulator } from 'kms-custom-key-store/emulator';
+import { XksClient, type XksHealthStatus } from 'kms-custom-key-store/xks';
 const client = new KmsClient({ region: 'eu-west-1' });
+const xks = new XksClient({ uriEndpoint: 'https://xks.example.com', uriPath: '/kms/xks/v1', region: 'eu-west-1', credentials: { accessKeyId: 'A', rawSecretAccessKey: 'B' } });
+const health: Promise<XksHealthStatus> = xks.getHealthStatus();
+void health;
 const metadata: Promise<ResponseMetadata> = client.disconnectCustomKeyStore('cks-1').then((r) => r.$metadata);
 void metadata; void startKmsEmulator;
 // @ts-expect-error the id must be a string or { customKeyStoreId }
@@ -316,6 +320,100 @@ void client.disconnectCustomKeyStore(42);
       project,
     );
   }, 180_000);
+
+  it('kms-custom-key-store/xks checks the software proxy through import and require', async () => {
+    const script = (load: string) => `${load}
+(async () => {
+  const proxy = await startXksProxy({ hostname: 'xks.example.com' });
+  try {
+    const report = await checkXksProxy({
+      uriEndpoint: 'https://xks.example.com',
+      uriPath: proxy.uriPath,
+      region: proxy.region,
+      credentials: proxy.credentials[0],
+      keyIds: ['xks-key-1'],
+      ca: proxy.ca,
+      connectTo: { ['xks.example.com:443']: '127.0.0.1:' + proxy.port },
+      budgetMs: 5000,
+      latencySamples: 2,
+    });
+    const client = new XksClient({ uriEndpoint: proxy.url, uriPath: proxy.uriPath, region: proxy.region,
+      credentials: proxy.credentials[1], ca: proxy.ca, connectTo: proxy.connectTo, timeoutMs: 5000 });
+    let caught = 'none';
+    try { await client.getKeyMetadata('no-such-key'); }
+    catch (e) { caught = e instanceof XksKeyNotFoundException && e instanceof KmsError ? e.name + ' ' + e.status : 'wrong'; }
+    await client.close();
+    const failed = report.checks.filter((check) => check.status === 'fail').map((check) => check.id);
+    console.log(JSON.stringify({ failed, caught }));
+  } finally {
+    await proxy.close();
+  }
+})();`;
+    writeFileSync(
+      join(project, 'xks-esm.mjs'),
+      script(`import { checkXksProxy, XksClient, XksKeyNotFoundException } from 'kms-custom-key-store/xks';
+import { KmsError } from 'kms-custom-key-store';
+import { startXksProxy } from 'kms-custom-key-store/emulator';`),
+    );
+    writeFileSync(
+      join(project, 'xks-cjs.cjs'),
+      script(`const { checkXksProxy, XksClient, XksKeyNotFoundException } = require('kms-custom-key-store/xks');
+const { KmsError } = require('kms-custom-key-store');
+const { startXksProxy } = require('kms-custom-key-store/emulator');`),
+    );
+    const expected = { failed: [], caught: 'KeyNotFoundException 404' };
+    expect(JSON.parse(await runNode('xks-esm.mjs', project, {}))).toEqual(expected);
+    expect(JSON.parse(await runNode('xks-cjs.cjs', project, {}, noRequireEsm))).toEqual(expected);
+  });
+
+  it('the installed kms-cks runs xks check against the software proxy', async () => {
+    const bin = join(project, 'node_modules', '.bin', 'kms-cks');
+    const { startXksProxy } = await import('../../src/emulator/index.js');
+    const proxy = await startXksProxy({ hostname: 'xks.example.com' });
+    const caFile = join(project, 'xks-ca.pem');
+    writeFileSync(caFile, proxy.ca!);
+    try {
+      const { stdout } = await promisify(execFile)(
+        bin,
+        [
+          'xks',
+          'check',
+          '--json',
+          '--endpoint',
+          'https://xks.example.com',
+          '--path',
+          proxy.uriPath,
+          '--region',
+          proxy.region,
+          '--access-key-id',
+          proxy.credentials[0]!.accessKeyId,
+          '--connect-to',
+          `xks.example.com:443:127.0.0.1:${proxy.port}`,
+          '--ca',
+          caFile,
+          '--key-id',
+          'xks-key-1',
+        ],
+        {
+          cwd: project,
+          env: {
+            PATH: process.env.PATH,
+            HOME: project,
+            KMS_CKS_XKS_SECRET: proxy.credentials[0]!.rawSecretAccessKey,
+          },
+        },
+      ).catch((error: { stdout?: string }) => ({ stdout: error.stdout ?? '' }));
+      const report = JSON.parse(stdout) as { checks: { id: string; status: string }[] };
+      // The 250 ms budget of a timed check may be missed on a loaded machine; nothing else fails.
+      const failed = report.checks
+        .filter((check) => check.status === 'fail')
+        .map((check) => check.id);
+      expect(failed.filter((id) => id !== 'health.signed' && id !== 'latency')).toEqual([]);
+      expect(report.checks.length).toBeGreaterThan(25);
+    } finally {
+      await proxy.close();
+    }
+  });
 
   it('installs the kms-cks command, which runs and describes the emulator stores', async () => {
     const bin = join(project, 'node_modules', '.bin', 'kms-cks');
