@@ -116,6 +116,23 @@ function cacheFileFor(
   info: { dev: number; ino: number; size: number; ctimeMs: number },
   env: NodeJS.ProcessEnv,
 ): string | undefined {
+  const folder = compileCacheFolder(env);
+  if (folder === undefined) return undefined;
+  const identity = [info.dev, info.ino, info.size, Math.round(info.ctimeMs * 1000)].join('-');
+  const name = `${basename(file)}-${process.version}-${process.arch}-${identity}.v8`;
+  return join(folder, name);
+}
+
+/**
+ * The folder `kms-cks` keeps compiled code in, for Node 20's cache here and Node 22+'s own
+ * (`module.enableCompileCache(folder)`): `kms-cks-compile-cache-<uid>` under `NODE_COMPILE_CACHE`
+ * or the system temporary folder, created with mode 0700. Code read from there runs, so the folder
+ * must be a real folder (not a symbolic link), this user's own, and writable by no one else;
+ * otherwise, or when `NODE_DISABLE_COMPILE_CACHE=1` or there are no user IDs (Windows), undefined:
+ * no cache.
+ * @param env - read for `NODE_COMPILE_CACHE` and `NODE_DISABLE_COMPILE_CACHE`.
+ */
+export function compileCacheFolder(env: NodeJS.ProcessEnv): string | undefined {
   if (env.NODE_DISABLE_COMPILE_CACHE === '1' || typeof process.getuid !== 'function') {
     return undefined;
   }
@@ -128,7 +145,5 @@ function cacheFileFor(
   } catch {
     return undefined;
   }
-  const identity = [info.dev, info.ino, info.size, Math.round(info.ctimeMs * 1000)].join('-');
-  const name = `${basename(file)}-${process.version}-${process.arch}-${identity}.v8`;
-  return join(folder, name);
+  return folder;
 }
