@@ -121,9 +121,11 @@ function openConnection(
   const timer = setTimeout(() => finish(connectTimeout(limitMs)), limitMs);
 
   const secure = (socket: Socket | undefined, then: (tlsSocket: TLSSocket) => void) => {
+    // `host` with the tunnel's socket too: without it Node checks the certificate against the
+    // name the socket was opened to, i.e. the proxy's, whenever there is no SNI (an IP endpoint).
     const tlsSocket = track(
       tlsConnect({
-        ...(socket ? { socket } : { host: target.hostname, port }),
+        ...(socket ? { socket, host: target.hostname } : { host: target.hostname, port }),
         servername,
         ALPNProtocols: ['http/1.1'],
       }),
