@@ -12,7 +12,7 @@
  */
 import { isIP, connect as netConnect, type Socket } from 'node:net';
 import type { ConnectionOptions, TLSSocket } from 'node:tls';
-import { type ProxySettings, proxyFor } from '../config/proxy.js';
+import { type ProxySettings, proxyCredentials, proxyFor } from '../config/proxy.js';
 
 /** What undici passes to a connector (the fields used here). */
 export interface ConnectTarget {
@@ -188,10 +188,9 @@ function openTunnel(
   then: (error: Error | null) => void,
 ): void {
   const lines = [`CONNECT ${authority} HTTP/1.1`, `Host: ${authority}`];
-  if (proxyUrl.username && proxyUrl.password) {
-    const user = `${decodeURIComponent(proxyUrl.username)}:${decodeURIComponent(proxyUrl.password)}`;
-    lines.push(`Proxy-Authorization: Basic ${Buffer.from(user).toString('base64')}`);
-  }
+  // Checked when the variable was read (a bad % escape is a KmsConfigError there).
+  const user = proxyCredentials(proxyUrl);
+  if (user) lines.push(`Proxy-Authorization: Basic ${Buffer.from(user).toString('base64')}`);
   let head = Buffer.alloc(0);
   const cleanUp = () => {
     socket.removeListener('data', onData);
