@@ -4,9 +4,10 @@
  * (`AWS_CONTAINER_CREDENTIALS_FULL_URI`, with `AWS_CONTAINER_AUTHORIZATION_TOKEN` or
  * `AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE`). Plain http only to the hosts the AWS SDK allows.
  */
-import { readFile } from 'node:fs/promises';
+
 import { configDefaults } from '../config/defaults.js';
 import { isLoopbackHost } from '../config/loopback.js';
+import { fileProblem, maxTokenFileBytes, readSmallFile } from '../config/small-file.js';
 import { sleep } from '../sleep.js';
 import { CredentialSourceError, type Credentials } from './credentials.js';
 import { parseCredentialsDocument } from './document.js';
@@ -79,11 +80,10 @@ async function authorizationToken(env: NodeJS.ProcessEnv): Promise<string | unde
   const tokenFile = env.AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE;
   if (tokenFile) {
     try {
-      token = (await readFile(tokenFile, 'utf8')).trim();
+      token = (await readSmallFile(tokenFile, { maxBytes: maxTokenFileBytes })).trim();
     } catch (error) {
-      const code = (error as { code?: unknown }).code;
       throw new CredentialSourceError(
-        `cannot read AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE ${tokenFile} (${typeof code === 'string' ? code : 'error'})`,
+        `cannot read AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE ${tokenFile} (${fileProblem(error)})`,
       );
     }
   } else {

@@ -7,7 +7,7 @@
  * only when the chosen profile is one. No token or secret ever appears in an error.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { rename, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { configDefaults } from '../config/defaults.js';
 import {
@@ -16,6 +16,7 @@ import {
   type IniSection,
   type SharedFiles,
 } from '../config/shared-files.js';
+import { fileProblem, maxTokenCacheBytes, readSmallFile } from '../config/small-file.js';
 import { CredentialSourceError, type Credentials } from './credentials.js';
 import {
   callCredentialService,
@@ -198,11 +199,10 @@ function canRefresh(cached: TokenFile, now: number): boolean {
 async function readTokenFile(cachePath: string, options: TokenOptions): Promise<TokenFile> {
   let text: string;
   try {
-    text = await readFile(cachePath, 'utf8');
+    text = await readSmallFile(cachePath, { maxBytes: maxTokenCacheBytes });
   } catch (error) {
-    const code = (error as { code?: unknown }).code;
     throw new CredentialSourceError(
-      `cannot read the SSO token cache ${cachePath} (${typeof code === 'string' ? code : 'error'}); ${options.login}`,
+      `cannot read the SSO token cache ${cachePath} (${fileProblem(error)}); ${options.login}`,
     );
   }
   try {
