@@ -218,6 +218,9 @@ async function readTokenFile(cachePath: string, options: TokenOptions): Promise<
   );
 }
 
+/** The longest-lived SSO token accepted from CreateToken (sessions last at most 90 days). */
+const maxTokenLifetimeSeconds = 366 * 24 * 60 * 60;
+
 /** SSO-OIDC CreateToken with the refresh token; writes the new token back atomically. */
 async function refreshToken(
   cachePath: string,
@@ -254,6 +257,12 @@ async function refreshToken(
   const expiresIn = answer?.expiresIn;
   if (typeof accessToken !== 'string' || accessToken === '' || typeof expiresIn !== 'number') {
     throw new CredentialSourceError(`${what} answered without accessToken and expiresIn`);
+  }
+  // A number a date cannot hold would fail in toISOString() with a bare RangeError.
+  if (!Number.isFinite(expiresIn) || expiresIn <= 0 || expiresIn > maxTokenLifetimeSeconds) {
+    throw new CredentialSourceError(
+      `${what} answered an expiresIn that is not from 1 to ${maxTokenLifetimeSeconds} seconds`,
+    );
   }
   const updated: TokenFile = {
     ...cached,
@@ -327,6 +336,9 @@ async function roleCredentials(
     throw new CredentialSourceError(
       `${what} answered without roleCredentials (accessKeyId, secretAccessKey, sessionToken, expiration)`,
     );
+  }
+  if (!Number.isFinite(new Date(expiration).getTime())) {
+    throw new CredentialSourceError(`${what} answered an expiration that is not a date`);
   }
   return { accessKeyId, secretAccessKey, sessionToken, expiration: new Date(expiration) };
 }
