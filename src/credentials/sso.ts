@@ -10,6 +10,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { rename, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { configDefaults } from '../config/defaults.js';
+import { isValidRegion } from '../config/endpoint.js';
 import {
   findServicesSection,
   homeDirectory,
@@ -108,6 +109,12 @@ export async function ssoProfileCredentials(
     cacheKey = startUrl;
   }
   const ssoRegion = region as string;
+  // It goes into the portal's and SSO-OIDC's host names, with the token and the client secret.
+  if (!isValidRegion(ssoRegion)) {
+    throw new CredentialSourceError(
+      `sso_region ${JSON.stringify(ssoRegion.slice(0, 64))} of profile ${name} is not a region name (lower-case letters, digits and hyphens, e.g. "eu-west-1")`,
+    );
+  }
   const services = settings.services
     ? findServicesSection(context.files, settings.services)
     : undefined;

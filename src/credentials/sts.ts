@@ -3,7 +3,7 @@
  * `AssumeRoleWithWebIdentity` (unsigned) and `AssumeRole` (SigV4, service `sts`, with our signer).
  * Loaded only when a profile or the environment needs it.
  */
-import { signingRegionOf } from '../config/endpoint.js';
+import { isValidRegion, signingRegionOf } from '../config/endpoint.js';
 import type { IniSection } from '../config/shared-files.js';
 import { createRequestSigner } from '../request/sign.js';
 import { CredentialSourceError, type Credentials } from './credentials.js';
@@ -26,6 +26,12 @@ export interface StsTarget {
 /** The STS endpoint for a region, overrides applied. */
 export function stsEndpoint(target: StsTarget, settings: ServiceCallSettings): URL {
   const region = target.region ?? settings.region;
+  // From a shared file or the environment: it goes into a host name, so it must be a region.
+  if (region !== undefined && region !== '' && !isValidRegion(region)) {
+    throw new CredentialSourceError(
+      `the STS region ${JSON.stringify(region.slice(0, 64))} is not a region name (lower-case letters, digits and hyphens, e.g. "eu-west-1")`,
+    );
+  }
   const fallback = region ? stsDefaultEndpoint(region, settings.useFipsEndpoint === true) : '';
   if (!region && !hasOverride(settings.env, target.services)) {
     throw new CredentialSourceError(
