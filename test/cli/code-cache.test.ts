@@ -6,6 +6,7 @@
  * never look at the cache file.
  */
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import {
   chmodSync,
   existsSync,
@@ -21,7 +22,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
@@ -196,6 +197,34 @@ describe.runIf(typeof process.getuid === 'function')('code cache', () => {
       expect(upgraded.seen).toEqual([expect.objectContaining({ value: version })]);
     }
     expect(readdirSync(folder())).toHaveLength(1);
+  });
+
+  it("saving removes this file's caches for other Node versions, caches named the older way, caches unused for 30 days and partial files of gone processes", async () => {
+    const file = writeModule('bundle.cjs', 'value');
+    mkdirSync(folder(), { recursive: true, mode: 0o700 });
+    const where = createHash('sha256').update(file).digest('hex').slice(0, 16);
+    const leftovers = [
+      `bundle.cjs-v20.0.0-${process.arch}-${where}.v8`,
+      `bundle.cjs-${process.version}-${process.arch}-2049-123456-789-1700000000000000.v8`,
+      `bundle.cjs-${process.version}-${process.arch}-${where}.v8.999999999.tmp`,
+    ];
+    const kept = [
+      // Another install of the same bundle (another path), in use: left alone.
+      `bundle.cjs-${process.version}-${process.arch}-0123456789abcdef.v8`,
+      // Not ours.
+      'other.cjs-v20.0.0-x64-0123456789abcdef.v8',
+    ];
+    for (const name of [...leftovers, ...kept]) writeFileSync(join(folder(), name), 'old');
+    // An install unused for 40 days (removed since, or never run again).
+    const stale = `bundle.cjs-${process.version}-${process.arch}-fedcba9876543210.v8`;
+    writeFileSync(join(folder(), stale), 'old');
+    const longAgo = new Date(Date.now() - 40 * 24 * 60 * 60 * 1000);
+    utimesSync(join(folder(), stale), longAgo, longAgo);
+    const saved = await run(file);
+    expect(saved.saved).toBe(true);
+    expect(readdirSync(folder()).sort()).toEqual(
+      [...kept, basename(saved.cacheFile as string)].sort(),
+    );
   });
 
   it('a full disk leaves no partial file behind, run after run', async () => {
