@@ -26,6 +26,8 @@ export interface ContainerOptions {
   retries?: number;
   /** Pause before a retry, in ms; default 100 (doubled each retry). */
   retryDelayMs?: number;
+  /** The client's lifetime: close() ends a request or pause at once. */
+  signal?: AbortSignal | undefined;
 }
 
 /**
@@ -122,6 +124,7 @@ export async function containerCredentials(
         method: 'GET',
         headers: token === undefined ? {} : { authorization: token },
         timeoutMs,
+        signal: options.signal,
       });
       if (response.status >= 200 && response.status < 300) {
         return parseCredentialsDocument(response.body, `${where} answered`);
@@ -138,7 +141,7 @@ export async function containerCredentials(
         `${failure}${retries > 0 ? ` (after ${retries + 1} attempts)` : ''}`,
       );
     }
-    await sleep((options.retryDelayMs ?? 100) * 2 ** attempt, undefined);
+    await sleep((options.retryDelayMs ?? 100) * 2 ** attempt, options.signal);
   }
 }
 

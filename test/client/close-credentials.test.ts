@@ -1,7 +1,7 @@
 /**
  * `close()` while a call waits for credentials ends that work at once: a `credential_process`
- * that sleeps is killed, an STS AssumeRole or SSO GetRoleCredentials request that gets no answer
- * is aborted, and the call rejects saying the client is closed, instead of close() waiting out
+ * that sleeps is killed, an STS AssumeRole, SSO GetRoleCredentials or container credentials
+ * request that gets no answer is aborted, and the call rejects saying the client is closed, instead of close() waiting out
  * their own limits (about 30 s each).
  */
 import { existsSync, readFileSync } from 'node:fs';
@@ -56,11 +56,11 @@ async function closeDuringCall(): Promise<{ error: unknown; closeMs: number }> {
   return { error: await call, closeMs };
 }
 
-function expectEndedByClose(result: { error: unknown; closeMs: number }): void {
+function expectEndedByClose(result: { error: unknown; closeMs: number }, withinMs = 5_000): void {
   expect(result.error).toBeInstanceOf(KmsError);
   expect((result.error as Error).message).toMatch(/closed/);
-  // Their own limits are tens of seconds; close() ends them at once.
-  expect(result.closeMs).toBeLessThan(5_000);
+  // Their own limits are seconds to tens of seconds; close() ends them at once.
+  expect(result.closeMs).toBeLessThan(withinMs);
 }
 
 /** Alive and not a zombie (a killed grandchild waits for init to reap it). */
@@ -98,6 +98,13 @@ describe('close() during credential work', () => {
     const result = await closeDuringCall();
     expectEndedByClose(result);
     expect(silent.requests.length + silent.connections).toBeGreaterThan(0);
+  });
+
+  it('aborts a container credentials request that gets no answer (3 attempts of 1 s otherwise)', async () => {
+    useEnv({ AWS_CONTAINER_CREDENTIALS_FULL_URI: `${silent.url}/creds` });
+    const result = await closeDuringCall();
+    expectEndedByClose(result, 1_500);
+    expect(silent.connections).toBeGreaterThan(0);
   });
 
   it('aborts an SSO GetRoleCredentials that gets no answer', async () => {
