@@ -11,7 +11,7 @@ import type { TLSSocket } from 'node:tls';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestProxy, type TestProxy } from '../config/proxy-server.js';
-import { createTestCa, type TestCa } from '../helpers/tls.js';
+import { createTestCa, type TestCa } from '../helpers/openssl-ca.js';
 
 const repoRoot = new URL('../..', import.meta.url).pathname;
 
