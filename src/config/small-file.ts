@@ -13,6 +13,7 @@ import {
   fstat as fstatCallback,
   open as openCallback,
   read as readCallback,
+  type Stats,
   stat as statCallback,
 } from 'node:fs';
 import { promisify } from 'node:util';
@@ -65,20 +66,18 @@ export interface SmallFileOptions {
 export async function readSmallFile(path: string, options: SmallFileOptions): Promise<string> {
   let fd: number;
   try {
+    // Not even opened unless it is a regular file (opening some devices does something); the
+    // check is repeated on what was opened, in case the path changed in between.
+    if (await refuse(await stat(path), options)) return '';
     fd = await open(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
   } catch (error) {
+    if (error instanceof SmallFileError) throw error;
     const code = (error as { code?: unknown }).code;
     throw new SmallFileError(typeof code === 'string' ? code : 'EIO', String(code ?? 'EIO'));
   }
   try {
     const info = await fstat(fd);
-    if (!info.isFile()) {
-      if (options.allowNullDevice && info.isCharacterDevice() && (await isNullDevice(info))) {
-        return '';
-      }
-      if (info.isDirectory()) throw new SmallFileError('EISDIR', 'EISDIR');
-      throw new SmallFileError('NOT_REGULAR_FILE', `${kindOf(info)}, not a regular file`);
-    }
+    if (await refuse(info, options)) return '';
     if (info.size > options.maxBytes) throw tooLarge(options.maxBytes);
     // Read to the end, not to the size fstat gave: the file may grow meanwhile.
     const chunk = Buffer.alloc(Math.min(options.maxBytes + 1, Math.max(info.size + 1, 16_384)));
@@ -99,6 +98,19 @@ export async function readSmallFile(path: string, options: SmallFileOptions): Pr
   } finally {
     await close(fd).catch(() => {});
   }
+}
+
+/**
+ * Throws unless `info` is a regular file; true for the null device where it is allowed (read as
+ * empty).
+ */
+async function refuse(info: Stats, options: SmallFileOptions): Promise<boolean> {
+  if (info.isFile()) return false;
+  if (options.allowNullDevice && info.isCharacterDevice() && (await isNullDevice(info))) {
+    return true;
+  }
+  if (info.isDirectory()) throw new SmallFileError('EISDIR', 'EISDIR');
+  throw new SmallFileError('NOT_REGULAR_FILE', `${kindOf(info)}, not a regular file`);
 }
 
 function read(fd: number, buffer: Buffer): Promise<number> {
