@@ -61,10 +61,10 @@ describe('globs that made a regular expression backtrack', () => {
     const { stdout } = await promisify(execFile)(
       process.execPath,
       ['--import', 'tsx', '--input-type=module', '-e', script],
-      { cwd: repoRoot, timeout: 15_000, killSignal: 'SIGKILL' },
+      { cwd: repoRoot, timeout: 25_000, killSignal: 'SIGKILL' },
     );
     expect(JSON.parse(stdout)).toEqual(Array(4).fill([false, true, false]).flat());
-  });
+  }, 30_000);
 
   describe('applyToFleet', () => {
     let fleet: Fleet;
