@@ -280,14 +280,18 @@ export class KmsClient {
   }
 
   /**
-   * Closes the client: later calls reject with a {@link KmsError}. Waits for the calls in
-   * flight (each ends within its own deadlines), then destroys the connections this client
-   * opened, a connection still being opened included. A dispatcher passed in config is left open.
+   * Closes the client: later calls reject with a {@link KmsError}. Ends credential work at once
+   * (kills a running `credential_process`, aborts STS, SSO, container and IMDS requests), so a
+   * call still waiting for credentials rejects saying the client is closed; waits for the calls
+   * whose request is on its way to KMS (each ends within its own deadlines), then destroys the
+   * connections this client opened, a connection still being opened included. A dispatcher
+   * passed in config is left open.
    */
   async close(): Promise<void> {
     this.#closed = true;
-    await Promise.allSettled([...this.#callsInFlight]);
+    // First: a call waiting on credentials would otherwise hold close() for their own limits.
     this.#lifetime.abort(new KmsError('KmsClient is closed'));
+    await Promise.allSettled([...this.#callsInFlight]);
     const agent = this.#agent;
     this.#agent = undefined;
     this.#connector?.destroyPending(new KmsError('KmsClient is closed'));

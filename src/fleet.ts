@@ -473,16 +473,39 @@ function errorOf(error: unknown, options: FleetOptions): FleetError {
   return { name: 'Error', message: described ?? String(error) };
 }
 
-/** `*` any run of characters, `?` one character, everything else literal; the whole name must match. */
+/**
+ * `*` any run of characters, `?` one character (UTF-16 code unit), everything else literal and
+ * case-sensitive; the whole name must match. Matched without backtracking over earlier stars
+ * (only the last `*` seen is ever resumed), so the work is at most name length × glob length
+ * whatever the glob: a regular expression built from `*-*-*-*-*-*` against a long run of `-`
+ * backtracks exponentially and blocks the event loop (store names are chosen by whoever may
+ * create a key store).
+ */
 export function globMatcher(glob: string): (name: string) => boolean {
-  const source = glob
-    .split('')
-    .map((char) =>
-      char === '*' ? '.*' : char === '?' ? '.' : char.replace(/[\\^$.|+()[\]{}]/g, '\\$&'),
-    )
-    .join('');
-  const pattern = new RegExp(`^${source}$`, 's');
-  return (name) => pattern.test(name);
+  return (name) => {
+    let at = 0;
+    let from = 0;
+    // Where the glob resumes after its last `*`, and the name position that star took up to.
+    let afterStar = -1;
+    let starTook = 0;
+    while (from < name.length) {
+      const char = glob[at];
+      if (char === '*') {
+        afterStar = ++at;
+        starTook = from;
+      } else if (char !== undefined && (char === '?' || char === name[from])) {
+        at++;
+        from++;
+      } else if (afterStar !== -1) {
+        at = afterStar;
+        from = ++starTook;
+      } else {
+        return false;
+      }
+    }
+    while (glob[at] === '*') at++;
+    return at === glob.length;
+  };
 }
 
 /** Runs at most `max` tasks at once, in the order given. */

@@ -60,9 +60,17 @@ const awsPartition = partitions[partitions.length - 1]!;
 /** Region names are DNS labels: anything else could inject a host. */
 const regionSyntax = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/;
 
+/**
+ * Whether `region` can be a region name: a DNS label of lower-case letters, digits and hyphens.
+ * Every region that goes into a host name (KMS, STS, SSO, SSO-OIDC) is checked with this.
+ */
+export function isValidRegion(region: string): boolean {
+  return regionSyntax.test(region);
+}
+
 /** Throws {@link KmsConfigError} unless the region is `[a-z0-9-]+` (no host injection). */
 export function assertValidRegion(region: string): void {
-  if (!regionSyntax.test(region)) {
+  if (!isValidRegion(region)) {
     throw new KmsConfigError(
       `Invalid region ${JSON.stringify(region.slice(0, 64))}: a region is lower-case letters, digits and hyphens, e.g. "eu-west-1"`,
       { code: 'InvalidRegion', value: region.slice(0, 64) },

@@ -3,16 +3,13 @@
  * the CLI read them, but strictly: a malformed line is a {@link KmsConfigError} naming the file and
  * the line, where the SDK's loader would silently treat the whole file as empty.
  */
-import { readFile as readFileCallback, stat as statCallback } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { KmsConfigError } from '../errors.js';
+import { readSmallFile, SmallFileError } from './small-file.js';
 
-// node:fs's callback API rather than node:fs/promises: on Node 20 the latter also loads readline
-// and more (milliseconds of every CLI run), and this module is on every call's path.
-const stat = promisify(statCallback);
-const readFile = promisify(readFileCallback);
+/** The largest shared file read (generated configs with thousands of profiles are a few MB). */
+export const maxSharedFileBytes = 16 * 1024 * 1024;
 
 /** Settings of one INI section; sub-settings (`kms =` then indented lines) are `kms.name` keys. */
 export type IniSection = Readonly<Record<string, string>>;
@@ -80,19 +77,13 @@ export async function loadSharedFiles(env: NodeJS.ProcessEnv): Promise<SharedFil
 async function loadIniFile(path: string): Promise<IniFile> {
   let text: string;
   try {
-    // A FIFO would block the read (and a libuv thread, so Node could not exit) until someone
-    // writes to it. /dev/null stays allowed: it is how some disable the file.
-    const info = await stat(path);
-    if (info.isFIFO() || info.isSocket()) {
-      throw new KmsConfigError(`Cannot read shared AWS file ${path}: a FIFO or socket, not a file`);
-    }
-    text = await readFile(path, 'utf8');
+    // Never blocks on a FIFO (refused); /dev/null stays allowed: it is how some disable the file.
+    text = await readSmallFile(path, { maxBytes: maxSharedFileBytes, allowNullDevice: true });
   } catch (error) {
-    if (error instanceof KmsConfigError) throw error;
-    const code = (error as { code?: unknown }).code;
+    const code = error instanceof SmallFileError ? error.code : undefined;
     if (code === 'ENOENT' || code === 'ENOTDIR') return new Map();
     throw new KmsConfigError(
-      `Cannot read shared AWS file ${path}: ${typeof code === 'string' ? code : String(error)}`,
+      `Cannot read shared AWS file ${path}: ${error instanceof SmallFileError ? error.message : String(error)}`,
       { cause: error },
     );
   }

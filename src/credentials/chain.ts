@@ -104,6 +104,7 @@ export function defaultCredentialChain(
           ).containerCredentials(env, {
             timeoutMs: options.metadataTimeoutMs,
             retries: options.containerRetries,
+            signal: options.signal,
           }),
         )) ??
         (await fromRemote('imds', tried, async () =>
@@ -112,6 +113,7 @@ export function defaultCredentialChain(
           ).imdsCredentials(env, {
             timeoutMs: options.metadataTimeoutMs,
             profile: profileSettings.value,
+            signal: options.signal,
           }),
         ));
       if (won) {

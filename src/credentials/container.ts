@@ -4,9 +4,10 @@
  * (`AWS_CONTAINER_CREDENTIALS_FULL_URI`, with `AWS_CONTAINER_AUTHORIZATION_TOKEN` or
  * `AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE`). Plain http only to the hosts the AWS SDK allows.
  */
-import { readFile } from 'node:fs/promises';
+
 import { configDefaults } from '../config/defaults.js';
 import { isLoopbackHost } from '../config/loopback.js';
+import { fileProblem, maxTokenFileBytes, readSmallFile } from '../config/small-file.js';
 import { sleep } from '../sleep.js';
 import { CredentialSourceError, type Credentials } from './credentials.js';
 import { parseCredentialsDocument } from './document.js';
@@ -25,6 +26,8 @@ export interface ContainerOptions {
   retries?: number;
   /** Pause before a retry, in ms; default 100 (doubled each retry). */
   retryDelayMs?: number;
+  /** The client's lifetime: close() ends a request or pause at once. */
+  signal?: AbortSignal | undefined;
 }
 
 /**
@@ -79,11 +82,10 @@ async function authorizationToken(env: NodeJS.ProcessEnv): Promise<string | unde
   const tokenFile = env.AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE;
   if (tokenFile) {
     try {
-      token = (await readFile(tokenFile, 'utf8')).trim();
+      token = (await readSmallFile(tokenFile, { maxBytes: maxTokenFileBytes })).trim();
     } catch (error) {
-      const code = (error as { code?: unknown }).code;
       throw new CredentialSourceError(
-        `cannot read AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE ${tokenFile} (${typeof code === 'string' ? code : 'error'})`,
+        `cannot read AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE ${tokenFile} (${fileProblem(error)})`,
       );
     }
   } else {
@@ -122,6 +124,7 @@ export async function containerCredentials(
         method: 'GET',
         headers: token === undefined ? {} : { authorization: token },
         timeoutMs,
+        signal: options.signal,
       });
       if (response.status >= 200 && response.status < 300) {
         return parseCredentialsDocument(response.body, `${where} answered`);
@@ -138,7 +141,7 @@ export async function containerCredentials(
         `${failure}${retries > 0 ? ` (after ${retries + 1} attempts)` : ''}`,
       );
     }
-    await sleep((options.retryDelayMs ?? 100) * 2 ** attempt, undefined);
+    await sleep((options.retryDelayMs ?? 100) * 2 ** attempt, options.signal);
   }
 }
 

@@ -21,6 +21,8 @@ export interface ImdsOptions {
   timeoutMs?: number;
   /** The selected profile's settings (`ec2_metadata_service_endpoint`, `…_mode`). */
   profile?: IniSection;
+  /** The client's lifetime: close() ends a request at once. */
+  signal?: AbortSignal | undefined;
 }
 
 /**
@@ -90,6 +92,7 @@ export async function imdsCredentials(
         method,
         headers,
         timeoutMs,
+        signal: options.signal,
       }));
     } catch (error) {
       if (error instanceof MetadataRequestError) {

@@ -42,7 +42,13 @@ export class MetadataRequestError extends Error {
  */
 export async function metadataRequest(
   url: URL,
-  options: { method: 'GET' | 'PUT'; headers?: Record<string, string>; timeoutMs: number },
+  options: {
+    method: 'GET' | 'PUT';
+    headers?: Record<string, string>;
+    timeoutMs: number;
+    /** The client's lifetime: close() ends the request at once, with this signal's reason. */
+    signal?: AbortSignal | undefined;
+  },
 ): Promise<MetadataResponse> {
   // A pool of its own for this one request: never the client's (no proxy), closed afterwards.
   const Pool = await loadPool();
@@ -60,6 +66,7 @@ export async function metadataRequest(
       },
       {
         timeoutMs: options.timeoutMs,
+        signal: options.signal,
         timeoutError: () =>
           new MetadataRequestError('timeout', `no response within ${options.timeoutMs} ms`),
         maxBodyBytes,
@@ -70,6 +77,7 @@ export async function metadataRequest(
     }
     return { status: response.status, body: response.body };
   } catch (error) {
+    if (options.signal?.aborted && error === options.signal.reason) throw error;
     throw error instanceof MetadataRequestError ? error : networkError(error as Error);
   } finally {
     pool.destroy().catch(() => {});

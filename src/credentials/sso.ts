@@ -7,15 +7,17 @@
  * only when the chosen profile is one. No token or secret ever appears in an error.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { rename, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { configDefaults } from '../config/defaults.js';
+import { isValidRegion } from '../config/endpoint.js';
 import {
   findServicesSection,
   homeDirectory,
   type IniSection,
   type SharedFiles,
 } from '../config/shared-files.js';
+import { fileProblem, maxTokenCacheBytes, readSmallFile } from '../config/small-file.js';
 import { CredentialSourceError, type Credentials } from './credentials.js';
 import {
   callCredentialService,
@@ -107,6 +109,12 @@ export async function ssoProfileCredentials(
     cacheKey = startUrl;
   }
   const ssoRegion = region as string;
+  // It goes into the portal's and SSO-OIDC's host names, with the token and the client secret.
+  if (!isValidRegion(ssoRegion)) {
+    throw new CredentialSourceError(
+      `sso_region ${JSON.stringify(ssoRegion.slice(0, 64))} of profile ${name} is not a region name (lower-case letters, digits and hyphens, e.g. "eu-west-1")`,
+    );
+  }
   const services = settings.services
     ? findServicesSection(context.files, settings.services)
     : undefined;
@@ -198,11 +206,10 @@ function canRefresh(cached: TokenFile, now: number): boolean {
 async function readTokenFile(cachePath: string, options: TokenOptions): Promise<TokenFile> {
   let text: string;
   try {
-    text = await readFile(cachePath, 'utf8');
+    text = await readSmallFile(cachePath, { maxBytes: maxTokenCacheBytes });
   } catch (error) {
-    const code = (error as { code?: unknown }).code;
     throw new CredentialSourceError(
-      `cannot read the SSO token cache ${cachePath} (${typeof code === 'string' ? code : 'error'}); ${options.login}`,
+      `cannot read the SSO token cache ${cachePath} (${fileProblem(error)}); ${options.login}`,
     );
   }
   try {
@@ -217,6 +224,9 @@ async function readTokenFile(cachePath: string, options: TokenOptions): Promise<
     `the SSO token cache ${cachePath} is not a JSON object; ${options.login}`,
   );
 }
+
+/** The longest-lived SSO token accepted from CreateToken (sessions last at most 90 days). */
+const maxTokenLifetimeSeconds = 366 * 24 * 60 * 60;
 
 /** SSO-OIDC CreateToken with the refresh token; writes the new token back atomically. */
 async function refreshToken(
@@ -254,6 +264,12 @@ async function refreshToken(
   const expiresIn = answer?.expiresIn;
   if (typeof accessToken !== 'string' || accessToken === '' || typeof expiresIn !== 'number') {
     throw new CredentialSourceError(`${what} answered without accessToken and expiresIn`);
+  }
+  // A number a date cannot hold would fail in toISOString() with a bare RangeError.
+  if (!Number.isFinite(expiresIn) || expiresIn <= 0 || expiresIn > maxTokenLifetimeSeconds) {
+    throw new CredentialSourceError(
+      `${what} answered an expiresIn that is not from 1 to ${maxTokenLifetimeSeconds} seconds`,
+    );
   }
   const updated: TokenFile = {
     ...cached,
@@ -327,6 +343,9 @@ async function roleCredentials(
     throw new CredentialSourceError(
       `${what} answered without roleCredentials (accessKeyId, secretAccessKey, sessionToken, expiration)`,
     );
+  }
+  if (!Number.isFinite(new Date(expiration).getTime())) {
+    throw new CredentialSourceError(`${what} answered an expiration that is not a date`);
   }
   return { accessKeyId, secretAccessKey, sessionToken, expiration: new Date(expiration) };
 }

@@ -3,7 +3,7 @@
  * `AssumeRoleWithWebIdentity` (unsigned) and `AssumeRole` (SigV4, service `sts`, with our signer).
  * Loaded only when a profile or the environment needs it.
  */
-import { signingRegionOf } from '../config/endpoint.js';
+import { isValidRegion, signingRegionOf } from '../config/endpoint.js';
 import type { IniSection } from '../config/shared-files.js';
 import { createRequestSigner } from '../request/sign.js';
 import { CredentialSourceError, type Credentials } from './credentials.js';
@@ -26,6 +26,12 @@ export interface StsTarget {
 /** The STS endpoint for a region, overrides applied. */
 export function stsEndpoint(target: StsTarget, settings: ServiceCallSettings): URL {
   const region = target.region ?? settings.region;
+  // From a shared file or the environment: it goes into a host name, so it must be a region.
+  if (region !== undefined && region !== '' && !isValidRegion(region)) {
+    throw new CredentialSourceError(
+      `the STS region ${JSON.stringify(region.slice(0, 64))} is not a region name (lower-case letters, digits and hyphens, e.g. "eu-west-1")`,
+    );
+  }
   const fallback = region ? stsDefaultEndpoint(region, settings.useFipsEndpoint === true) : '';
   if (!region && !hasOverride(settings.env, target.services)) {
     throw new CredentialSourceError(
@@ -41,12 +47,23 @@ function hasOverride(env: NodeJS.ProcessEnv, services: IniSection | undefined): 
   );
 }
 
-/** Form-encodes Query protocol parameters (spaces as %20, as the SDK). */
+/**
+ * Form-encodes Query protocol parameters as botocore (`quote(value, safe='-_.~')`) and the AWS
+ * SDK do: everything but letters, digits and `-_.~` percent-encoded, spaces as %20.
+ */
 export function queryBody(parameters: Record<string, string | undefined>): string {
   return Object.entries(parameters)
     .filter((entry): entry is [string, string] => entry[1] !== undefined)
-    .map(([name, value]) => `${encodeURIComponent(name)}=${encodeURIComponent(value)}`)
+    .map(([name, value]) => `${percentEncode(name)}=${percentEncode(value)}`)
     .join('&');
+}
+
+/** encodeURIComponent leaves `!'()*` as they are; the SDKs encode them. */
+function percentEncode(text: string): string {
+  return encodeURIComponent(text).replace(
+    /[!'()*]/g,
+    (char) => `%${char.charCodeAt(0).toString(16).toUpperCase()}`,
+  );
 }
 
 /** What `sts:AssumeRoleWithWebIdentity` needs. */
@@ -97,7 +114,7 @@ export async function assumeRoleWithWebIdentity(
 
 /**
  * Reads `<{Action}Response><{Action}Result><Credentials>…` from a 2xx answer, or the error code of
- * `<ErrorResponse><Error><Code>`. Throws {@link CredentialSourceError} with the code and status.
+ * `<ErrorResponse><Error><Code>` (or `<ErrorResponse><Errors><Error><Code>`). Throws {@link CredentialSourceError} with the code and status.
  */
 export function credentialsFromStsResponse(
   status: number,
@@ -112,7 +129,12 @@ export function credentialsFromStsResponse(
     if (!(error instanceof XmlError)) throw error;
   }
   if (status < 200 || status >= 300) {
-    const code = root?.name === 'ErrorResponse' ? textAt(root, 'Error', 'Code') : undefined;
+    // AWS answers <ErrorResponse><Error>; moto and some STS-compatible services wrap it in
+    // <Errors> (as EC2's <Response> does). botocore and the AWS SDK read both.
+    const isError = root?.name === 'ErrorResponse' || root?.name === 'Response';
+    const code = isError
+      ? (textAt(root, 'Error', 'Code') ?? textAt(root, 'Errors', 'Error', 'Code'))
+      : undefined;
     const safeCode = code && /^[\w.]{1,64}$/.test(code) ? code : undefined;
     throw new CredentialSourceError(
       `${what} failed: ${safeCode ?? 'an error without a code'} (HTTP ${status})`,

@@ -3,7 +3,7 @@
  * exchanged through `sts:AssumeRoleWithWebIdentity`. The token file is read at every call, since
  * EKS rotates it; its contents never appear in an error.
  */
-import { readFile } from 'node:fs/promises';
+import { fileProblem, maxTokenFileBytes, readSmallFile } from '../config/small-file.js';
 import { CredentialSourceError, type Credentials } from './credentials.js';
 import type { ServiceCallSettings } from './service-call.js';
 import { assumeRoleWithWebIdentity, type StsTarget } from './sts.js';
@@ -43,11 +43,10 @@ export async function webIdentityCredentials(
 ): Promise<Credentials> {
   let token: string;
   try {
-    token = (await readFile(config.tokenFile, 'utf8')).trim();
+    token = (await readSmallFile(config.tokenFile, { maxBytes: maxTokenFileBytes })).trim();
   } catch (error) {
-    const code = (error as { code?: unknown }).code;
     throw new CredentialSourceError(
-      `cannot read the web identity token file ${config.tokenFile} (${typeof code === 'string' ? code : 'error'})`,
+      `cannot read the web identity token file ${config.tokenFile} (${fileProblem(error)})`,
     );
   }
   if (token === '') {

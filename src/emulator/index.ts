@@ -115,6 +115,11 @@ export interface KmsEmulatorOptions {
   maxRecordedBytes?: number;
   /** Largest request body accepted, in bytes; larger ones get 413; default 1 MiB. */
   maxBodyBytes?: number;
+  /**
+   * Longest a request's body may take to arrive, from its headers on, in ms; a body that trickles
+   * in slower gets 408 and the connection is closed (Node's own limit is 300 s). Default 10 000.
+   */
+  bodyTimeoutMs?: number;
 }
 
 /** The key stores of one region of an emulator, and how to change them. */
@@ -191,6 +196,8 @@ export async function startKmsEmulator(options: KmsEmulatorOptions = {}): Promis
     16 * 1024 * 1024,
   );
   const maxBodyBytes = nonNegative('maxBodyBytes', options.maxBodyBytes, 1024 * 1024);
+  const bodyTimeoutMs = nonNegative('bodyTimeoutMs', options.bodyTimeoutMs, 10_000);
+  if (bodyTimeoutMs < 1) throw new TypeError('bodyTimeoutMs must be at least 1');
   const port = nonNegative('port', options.port, 0);
   if (port > 65535) throw new TypeError(`port must be 0–65535, got ${port}`);
   const credentials = options.credentials ?? [defaultEmulatorCredentials()];
@@ -249,6 +256,7 @@ export async function startKmsEmulator(options: KmsEmulatorOptions = {}): Promis
     faults,
     now,
     maxBodyBytes,
+    bodyTimeoutMs,
     record,
   });
   let boundPort: number;

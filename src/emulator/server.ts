@@ -140,6 +140,8 @@ export interface ServerContext {
   /** The emulator clock (ms since the epoch). */
   now: () => number;
   maxBodyBytes: number;
+  /** Longest a body may take to arrive, in ms. */
+  bodyTimeoutMs: number;
   /** Called with each finished request, when recording is on. */
   record?: (entry: RecordedRequest) => void;
 }
@@ -240,8 +242,23 @@ export class EmulatorServer {
       );
     };
 
-    const body = await readBody(request, this.#context.maxBodyBytes);
+    const body = await readBody(request, this.#context.maxBodyBytes, this.#context.bodyTimeoutMs);
     if (!body) return; // the client went away mid-body, or sent far too much
+    if (body === 'timedOut') {
+      replyError(
+        new EmulatorError(
+          'RequestTimeoutException',
+          `The request body did not arrive within ${this.#context.bodyTimeoutMs} ms.`,
+          408,
+        ),
+        { connection: 'close' },
+      );
+      // The rest of the body is not waited for; a client still sending is cut off.
+      const socket = request.socket;
+      socket.end();
+      setTimeout(() => socket.destroy(), 1_000).unref();
+      return;
+    }
     entry.bodyBytes = body.size;
     entry.body = body.bytes.toString('utf8');
     if (body.tooLarge) {
@@ -452,19 +469,27 @@ function loggedHeaders(request: IncomingMessage): Record<string, string> {
 
 /**
  * Reads the body, keeping at most `limit` bytes. A larger body is drained (so that the client
- * can read the 413) up to 64 MiB; past that the connection is cut.
- * @returns undefined when the connection closed before the body ended.
+ * can read the 413) up to 64 MiB; past that the connection is cut. The whole body must arrive
+ * within `timeoutMs`, as Node bounds the headers' time: a body that trickles in would otherwise
+ * hold the request (and its connection) open for Node's 300 s request limit.
+ * @returns undefined when the connection closed before the body ended, `'timedOut'` past `timeoutMs`.
  */
-function readBody(request: IncomingMessage, limit: number): Promise<ReadBody | undefined> {
+function readBody(
+  request: IncomingMessage,
+  limit: number,
+  timeoutMs: number,
+): Promise<ReadBody | 'timedOut' | undefined> {
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     let size = 0;
     let settled = false;
-    const finish = (result: ReadBody | undefined) => {
+    const finish = (result: ReadBody | 'timedOut' | undefined) => {
       if (settled) return;
       settled = true;
+      clearTimeout(timer);
       resolve(result);
     };
+    const timer = setTimeout(() => finish('timedOut'), timeoutMs);
     request.on('data', (chunk: Buffer) => {
       size += chunk.length;
       if (size <= limit) chunks.push(chunk);

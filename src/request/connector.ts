@@ -12,7 +12,7 @@
  */
 import { isIP, connect as netConnect, type Socket } from 'node:net';
 import type { ConnectionOptions, TLSSocket } from 'node:tls';
-import { type ProxySettings, proxyFor } from '../config/proxy.js';
+import { type ProxySettings, proxyCredentials, proxyFor } from '../config/proxy.js';
 
 /** What undici passes to a connector (the fields used here). */
 export interface ConnectTarget {
@@ -148,9 +148,11 @@ function openConnection(
   // Where the TCP connection goes: the URL's host, or where `connectTo` sends it.
   const dial = tlsOptions?.connectTo?.(target.hostname, port) ?? { host: target.hostname, port };
   const secure = (socket: Socket | undefined, then: (tlsSocket: TLSSocket) => void) => {
+    // `host` with the tunnel's socket too: without it Node checks the certificate against the
+    // name the socket was opened to, i.e. the proxy's, whenever there is no SNI (an IP endpoint).
     const tlsSocket = track(
       tlsConnect({
-        ...(socket ? { socket } : { host: dial.host, port: dial.port }),
+        ...(socket ? { socket, host: target.hostname } : { host: dial.host, port: dial.port }),
         servername,
         ALPNProtocols: ['http/1.1'],
         ...(tlsOptions && extraTls(tlsOptions, target.hostname)),
@@ -230,10 +232,9 @@ function openTunnel(
   then: (error: Error | null) => void,
 ): void {
   const lines = [`CONNECT ${authority} HTTP/1.1`, `Host: ${authority}`];
-  if (proxyUrl.username && proxyUrl.password) {
-    const user = `${decodeURIComponent(proxyUrl.username)}:${decodeURIComponent(proxyUrl.password)}`;
-    lines.push(`Proxy-Authorization: Basic ${Buffer.from(user).toString('base64')}`);
-  }
+  // Checked when the variable was read (a bad % escape is a KmsConfigError there).
+  const user = proxyCredentials(proxyUrl);
+  if (user) lines.push(`Proxy-Authorization: Basic ${Buffer.from(user).toString('base64')}`);
   let head = Buffer.alloc(0);
   const cleanUp = () => {
     socket.removeListener('data', onData);

@@ -6,12 +6,15 @@
  * never look at the cache file.
  */
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import {
   chmodSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
+  readFileSync,
+  renameSync,
   rmSync,
   statSync,
   symlinkSync,
@@ -19,7 +22,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
@@ -58,21 +61,27 @@ let cacheRoot: string;
 const folder = () => join(cacheRoot, `kms-cks-compile-cache-${process.getuid?.()}`);
 
 /** Runs `file` through the code cache in a fresh Node process. */
-async function run(file: string, env: Record<string, string> = {}): Promise<ChildRun> {
-  const { stdout } = await promisify(execFile)(
-    process.execPath,
-    ['--import', 'tsx', '--input-type=module', '-e', child],
-    {
-      cwd: repoRoot,
-      env: {
-        PATH: process.env.PATH,
-        NODE_COMPILE_CACHE: cacheRoot,
-        CODE_CACHE_FILE: file,
-        ...env,
-      },
-      timeout: 30_000,
+async function run(
+  file: string,
+  env: Record<string, string> = {},
+  fileSizeLimitKiB?: number,
+): Promise<ChildRun> {
+  const node = [process.execPath, '--import', 'tsx', '--input-type=module', '-e', child];
+  // `ulimit -f` caps the size of any file the process writes (EFBIG past it).
+  const command =
+    fileSizeLimitKiB === undefined
+      ? node
+      : ['/bin/sh', '-c', `ulimit -f ${fileSizeLimitKiB} && exec "$@"`, 'sh', ...node];
+  const { stdout } = await promisify(execFile)(command[0] as string, command.slice(1), {
+    cwd: repoRoot,
+    env: {
+      PATH: process.env.PATH,
+      NODE_COMPILE_CACHE: cacheRoot,
+      CODE_CACHE_FILE: file,
+      ...env,
     },
-  );
+    timeout: 30_000,
+  });
   return JSON.parse(stdout) as ChildRun;
 }
 
@@ -87,6 +96,21 @@ const helper = require('./helper.cjs');
 (globalThis.codeCacheTest ??= []).push({ value: ${JSON.stringify(value)}, helper, file: __filename, dir: __dirname, thisIsExports: this === module.exports });
 module.exports = { done: true };
 `,
+  );
+  return file;
+}
+
+/** A module whose code cache is tens of kilobytes. */
+function writeBigModule(name: string): string {
+  const file = writeModule(name, 'big');
+  const functions = Array.from(
+    { length: 400 },
+    (_, i) =>
+      `function f${i}(a) { return [a, ${i}, 'text ${i}'].map((x) => String(x) + a).join(); }`,
+  );
+  writeFileSync(
+    file,
+    `${functions.join('\n')}\nglobalThis.big = [${functions.map((_, i) => `f${i}(${i})`).join(', ')}];\n(globalThis.codeCacheTest ??= []).push({ value: 'big' });\n`,
   );
   return file;
 }
@@ -142,6 +166,78 @@ describe.runIf(typeof process.getuid === 'function')('code cache', () => {
       expect(rejected.seen).toEqual([expect.objectContaining({ value: 'value' })]);
       expect((await run(file)).use).toBe('used');
     }
+  });
+
+  it('a cache with 4 bytes flipped is never given to V8: the file runs, the cache is rewritten and used again', async () => {
+    const file = writeBigModule('bundle.cjs');
+    const cacheFile = (await run(file)).cacheFile as string;
+    expect((await run(file)).use).toBe('used');
+    const good = readFileSync(cacheFile);
+    // Several places in V8's data, each a fresh process (V8 itself takes such a cache, or crashes).
+    for (const at of [0.5, 0.7, 0.9]) {
+      const bad = Buffer.from(good);
+      const offset = Math.floor(bad.length * at);
+      for (let i = offset; i < offset + 4; i++) bad[i] = (bad[i] ?? 0) ^ 0xff;
+      writeFileSync(cacheFile, bad);
+      const damaged = await run(file);
+      expect(damaged).toMatchObject({ use: 'missed', saved: true });
+      expect(damaged.seen).toEqual([expect.objectContaining({ value: 'big' })]);
+      expect((await run(file)).use).toBe('used');
+    }
+  });
+
+  it('an upgrade in place replaces its cache: one file after several upgrades', async () => {
+    for (const version of ['v1', 'v2', 'v3', 'v4', 'v5']) {
+      // As npm installs: a new file (new inode) at the same path.
+      const staged = writeModule('staged.cjs', version);
+      const file = join(dir, 'bundle.cjs');
+      renameSync(staged, file);
+      const upgraded = await run(file);
+      expect(upgraded).toMatchObject({ use: 'missed', saved: true });
+      expect(upgraded.seen).toEqual([expect.objectContaining({ value: version })]);
+    }
+    expect(readdirSync(folder())).toHaveLength(1);
+  });
+
+  it("saving removes this file's caches for other Node versions, caches named the older way, caches unused for 30 days and partial files of gone processes", async () => {
+    const file = writeModule('bundle.cjs', 'value');
+    mkdirSync(folder(), { recursive: true, mode: 0o700 });
+    const where = createHash('sha256').update(file).digest('hex').slice(0, 16);
+    const leftovers = [
+      `bundle.cjs-v20.0.0-${process.arch}-${where}.v8`,
+      `bundle.cjs-${process.version}-${process.arch}-2049-123456-789-1700000000000000.v8`,
+      `bundle.cjs-${process.version}-${process.arch}-${where}.v8.999999999.tmp`,
+    ];
+    const kept = [
+      // Another install of the same bundle (another path), in use: left alone.
+      `bundle.cjs-${process.version}-${process.arch}-0123456789abcdef.v8`,
+      // Not ours.
+      'other.cjs-v20.0.0-x64-0123456789abcdef.v8',
+    ];
+    for (const name of [...leftovers, ...kept]) writeFileSync(join(folder(), name), 'old');
+    // An install unused for 40 days (removed since, or never run again).
+    const stale = `bundle.cjs-${process.version}-${process.arch}-fedcba9876543210.v8`;
+    writeFileSync(join(folder(), stale), 'old');
+    const longAgo = new Date(Date.now() - 40 * 24 * 60 * 60 * 1000);
+    utimesSync(join(folder(), stale), longAgo, longAgo);
+    const saved = await run(file);
+    expect(saved.saved).toBe(true);
+    expect(readdirSync(folder()).sort()).toEqual(
+      [...kept, basename(saved.cacheFile as string)].sort(),
+    );
+  });
+
+  it('a full disk leaves no partial file behind, run after run', async () => {
+    const file = writeBigModule('bundle.cjs');
+    for (let i = 0; i < 3; i++) {
+      // A file size limit (4 KiB) makes the write fail part-way, as a full disk does.
+      const full = await run(file, {}, 4);
+      expect(full).toMatchObject({ use: 'missed', saved: false });
+      expect(full.error).toBeUndefined();
+    }
+    expect(readdirSync(folder())).toEqual([]);
+    expect((await run(file)).saved).toBe(true);
+    expect(readdirSync(folder())).toHaveLength(1);
   });
 
   it('does not use a folder that others can write to, or that is a symbolic link', async () => {

@@ -80,6 +80,17 @@ describe('kms-cks process', () => {
     expect(run.stderr).not.toMatch(noStackTrace);
   });
 
+  it('exits 2 with KmsConfigError naming HTTPS_PROXY, without the password, for a bad % escape in it', async () => {
+    const run = await finished(
+      spawnCli(harness.emulator, ['describe'], { HTTPS_PROXY: 'http://ops:50%off@127.0.0.1:9' }),
+    );
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/^KmsConfigError: HTTPS_PROXY /);
+    expect(run.stderr).not.toMatch(/50%off|URIError/);
+    expect(run.stderr).not.toMatch(noStackTrace);
+    expect(harness.emulator.requests).toHaveLength(0);
+  });
+
   it('exits 3 when the wait times out', async () => {
     const run = await finished(
       spawnCli(harness.emulator, [

@@ -277,6 +277,43 @@ describe('through a proxy', () => {
     expect(signedWith(emulator)).toEqual([keys.env.accessKeyId]);
   });
 
+  it.each([
+    ['only a user name', 'ops@', 'ops:'],
+    ['only a password', ':only-pass@', ':only-pass'],
+  ])(
+    'sends Proxy-Authorization for a proxy URL with %s, as curl does',
+    async (_, userInfo, sent) => {
+      serviceEnv({
+        AWS_ACCESS_KEY_ID: keys.env.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: keys.env.secretAccessKey,
+        HTTPS_PROXY: proxy.url.replace('http://', `http://${userInfo}`),
+        HTTP_PROXY: proxy.url.replace('http://', `http://${userInfo}`),
+      });
+      await serviceCode();
+      expect(proxy.authorizations).toEqual([`Basic ${Buffer.from(sent).toString('base64')}`]);
+    },
+  );
+
+  it.each(['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY'])(
+    'a bad percent escape in the proxy password of %s is a KmsConfigError naming the variable, never the password, before any request',
+    async (variable) => {
+      serviceEnv({
+        AWS_ACCESS_KEY_ID: keys.env.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: keys.env.secretAccessKey,
+        [variable]: proxy.url.replace('http://', 'http://ops:50%off@'),
+      });
+      const error = await serviceCode().catch((thrown: unknown) => thrown);
+      expect(error).toBeInstanceOf(KmsConfigError);
+      expect((error as Error).message).toContain(variable);
+      expect((error as Error).message).toMatch(/% escape/);
+      expect(
+        JSON.stringify({ ...(error as object), message: (error as Error).message }),
+      ).not.toMatch(/50%off|off@/);
+      expect(proxy.tunnels).toEqual([]);
+      expect(emulator.requests).toHaveLength(0);
+    },
+  );
+
   it('bypasses the proxy for hosts in NO_PROXY', async () => {
     serviceEnv({
       AWS_ACCESS_KEY_ID: keys.env.accessKeyId,

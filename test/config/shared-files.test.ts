@@ -159,7 +159,7 @@ describe('shared files', () => {
     );
     expect(error).toBeInstanceOf(KmsConfigError);
     expect((error as Error).message).toBe(
-      `Cannot read shared AWS file ${fifo}: a FIFO or socket, not a file`,
+      `Cannot read shared AWS file ${fifo}: a FIFO, not a regular file`,
     );
     expect(Date.now() - started).toBeLessThan(5_000);
   });

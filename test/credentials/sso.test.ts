@@ -169,6 +169,38 @@ describe('sso_session profiles', () => {
     ]);
   });
 
+  it.each([1e300, -5, 0])(
+    'CreateToken answering expiresIn %s is a KmsConfigError naming the SSO profile, not a bare date error',
+    async (expiresIn) => {
+      await home.write('.aws/config', sessionConfig);
+      await writeToken('corp', {
+        accessToken: 'expired-token',
+        expiresAt: minutes(-1),
+        refreshToken: 'refresh-me',
+        clientId: 'client-id',
+        clientSecret: 'client-secret-value',
+        registrationExpiresAt: minutes(600),
+      });
+      sso.handle(
+        ssoHandler({
+          oidc: (_request, response) => {
+            response.writeHead(200, { 'content-type': 'application/json' });
+            response.end(
+              JSON.stringify({ accessToken: 'new-token', expiresIn, tokenType: 'Bearer' }),
+            );
+          },
+        }),
+      );
+      serviceEnv({ AWS_PROFILE: 'dev' });
+      const error = await configError(newClient());
+      expect(error.sources.at(-1)?.source).toBe('sso:dev');
+      expect(error.sources.at(-1)?.reason).toMatch(
+        /profile dev .*SSO-OIDC CreateToken answered an expiresIn that is not from 1 to \d+ seconds/,
+      );
+      expect(error.message).not.toMatch(/Invalid time value|new-token|client-secret-value/);
+    },
+  );
+
   it('an expired token that cannot be refreshed: run aws sso login, and one attempt per 30 s', async () => {
     await home.write('.aws/config', sessionConfig);
     const cached = {

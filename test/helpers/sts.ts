@@ -29,7 +29,11 @@ export interface StsCall {
 /** What the fake answers a call with: credentials for this long, or an error. */
 export type StsAnswer =
   | { credentials: FakeStsCredentials; expiresInMs?: number }
-  | { error: { status: number; code: string; message?: string } };
+  | {
+      error: { status: number; code: string; message?: string };
+      /** `<ErrorResponse><Errors><Error>` (moto and some STS-compatible services) instead of AWS's form. */
+      errorsList?: boolean;
+    };
 
 /** A running fake. */
 export interface FakeSts {
@@ -108,8 +112,9 @@ export async function startFakeSts(
 function reply(response: ServerResponse, action: string, answer: StsAnswer): void {
   if ('error' in answer) {
     response.writeHead(answer.error.status, { 'content-type': 'text/xml' });
+    const error = `<Error>\n    <Type>Sender</Type>\n    <Code>${answer.error.code}</Code>\n    <Message>${xmlEscape(answer.error.message ?? 'denied')}</Message>\n  </Error>`;
     response.end(
-      `<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">\n  <Error>\n    <Type>Sender</Type>\n    <Code>${answer.error.code}</Code>\n    <Message>${xmlEscape(answer.error.message ?? 'denied')}</Message>\n  </Error>\n  <RequestId>req-sts-error</RequestId>\n</ErrorResponse>\n`,
+      `<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">\n  ${answer.errorsList ? `<Errors>${error}</Errors>` : error}\n  <RequestId>req-sts-error</RequestId>\n</ErrorResponse>\n`,
     );
     return;
   }
