@@ -15,6 +15,19 @@ export interface EmulatorCredentials {
   sessionToken?: string;
   /** When set, requests signed after this instant get ExpiredTokenException. */
   expiration?: Date;
+  /**
+   * The actions this credential may perform, as an IAM policy names them
+   * (`kms:DisconnectCustomKeyStore`; the `kms:` prefix may be left out; `kms:*` allows all).
+   * Any other action is answered with KMS's `AccessDeniedException`, as an identity-based policy
+   * that does not allow it would be. Absent: every action is allowed. See
+   * {@link breakGlassCredentials} for a credential that may only Disconnect.
+   */
+  actions?: readonly string[];
+  /**
+   * The principal named in `AccessDeniedException` messages; default
+   * `arn:aws:iam::111122223333:user/emulator`.
+   */
+  principalArn?: string;
 }
 
 /**
@@ -121,3 +134,16 @@ function usEast1KeyStores(): KeyStoreSeed[] {
     },
   ];
 }
+
+/**
+ * A break-glass credential the emulator accepts by default next to {@link emulatorCredentials}:
+ * it may only `kms:DisconnectCustomKeyStore`, and every other call (Describe included) is answered
+ * with `AccessDeniedException`. Rehearse the kill switch with the permissions of a least-privilege
+ * break-glass role. AWS's second published example key pair: it opens nothing anywhere else.
+ */
+export const breakGlassCredentials: Readonly<EmulatorCredentials> = Object.freeze({
+  accessKeyId: 'AKIAI44QODNN7EXAMPLE',
+  secretAccessKey: 'je7MtGbClwBF/2Zp9Utk/h3yCo8nvbEXAMPLEKEY',
+  actions: Object.freeze(['kms:DisconnectCustomKeyStore']),
+  principalArn: 'arn:aws:sts::111122223333:assumed-role/kms-break-glass/operator',
+});

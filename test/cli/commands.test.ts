@@ -5,7 +5,11 @@
 import { connect } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { main } from '../../src/cli/program.js';
-import { defaultKeyStoreIds, emulatorCredentials } from '../../src/emulator/index.js';
+import {
+  breakGlassCredentials,
+  defaultKeyStoreIds,
+  emulatorCredentials,
+} from '../../src/emulator/index.js';
 import { startLoopbackServer } from '../helpers/loopback.js';
 import { type Harness, requestsFor, startHarness } from '../waiter/harness.js';
 import { capture, runCli } from './run.js';
@@ -479,6 +483,10 @@ describe('kms-cks emulator', () => {
       `export AWS_SECRET_ACCESS_KEY=${emulatorCredentials.secretAccessKey}`,
     );
     expect(stdout.text).toMatch(new RegExp(`^${xks}\\s+orders-xks\\s`, 'm'));
+    // The Disconnect-only credential to rehearse with.
+    expect(stdout.text).toContain(
+      `export AWS_ACCESS_KEY_ID=${breakGlassCredentials.accessKeyId}\n  export AWS_SECRET_ACCESS_KEY=${breakGlassCredentials.secretAccessKey}`,
+    );
 
     const described = await runCli(undefined, [
       'describe',
