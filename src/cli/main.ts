@@ -39,12 +39,16 @@ async function prompt(question: string): Promise<string> {
   }
 }
 
+// A terminal that cannot move the cursor (TERM=dumb: Emacs shells, some CI consoles) gets plain lines.
+const cursorTerminal = process.stderr.isTTY === true && process.env.TERM !== 'dumb';
+
 import('./program.js')
   .then(({ main }) =>
     main(process.argv.slice(2), {
       stdout: process.stdout,
       stderr: process.stderr,
-      isTTY: process.stderr.isTTY === true,
+      isTTY: cursorTerminal,
+      stdoutIsTTY: process.stdout.isTTY === true,
       // isatty(0) rather than process.stdin.isTTY: that getter creates the stdin stream (on Node
       // 20 loading fs streams and fs/promises) in runs that never read it. node:tty is loaded
       // only when stderr is a terminal, where Node has loaded it already.

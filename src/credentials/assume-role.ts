@@ -226,7 +226,7 @@ async function mfaCode(serial: string, roleName: string, context: RoleContext): 
   const provider = context.mfaCodeProvider;
   if (!provider) {
     throw new CredentialSourceError(
-      `profile ${roleName} sets mfa_serial, so it needs an MFA code: pass mfaCodeProvider: (serial) => Promise<string> to KmsClient (kms-cks asks for it on a terminal)`,
+      `profile ${roleName} sets mfa_serial, so it needs an MFA code, and no mfaCodeProvider was given (KmsClient option mfaCodeProvider: (serial) => Promise<string>)`,
     );
   }
   let code: unknown;

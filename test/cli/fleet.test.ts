@@ -67,7 +67,7 @@ describe('kms-cks disconnect --all', () => {
     expect(rows).toHaveLength(4);
     expect(run.stdout).toMatch(/^PROFILE\s+REGION\s+ID\s+NAME\s+STATE\s+RESULT$/m);
     expect(run.stdout).toMatch(
-      /Dry run: 4 stores would be disconnected in 2 regions, 2 already disconnected; nothing sent\./,
+      /Dry run: 4 stores would be disconnected \(4 EXTERNAL_KEY_STORE\) in 2 regions, 2 already disconnected; nothing sent\./,
     );
     // A dry run needs no confirmation, even without a terminal.
     expect(run.stderr).not.toMatch(/--yes/);
@@ -150,7 +150,7 @@ describe('kms-cks disconnect --all', () => {
   });
 
   it('refuses without a terminal unless --yes: exit 2, saying to add --yes, nothing sent', async () => {
-    const run = await cli(['disconnect', '--all', '--profile', 'prod', ...both]);
+    const run = await cli(['disconnect', '--all', '--type', 'all', '--profile', 'prod', ...both]);
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(
       /^kms-cks: refusing to disconnect --all without confirmation: not a terminal\. Add --yes/,
@@ -168,7 +168,7 @@ describe('kms-cks disconnect --all', () => {
         return 'n';
       },
     });
-    expect(questions).toEqual(['Disconnect 4 stores in 2 regions? [y/N] ']);
+    expect(questions).toEqual(['Disconnect 4 stores (4 EXTERNAL_KEY_STORE) in 2 regions? [y/N] ']);
     expect(declined.code).toBe(1);
     expect(declined.stdout).toMatch(/Not confirmed: nothing sent\./);
     expect(disconnects()).toEqual([]);
@@ -229,6 +229,8 @@ describe('kms-cks disconnect --all', () => {
     const named = await cli([
       'disconnect',
       '--all',
+      '--type',
+      'all',
       '--name',
       'orders-*',
       '--profile',
@@ -243,6 +245,8 @@ describe('kms-cks disconnect --all', () => {
     const restored = await cli([
       'connect',
       '--all',
+      '--type',
+      'all',
       '--name',
       'orders-*',
       '--profile',
@@ -261,13 +265,15 @@ describe('kms-cks disconnect --all', () => {
     ]);
   });
 
-  it('exits 3 when --wait runs out of time', async () => {
+  it('exits 3 when --wait runs out of time, reporting the Disconnect as accepted with its last state', async () => {
     const slow = await startFleet(60_000);
     const restore = useProcessEnv(slow.env);
     try {
       const run = await cli([
         'disconnect',
         '--all',
+        '--type',
+        'xks',
         '--name',
         'orders-xks',
         '--profile',
@@ -281,7 +287,39 @@ describe('kms-cks disconnect --all', () => {
         ...fast,
       ]);
       expect(run.code).toBe(3);
-      expect(run.stderr).toMatch(/failed: KmsWaiterError: .*did not reach DISCONNECTED/);
+      expect(run.stderr).toMatch(
+        /orders-xks: disconnected \(request [\w-]+\): accepted; last seen DISCONNECTING; the wait timed out/,
+      );
+      expect(run.stdout).toMatch(
+        /^prod\s+us-east-1\s+cks-\S+\s+orders-xks\s+DISCONNECTING\s+disconnected; wait timed out$/m,
+      );
+      expect(run.stdout).toMatch(
+        /1 disconnected, 0 already, 0 failed \(1 store in 1 region\); the wait timed out for 1 store whose request KMS accepted\./,
+      );
+      expect(run.stdout).not.toMatch(/failed: KmsWaiterError/);
+      const json = await cli([
+        'disconnect',
+        '--all',
+        '--type',
+        'xks',
+        '--name',
+        'orders-xks',
+        '--profile',
+        'prod',
+        '--region',
+        'us-east-1',
+        '--yes',
+        '--wait',
+        '--timeout',
+        '300ms',
+        ...fast,
+        '--json',
+      ]);
+      // Nothing left to send: the rerun does not wait for a store it did not act on.
+      expect(json.code).toBe(0);
+      const [target] = (JSON.parse(json.stdout) as FleetRecord).targets;
+      // The store was DISCONNECTING when listed: nothing to send, and nothing claimed.
+      expect(target).toMatchObject({ action: 'already', stateBefore: 'DISCONNECTING' });
     } finally {
       restore();
       await slow.close();
@@ -289,12 +327,21 @@ describe('kms-cks disconnect --all', () => {
   });
 
   it.each([
-    [['--type', 'hsm'], /--type must be EXTERNAL_KEY_STORE \(xks\) or AWS_CLOUDHSM \(cloudhsm\)/],
+    [['--type', 'hsm'], /--type must be EXTERNAL_KEY_STORE \(xks\), AWS_CLOUDHSM \(cloudhsm\) or all/],
     [['--concurrency', '0'], /--concurrency must be a whole number from 1 to 100/],
     [['--region', 'us-east-1,'], /--region has an empty item/],
     [['cks-1'], /give an <id> or --all, not both/],
   ])('exits 2 for %j, sending nothing', async (extra, message) => {
-    const run = await cli(['disconnect', '--all', '--profile', 'prod', '--yes', ...extra]);
+    const run = await cli([
+      'disconnect',
+      '--all',
+      '--type',
+      'xks',
+      '--profile',
+      'prod',
+      '--yes',
+      ...extra,
+    ]);
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(message);
     expect(fleet.prod.requests).toHaveLength(0);
@@ -304,7 +351,7 @@ describe('kms-cks disconnect --all', () => {
     const typed = await cli(['disconnect', 'cks-1', '--type', 'xks']);
     expect(typed.code).toBe(2);
     expect(typed.stderr).toMatch(/--type goes with --all/);
-    const reset = await cli(['connect', '--all', '--reset-failed', '--yes']);
+    const reset = await cli(['connect', '--all', '--type', 'xks', '--reset-failed', '--yes']);
     expect(reset.code).toBe(2);
     expect(reset.stderr).toMatch(/--reset-failed is for one store, not --all/);
     const listed = await cli(['disconnect', 'cks-1', '--region', 'us-east-1,eu-west-1']);

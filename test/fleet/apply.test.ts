@@ -197,7 +197,7 @@ describe('applyToFleet', () => {
     expect(record.targets.filter((target) => target.action === 'skipped')).toHaveLength(6);
   });
 
-  it('a wait that runs out of time is failed with reason timeout', async () => {
+  it('a wait that runs out of time after KMS accepted the Disconnect: accepted, last seen state, waitError timeout', async () => {
     const slow = await startFleet(60_000);
     const restore = useProcessEnv(slow.env);
     try {
@@ -212,10 +212,12 @@ describe('applyToFleet', () => {
       });
       expect(record.targets).toHaveLength(1);
       expect(record.targets[0]).toMatchObject({
-        action: 'failed',
+        action: 'disconnected',
         requestId: expect.any(String),
-        error: { name: 'KmsWaiterError', reason: 'timeout' },
+        stateAfter: 'DISCONNECTING',
+        waitError: { name: 'KmsWaiterError', reason: 'timeout' },
       });
+      expect(record.targets[0]!.error).toBeUndefined();
     } finally {
       restore();
       await slow.close();
