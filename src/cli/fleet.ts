@@ -128,7 +128,16 @@ function typeCounts(targets: readonly FleetTarget[]): string {
     const type = target.customKeyStoreType ?? 'unknown type';
     counts.set(type, (counts.get(type) ?? 0) + 1);
   }
-  return [...counts].map(([type, n]) => `${n} ${printable(type)}`).join(', ');
+  // Always in the same order, so the question reads the same from run to run.
+  return [...counts]
+    .sort(([a], [b]) => typeOrder(a) - typeOrder(b) || a.localeCompare(b))
+    .map(([type, n]) => `${n} ${printable(type)}`)
+    .join(', ');
+}
+
+function typeOrder(type: string): number {
+  const index = ['EXTERNAL_KEY_STORE', 'AWS_CLOUDHSM'].indexOf(type);
+  return index === -1 ? 2 : index;
 }
 
 /** Runs the fleet command; resolves with the exit code. */

@@ -60,6 +60,9 @@ describe('kms-cks on a terminal', () => {
       emulator.requests.filter((request) => request.operation === 'DisconnectCustomKeyStore'),
     ).toHaveLength(4);
     expect(run.output).toMatch(/PROFILE\s+REGION\s+ID\s+NAME\s+STATE\s+RESULT/);
+    // TERM=dumb: plain lines, no cursor movements (no redrawn table, no cleared lines).
+    expect(run.output).not.toMatch(/\u001b\[\d*[AJK]/);
+    expect(run.output).toMatch(/: disconnected \(request /);
   }, 30_000);
 
   it('sends nothing after n', async () => {
