@@ -339,6 +339,8 @@ function clientConfig(context: Context): KmsClientConfig {
   if (typeof values['max-attempts'] === 'string') {
     config.maxAttempts = parseCount(values['max-attempts'], 'max-attempts', command);
   }
+  // Role credentials kept where the AWS CLI keeps them: one MFA code serves the whole incident.
+  config.sharedRoleCache ??= true;
   // An assume-role profile with mfa_serial: ask on the terminal, as the AWS CLI does.
   const prompt = context.io.prompt;
   if (prompt && config.mfaCodeProvider === undefined) {
