@@ -191,8 +191,10 @@ const globalHelp = [
 ];
 
 const exitCodesHelp = [
-  'Exit codes: 0 done; 1 KMS error, network error (refused, unreachable), FAILED store, or',
-  'a store or region of --all failed; 2 bad usage or configuration; 3 timeout; 130 interrupted.',
+  'Exit codes: 0 done; 1 KMS error, network error (refused, unreachable, STS unreachable),',
+  'FAILED store, a store or region of --all failed, or --all selected no store; 2 bad usage or',
+  'configuration; 3 timeout (a request KMS accepted is still reported as accepted); 130',
+  'interrupted (requests accepted or in flight are named on stderr).',
 ];
 
 /** The general help. */

@@ -691,7 +691,7 @@ const rephrasings: readonly [RegExp, string][] = [
   [/\bconfig\.region\b/g, '--region'],
   [/\bconfig\.profile\b/g, '--profile'],
   [/\bconfig\.endpoint\b/g, '--endpoint'],
-  [/\bresetFailed: true\b/g, '--reset-failed'],
+  [/resetFailed: true, or --reset-failed in the CLI, does that/g, '--reset-failed does that'],
   [
     /profile (\S+) sets mfa_serial, so it needs an MFA code, and no mfaCodeProvider was given[^;]*?(?=;|$| \(tried)/,
     "profile $1 sets mfa_serial, so it needs an MFA code, and kms-cks asks for one only on a terminal (stdin and stderr). Run it on a terminal, or sign in with the AWS CLI first: 'aws sts get-caller-identity --profile $1' asks for the code and caches the role's credentials in ~/.aws/cli/cache, which kms-cks reads until they expire",

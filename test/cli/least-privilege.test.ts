@@ -184,3 +184,18 @@ describe('the single-store record', () => {
     });
   });
 });
+
+describe('messages in the operator terms', () => {
+  it('a bad <id> names the argument, not ensureDisconnected or customKeyStoreId; --json too', async () => {
+    const long = `cks-${'a'.repeat(70)}`;
+    const run = await runCli(emulator, ['disconnect', long, '--json']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/^KmsValidationError: Invalid input: <id>: /);
+    expect(run.stderr).not.toMatch(/ensureDisconnected|customKeyStoreId/);
+    expect(JSON.parse(run.stdout).error).toMatchObject({
+      name: 'KmsValidationError',
+      message: expect.stringMatching(/^Invalid input: <id>: /),
+    });
+    expect(emulator.requests).toHaveLength(0);
+  });
+});
