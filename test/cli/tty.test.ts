@@ -61,7 +61,7 @@ describe('kms-cks on a terminal', () => {
     ).toHaveLength(4);
     expect(run.output).toMatch(/PROFILE\s+REGION\s+ID\s+NAME\s+STATE\s+RESULT/);
     // TERM=dumb: plain lines, no cursor movements (no redrawn table, no cleared lines).
-    expect(run.output).not.toMatch(/\u001b\[\d*[AJK]/);
+    expect(run.output).not.toMatch(new RegExp(`${String.fromCharCode(27)}\\[\\d*[AJK]`));
     expect(run.output).toMatch(/: disconnected \(request /);
   }, 30_000);
 
