@@ -244,8 +244,12 @@ function summary(record: FleetRecord): string {
   const done = record.operation === 'disconnect' ? 'disconnected' : 'connected';
   const parts: string[] = [];
   if (record.targets.length === 0) {
+    const criteria = [
+      record.selection.type && `--type ${record.selection.type}`,
+      record.selection.name && `--name '${record.selection.name}'`,
+    ].filter(Boolean);
     parts.push(
-      `No custom key stores selected${record.selection.type || record.selection.name ? ` by ${[record.selection.type && `--type ${record.selection.type}`, record.selection.name && `--name '${record.selection.name}'`].filter(Boolean).join(' ')}` : ''}: nothing ${record.dryRun ? 'would be' : 'was'} ${done} (--name is case-sensitive)`,
+      `No custom key stores selected${criteria.length ? ` by ${criteria.join(' ')}` : ''}${record.failures.length ? ' where the stores could be listed' : ''}: nothing ${record.dryRun ? 'would be' : 'was'} ${done}${record.selection.name ? ' (--name is case-sensitive)' : ''}`,
     );
   } else if (record.dryRun) {
     const would = by(`would-${record.operation}`);

@@ -498,7 +498,7 @@ function describeResult(result: EnsureStateResult, waited: boolean): string {
   if (result.stateUnknown !== undefined) {
     const why = printable(result.stateUnknown);
     if (action === 'none') {
-      return `${id}: already DISCONNECTED or DISCONNECTING: KMS refused the Disconnect as such${request}; state unknown: ${why}`;
+      return `${id}: already DISCONNECTED or DISCONNECTING: KMS refused the Disconnect as such${request}; state unknown: ${why}${waited ? '; cannot wait for DISCONNECTED without kms:DescribeCustomKeyStores' : ''}`;
     }
     return `${id}: ${verb} accepted${request}; state unknown: ${why}${waited ? `; cannot wait for ${goal} without kms:DescribeCustomKeyStores (the ${verb} still counts; check later with an identity allowed to describe)` : ''}`;
   }
