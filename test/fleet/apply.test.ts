@@ -183,15 +183,19 @@ describe('applyToFleet', () => {
 
   it('declining the confirmation sends nothing', async () => {
     let asked: number | undefined;
+    let byType: unknown;
     const record = await applyToFleet({
       action: 'disconnect',
       ...everywhere,
       confirm: (plan) => {
         asked = plan.targets.length * 10 + plan.regions;
+        byType = plan.byType;
         return false;
       },
     });
     expect(asked).toBe(62);
+    // The plan counts the stores of each type it would act on.
+    expect(byType).toEqual({ EXTERNAL_KEY_STORE: 6 });
     expect(record.declined).toBe(true);
     expect(actionsOn(fleet.prod, 'DisconnectCustomKeyStore')).toEqual([]);
     expect(record.targets.filter((target) => target.action === 'skipped')).toHaveLength(6);
