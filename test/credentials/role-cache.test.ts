@@ -151,6 +151,12 @@ describe('sharedRoleCache', () => {
     );
   });
 
+  it('refuses a sharedRoleCache that is not a boolean, before any request', () => {
+    expect(() => service.newClient({ sharedRoleCache: 'yes' as unknown as boolean })).toThrow(
+      /^sharedRoleCache must be true or false, got a string$/,
+    );
+  });
+
   it('is off unless asked (the library default): nothing read, nothing written', async () => {
     await home.write(`.aws/cli/cache/${cacheKey}.json`, awsCliDocument(3600_000), 0o600);
     await disconnect(service.newClient({ mfaCodeProvider: async () => '123456' }));
