@@ -418,6 +418,24 @@ describe('the --all record says exactly what happened', () => {
         reason: 'type is EXTERNAL_KEY_STORE',
       }),
     ]);
+    const typo = await cli([
+      'disconnect',
+      '--all',
+      '--type',
+      'xks',
+      '--name',
+      'order-xks',
+      '--profile',
+      'prod',
+      '--region',
+      'us-east-1',
+      '--dry-run',
+      '--json',
+    ]);
+    expect(typo.code).toBe(1);
+    expect((JSON.parse(typo.stdout) as FleetRecord).nearMatches).toEqual([
+      expect.objectContaining({ customKeyStoreName: 'orders-xks', reason: 'similar name' }),
+    ]);
   });
 
   it('--all without --type is refused before any request (exit 2); --type all covers both and counts them', async () => {
