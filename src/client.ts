@@ -242,9 +242,10 @@ export class KmsClient {
   }
 
   /**
-   * The idempotent kill switch: disconnects the store unless it is already DISCONNECTED or
-   * DISCONNECTING, and with `{ wait: true }` waits for DISCONNECTED. Safe to run concurrently and
-   * again after a crash. See {@link ensureDisconnected}.
+   * The idempotent kill switch: sends Disconnect first (a role allowed only
+   * `kms:DisconnectCustomKeyStore` can pull it), counts KMS's refusal of an already DISCONNECTED or
+   * DISCONNECTING store as done, and with `{ wait: true }` waits for DISCONNECTED when Describe is
+   * allowed. Safe to run concurrently and again after a crash. See {@link ensureDisconnected}.
    */
   ensureDisconnected(
     customKeyStoreId: string,

@@ -10,17 +10,19 @@ import { maxTimerMs, waiterDefaults } from './config/defaults.js';
 import type { KmsClientConfig } from './config/options.js';
 import { type KmsConfigErrorCode, KmsValidationError, KmsWaiterError } from './errors.js';
 import type { ConnectionState, CustomKeyStoreEntry } from './operations/operations.js';
-import { ensureConnected, ensureDisconnected } from './waiter/ensure.js';
+import type { CallOptions } from './request/send.js';
+import { ensureConnected, ensureDisconnected, isAccessDenied } from './waiter/ensure.js';
 import type { CustomKeyStoreApi, EnsureStateResult } from './waiter/types.js';
 
 /** What {@link applyToFleet} does to each selected store. */
 export type FleetAction = 'disconnect' | 'connect';
 
 /**
- * What happened to one store: `disconnected` / `connected` (the request was sent and accepted),
- * `already` (it was at the goal or on its way; nothing sent), `would-disconnect` /
- * `would-connect` (dry run), `failed` (see `error`), `skipped` (not acted on: the run was
- * interrupted or the confirmation declined).
+ * What happened to one store: `disconnected` / `connected` (KMS accepted the request; even when
+ * a wait after it timed out, see `waitError`), `already` (it was at the goal or on its way),
+ * `would-disconnect` / `would-connect` (dry run), `failed` (see `error`), `unknown` (the request
+ * was sent, and the run was interrupted before KMS answered: its outcome is unknown), `skipped`
+ * (no request sent: the run was interrupted or the confirmation declined).
  */
 export type FleetTargetAction =
   | 'disconnected'
@@ -29,6 +31,7 @@ export type FleetTargetAction =
   | 'would-disconnect'
   | 'would-connect'
   | 'failed'
+  | 'unknown'
   | 'skipped';
 
 /** An error in the audit record: plain data, no stack, no secrets. */
@@ -61,10 +64,38 @@ export interface FleetTarget {
   action: FleetTargetAction;
   /** `x-amzn-requestid` of the Disconnect / Connect KMS accepted. */
   requestId?: string;
-  /** Its state at the end of the wait (only with `wait`). */
+  /**
+   * Its last state seen: at the end of the wait (with `wait`), when the wait timed out, or when
+   * the store went FAILED.
+   */
   stateAfter?: ConnectionState;
+  /** Its `ConnectionErrorCode` when `stateAfter` is FAILED. */
+  connectionErrorCode?: string;
   /** Why it failed (only when `action` is `failed`). */
   error?: FleetError;
+  /**
+   * KMS accepted the request, and the wait after it ended without reaching the goal: a `timeout`
+   * (`stateAfter` is the last state seen), or another error of the Describe calls.
+   */
+  waitError?: FleetError;
+  /** Why its state after the request is not known (Describe denied): no wait was possible. */
+  stateUnknown?: string;
+}
+
+/** A listed store that the selection left out but that looks like what was meant. */
+export interface FleetNearMatch {
+  /** The profile it was listed with; absent when none was named. */
+  profile?: string;
+  /** Its region. */
+  region: string;
+  /** Its ID. */
+  customKeyStoreId: string;
+  /** Its name. */
+  customKeyStoreName?: string;
+  /** Its type. */
+  customKeyStoreType?: string;
+  /** Why it is close: `name differs in case`, `type is AWS_CLOUDHSM`, `similar name`. */
+  reason: string;
 }
 
 /**
@@ -86,6 +117,8 @@ export interface FleetFailure {
    * stores listed are in `targets` and are acted on.
    */
   partial?: true;
+  /** The IAM action the identity lacked, when the listing was denied: `kms:DescribeCustomKeyStores`. */
+  missingPermission?: string;
 }
 
 /** The audit record {@link applyToFleet} returns. Plain data: `JSON.stringify` it as it is. */
@@ -106,8 +139,16 @@ export interface FleetRecord {
   failures: FleetFailure[];
   /** True when `confirm` declined: nothing but Describe was sent. */
   declined?: boolean;
-  /** True when the signal aborted the run: stores not reached are `skipped`. */
+  /**
+   * True when the signal aborted the run: stores not reached are `skipped`, stores whose request
+   * was in flight `unknown`, stores whose request KMS accepted `disconnected` / `connected`.
+   */
   interrupted?: boolean;
+  /**
+   * When nothing was selected: listed stores that were close (the name in another case, the
+   * other type, a similar name), at most 20.
+   */
+  nearMatches?: FleetNearMatch[];
 }
 
 /** A progress event of {@link applyToFleet}, for live displays. */
@@ -129,6 +170,8 @@ export interface FleetPlan {
   targets: readonly FleetTarget[];
   /** How many distinct regions they are in. */
   regions: number;
+  /** How many of them are of each type (`EXTERNAL_KEY_STORE`, `AWS_CLOUDHSM`). */
+  byType: Readonly<Record<string, number>>;
 }
 
 /** Options of {@link applyToFleet}. Only `action` is required. */
@@ -230,6 +273,8 @@ export async function applyToFleet(options: FleetOptions): Promise<FleetRecord> 
     failures: [],
   };
   const clients: KmsClient[] = [];
+  const nearMatches: FleetNearMatch[] = [];
+  const isNear = nearMatcher(options.type, options.name);
   try {
     // 1. List every profile × region (in parallel), keeping the selected stores.
     const pairs = profiles.flatMap((profile) => regions.map((region) => ({ profile, region })));
@@ -263,8 +308,27 @@ export async function applyToFleet(options: FleetOptions): Promise<FleetRecord> 
               ),
             );
             for await (const entry of stores) {
-              if (options.type !== undefined && entry.customKeyStoreType !== options.type) continue;
-              if (!matchesName(entry.customKeyStoreName ?? '')) continue;
+              if (
+                (options.type !== undefined && entry.customKeyStoreType !== options.type) ||
+                !matchesName(entry.customKeyStoreName ?? '')
+              ) {
+                const reason = entry.customKeyStoreId ? isNear(entry) : undefined;
+                if (reason !== undefined && nearMatches.length < 20) {
+                  nearMatches.push({
+                    ...(profile !== undefined && { profile }),
+                    region: resolvedRegion,
+                    customKeyStoreId: entry.customKeyStoreId!,
+                    ...(entry.customKeyStoreName !== undefined && {
+                      customKeyStoreName: entry.customKeyStoreName,
+                    }),
+                    ...(entry.customKeyStoreType !== undefined && {
+                      customKeyStoreType: entry.customKeyStoreType,
+                    }),
+                    reason,
+                  });
+                }
+                continue;
+              }
               const id = entry.customKeyStoreId;
               if (!id) {
                 gap(
@@ -283,7 +347,13 @@ export async function applyToFleet(options: FleetOptions): Promise<FleetRecord> 
             return { client, targets, gaps };
           } catch (error) {
             if (signal?.aborted) return { interrupted: true };
-            return { failure: failureOf(profile, region, errorOf(error, options)) };
+            const failure = failureOf(profile, region, errorOf(error, options));
+            if (isAccessDenied(error)) {
+              // --all lists before it acts: an identity that may only Disconnect cannot list.
+              failure.missingPermission = 'kms:DescribeCustomKeyStores';
+              failure.error.message = `listing the stores needs kms:DescribeCustomKeyStores, which this identity lacks: ${failure.error.message}`;
+            }
+            return { failure };
           }
         }),
       ),
@@ -307,6 +377,7 @@ export async function applyToFleet(options: FleetOptions): Promise<FleetRecord> 
         }
       }
     }
+    if (record.targets.length === 0 && nearMatches.length > 0) record.nearMatches = nearMatches;
     if (signal?.aborted) {
       record.interrupted = true;
       return record;
@@ -324,6 +395,7 @@ export async function applyToFleet(options: FleetOptions): Promise<FleetRecord> 
         operation: options.action,
         targets: work.map(({ target }) => target),
         regions: new Set(work.map(({ target }) => target.region)).size,
+        byType: countByType(work.map(({ target }) => target)),
       };
       const confirmed = await options.confirm(plan);
       if (signal?.aborted) {
@@ -362,29 +434,51 @@ async function act(
   report: (event: FleetProgress) => void,
 ): Promise<void> {
   let requestId: string | undefined;
+  /** The Disconnect / Connect: sent and not answered yet, accepted, or answered with an error. */
+  const sent: { request: 'none' | 'in-flight' | 'accepted' | 'refused' } = { request: 'none' };
+  const track =
+    (
+      send: (
+        id: string,
+        callOptions?: CallOptions,
+      ) => Promise<{ $metadata: { requestId?: string } }>,
+    ) =>
+    async (id: string, callOptions?: CallOptions) => {
+      sent.request = 'in-flight';
+      try {
+        const output = await send(id, callOptions);
+        sent.request = 'accepted';
+        requestId = output.$metadata.requestId;
+        return output;
+      } catch (error) {
+        // Aborted before an answer: it was sent, its outcome is unknown.
+        if (!callOptions?.signal?.aborted) sent.request = 'refused';
+        throw error;
+      }
+    };
   // The client's calls, keeping the request ID of the Disconnect / Connect KMS accepted.
   const api: CustomKeyStoreApi = {
     describeCustomKeyStores: (input, callOptions) =>
       client.describeCustomKeyStores(input, callOptions),
-    disconnectCustomKeyStore: async (id, callOptions) => {
-      const output = await client.disconnectCustomKeyStore(id, callOptions);
-      requestId = output.$metadata.requestId;
-      return output;
-    },
-    connectCustomKeyStore: async (id, callOptions) => {
-      const output = await client.connectCustomKeyStore(id, callOptions);
-      requestId = output.$metadata.requestId;
-      return output;
-    },
+    disconnectCustomKeyStore: track((id, callOptions) =>
+      client.disconnectCustomKeyStore(id, callOptions),
+    ),
+    connectCustomKeyStore: track((id, callOptions) =>
+      client.connectCustomKeyStore(id, callOptions),
+    ),
   };
   const wait = options.wait === true;
+  const done = options.action === 'disconnect' ? 'disconnected' : 'connected';
+  let lastSeen: ConnectionState | undefined;
   const ensureOptions = {
     wait,
     timeoutMs: Math.max(1, Math.round(deadline - performance.now())),
     pollIntervalMs: options.pollIntervalMs,
     signal: options.signal,
-    onPoll: (poll: { state: ConnectionState | undefined }) =>
-      report({ type: 'state', target, state: poll.state }),
+    onPoll: (poll: { state: ConnectionState | undefined }) => {
+      lastSeen = poll.state;
+      report({ type: 'state', target, state: poll.state });
+    },
   };
   let result: EnsureStateResult;
   try {
@@ -393,23 +487,90 @@ async function act(
         ? await ensureDisconnected(api, target.customKeyStoreId, ensureOptions)
         : await ensureConnected(api, target.customKeyStoreId, ensureOptions);
   } catch (error) {
+    if (requestId !== undefined) target.requestId = requestId;
     if (options.signal?.aborted) {
-      // Interrupted: a request may have been accepted just before; say so.
-      if (requestId !== undefined) {
-        target.action = options.action === 'disconnect' ? 'disconnected' : 'connected';
-        target.requestId = requestId;
-      }
+      // Interrupted: a request accepted just before stands; one in flight may have landed.
+      if (sent.request === 'accepted') target.action = done;
+      else if (sent.request === 'in-flight') target.action = 'unknown';
+      if (lastSeen !== undefined && sent.request === 'accepted') target.stateAfter = lastSeen;
+      return;
+    }
+    const waiterError = error instanceof KmsWaiterError ? error : undefined;
+    const last = waiterError?.lastState ?? lastSeen;
+    if (last !== undefined) target.stateAfter = last;
+    if (last === 'FAILED' && waiterError?.connectionErrorCode !== undefined) {
+      target.connectionErrorCode = waiterError.connectionErrorCode;
+    }
+    if (sent.request === 'accepted' && waiterError?.reason !== 'failed') {
+      // KMS accepted it; only the wait after it went wrong. Accepted is accepted.
+      target.action = done;
+      target.waitError = errorOf(error, options);
       return;
     }
     target.action = 'failed';
     target.error = errorOf(error, options);
-    if (requestId !== undefined) target.requestId = requestId;
     return;
   }
   target.action =
     result.action === 'disconnected' || result.action === 'connected' ? result.action : 'already';
   if (requestId !== undefined) target.requestId = requestId;
-  if (wait) target.stateAfter = result.state;
+  if (result.stateUnknown !== undefined) target.stateUnknown = result.stateUnknown;
+  else if (wait) target.stateAfter = result.state;
+}
+
+/** How many of `targets` are of each type. */
+function countByType(targets: readonly FleetTarget[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const target of targets) {
+    const type = target.customKeyStoreType ?? 'unknown type';
+    counts[type] = (counts[type] ?? 0) + 1;
+  }
+  return counts;
+}
+
+/**
+ * Why a store the selection left out is close to it: the name matches in another case, the name
+ * matches but the type differs, or the name is one or two edits from the glob's letters.
+ */
+function nearMatcher(
+  type: FleetOptions['type'],
+  name: string | undefined,
+): (entry: CustomKeyStoreEntry) => string | undefined {
+  const matchesName = name === undefined ? () => true : globMatcher(name);
+  const matchesFolded = name === undefined ? () => true : globMatcher(name, true);
+  const literal = name?.replace(/[*?]/g, '').toLowerCase();
+  return (entry) => {
+    const storeName = entry.customKeyStoreName ?? '';
+    const typeOk = type === undefined || entry.customKeyStoreType === type;
+    if (!typeOk && matchesName(storeName))
+      return `type is ${entry.customKeyStoreType ?? 'unknown'}`;
+    if (!typeOk) return undefined;
+    if (matchesFolded(storeName)) return 'name differs in case';
+    if (literal && literal.length >= 3) {
+      const part = storeName.toLowerCase().slice(0, literal.length + 2);
+      if (editDistance(literal, storeName.toLowerCase()) <= 2 || editDistance(literal, part) <= 2) {
+        return 'similar name';
+      }
+    }
+    return undefined;
+  };
+}
+
+/** Levenshtein distance, for "similar name". */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, index) => index);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(
+        previous[j]! + 1,
+        current[j - 1]! + 1,
+        previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
+    }
+    previous = current;
+  }
+  return previous[b.length]!;
 }
 
 /**
@@ -475,21 +636,23 @@ function errorOf(error: unknown, options: FleetOptions): FleetError {
 
 /**
  * `*` any run of characters, `?` one character (UTF-16 code unit), everything else literal and
- * case-sensitive; the whole name must match. Matched without backtracking over earlier stars
+ * case-sensitive (in any case with `ignoreCase`); the whole name must match. Matched without backtracking over earlier stars
  * (only the last `*` seen is ever resumed), so the work is at most name length × glob length
  * whatever the glob: a regular expression built from `*-*-*-*-*-*` against a long run of `-`
  * backtracks exponentially and blocks the event loop (store names are chosen by whoever may
  * create a key store).
  */
-export function globMatcher(glob: string): (name: string) => boolean {
-  return (name) => {
+export function globMatcher(glob: string, ignoreCase = false): (name: string) => boolean {
+  const pattern = ignoreCase ? glob.toLowerCase() : glob;
+  return (input) => {
+    const name = ignoreCase ? input.toLowerCase() : input;
     let at = 0;
     let from = 0;
     // Where the glob resumes after its last `*`, and the name position that star took up to.
     let afterStar = -1;
     let starTook = 0;
     while (from < name.length) {
-      const char = glob[at];
+      const char = pattern[at];
       if (char === '*') {
         afterStar = ++at;
         starTook = from;
@@ -503,8 +666,8 @@ export function globMatcher(glob: string): (name: string) => boolean {
         return false;
       }
     }
-    while (glob[at] === '*') at++;
-    return at === glob.length;
+    while (pattern[at] === '*') at++;
+    return at === pattern.length;
   };
 }
 

@@ -50,6 +50,7 @@ export {
   type FleetAction,
   type FleetError,
   type FleetFailure,
+  type FleetNearMatch,
   type FleetOptions,
   type FleetPlan,
   type FleetProgress,

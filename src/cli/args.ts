@@ -54,10 +54,12 @@ function fleetHelp(verb: string): string[] {
     `--all: ${verb} every store selected by --type and --name, in every region of --region and`,
     'every profile of --profile (comma-separated lists), in parallel. A region or profile that',
     'fails is reported and does not stop the others. Without --dry-run it asks once on a',
-    'terminal, and refuses without one unless --yes.',
+    'terminal, and refuses without one unless --yes. It lists the stores first, so it needs',
+    `kms:DescribeCustomKeyStores besides kms:${verb === 'disconnect' ? 'Disconnect' : 'Connect'}CustomKeyStore. Selecting no store exits 1.`,
     '',
     '  --all               every selected store instead of one <id>',
-    '  --type <type>       EXTERNAL_KEY_STORE (or xks) or AWS_CLOUDHSM (or cloudhsm)',
+    '  --type <type>       required: EXTERNAL_KEY_STORE (or xks), AWS_CLOUDHSM (or cloudhsm),',
+    '                      or all (both types; the question and the dry run count each)',
     '  --name <glob>       only stores whose name matches (* and ?)',
     '  --region <r1,r2>    regions to cover; default the configured one',
     '  --profile <p1,p2>   profiles to cover; default the configured one',
@@ -82,10 +84,12 @@ export const commands = {
     summary:
       'Disconnect a custom key store (idempotent), or --all of them; --wait until DISCONNECTED',
     usage:
-      'kms-cks disconnect <id> [--wait] [--timeout 10m] [--json]\n       kms-cks disconnect --all [--type xks|cloudhsm] [--name GLOB] [--region R1,R2] [--profile P1,P2] [--dry-run] [--yes] [--wait] [--timeout 10m] [--concurrency N] [--json]',
+      'kms-cks disconnect <id> [--wait] [--timeout 10m] [--json]\n       kms-cks disconnect --all --type xks|cloudhsm|all [--name GLOB] [--region R1,R2] [--profile P1,P2] [--dry-run] [--yes] [--wait] [--timeout 10m] [--concurrency N] [--json]',
     details: [
-      'Sends DisconnectCustomKeyStore unless the store is already DISCONNECTED or DISCONNECTING,',
-      'so running it twice, or after an interrupted run, is safe.',
+      'Sends DisconnectCustomKeyStore first, without reading the store (a break-glass role that',
+      'may only disconnect can use it). KMS refuses it for a store already DISCONNECTED or',
+      'DISCONNECTING, which counts as done: running it twice, or after an interrupted run, is',
+      'safe. The state is then read when kms:DescribeCustomKeyStores is allowed; --wait needs it.',
       '',
       '  --wait              wait until the store is DISCONNECTED, showing its state live',
       '  --timeout <time>    give up waiting after this long (90s, 10m, 1h, or ms); default 30m',
@@ -235,8 +239,10 @@ const globalHelp = [
 ];
 
 const exitCodesHelp = [
-  'Exit codes: 0 done; 1 KMS error, network error (refused, unreachable), FAILED store, or',
-  'a store or region of --all failed; 2 bad usage or configuration; 3 timeout; 130 interrupted.',
+  'Exit codes: 0 done; 1 KMS error, network error (refused, unreachable, STS unreachable),',
+  'FAILED store, a store or region of --all failed, or --all selected no store; 2 bad usage or',
+  'configuration; 3 timeout (a request KMS accepted is still reported as accepted); 130',
+  'interrupted (requests accepted or in flight are named on stderr).',
 ];
 
 /** The general help. */

@@ -2,7 +2,7 @@
  * `kms-cks emulator`: runs the embedded KMS emulator in the foreground and prints how to point
  * clients at it, until SIGINT / SIGTERM.
  */
-import { emulatorCredentials, startKmsEmulator } from '../emulator/index.js';
+import { breakGlassCredentials, emulatorCredentials, startKmsEmulator } from '../emulator/index.js';
 import type { CustomKeyStoreEntry } from '../operations/operations.js';
 import { formatTable, type TextSink } from './output.js';
 
@@ -60,6 +60,10 @@ export async function runEmulator(
         `  export AWS_ACCESS_KEY_ID=${emulatorCredentials.accessKeyId}`,
         `  export AWS_SECRET_ACCESS_KEY=${emulatorCredentials.secretAccessKey}`,
         ...regionNote.map((line) => `  ${line}`),
+        '',
+        'Rehearse the kill switch with a break-glass credential that may only Disconnect',
+        '(every other call, Describe included, gets AccessDeniedException):',
+        `  AWS_ACCESS_KEY_ID=${breakGlassCredentials.accessKeyId} AWS_SECRET_ACCESS_KEY=${breakGlassCredentials.secretAccessKey} kms-cks disconnect <id>`,
         '',
         'Press Ctrl-C to stop.',
         '',

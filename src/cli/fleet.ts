@@ -21,8 +21,10 @@ export interface FleetCommandIo {
   stdout: TextSink;
   /** Progress: the live table on a terminal, plain lines otherwise; the question. */
   stderr: TextSink;
-  /** Whether stderr is a terminal. */
+  /** Whether stderr is a terminal that takes cursor movements. */
   isTTY: boolean;
+  /** Whether stdout is that terminal too (the final table is then not drawn twice). */
+  stdoutIsTTY?: boolean;
   /** Asks a question on the terminal; absent when there is none to ask on. */
   prompt?: (question: string) => Promise<string>;
   /** Ctrl-C. */
@@ -39,7 +41,7 @@ export interface FleetRequest {
   profiles: string[];
   /** --region, split on commas; empty for the default. */
   regions: string[];
-  /** --type, aliases resolved. */
+  /** --type, aliases resolved; undefined for `--type all`. */
   type?: 'AWS_CLOUDHSM' | 'EXTERNAL_KEY_STORE';
   /** --name, a glob. */
   name?: string;
@@ -78,7 +80,7 @@ export function parseStoreType(
   const type = typeAliases[text.trim().toLowerCase()];
   if (!type) {
     throw new UsageError(
-      `--type must be EXTERNAL_KEY_STORE (xks) or AWS_CLOUDHSM (cloudhsm), got '${text}'`,
+      `--type must be EXTERNAL_KEY_STORE (xks), AWS_CLOUDHSM (cloudhsm) or all, got '${text}'`,
       command,
     );
   }
@@ -102,14 +104,40 @@ function count(n: number, noun: string): string {
   return `${n} ${noun}${n === 1 ? '' : 's'}`;
 }
 
-/** The exit code of a run: 130 interrupted, 1 any failure, 3 a wait timeout, else 0. */
+/**
+ * The exit code of a run: 130 interrupted; 2 no region to run in (configuration, as for one
+ * store); 1 any failure, a declined confirmation or an empty selection; 3 a wait timeout; else 0.
+ */
 export function fleetExitCode(record: FleetRecord): number {
   if (record.interrupted) return 130;
+  if (record.failures.some((failure) => failure.error.code === 'NoRegion')) return 2;
   const failed = record.targets.filter((target) => target.action === 'failed');
-  if (record.declined || record.failures.length > 0) return 1;
+  if (record.declined || record.failures.length > 0 || record.targets.length === 0) return 1;
   if (failed.some((target) => target.error?.reason !== 'timeout')) return 1;
-  if (failed.length > 0) return 3;
+  const timedOut = record.targets.filter(
+    (target) => target.waitError?.reason === 'timeout' || target.error?.reason === 'timeout',
+  );
+  if (failed.length > 0 || timedOut.length > 0) return 3;
   return 0;
+}
+
+/** `3 EXTERNAL_KEY_STORE, 1 AWS_CLOUDHSM`. */
+function typeCounts(targets: readonly FleetTarget[]): string {
+  const counts = new Map<string, number>();
+  for (const target of targets) {
+    const type = target.customKeyStoreType ?? 'unknown type';
+    counts.set(type, (counts.get(type) ?? 0) + 1);
+  }
+  // Always in the same order, so the question reads the same from run to run.
+  return [...counts]
+    .sort(([a], [b]) => typeOrder(a) - typeOrder(b) || a.localeCompare(b))
+    .map(([type, n]) => `${n} ${printable(type)}`)
+    .join(', ');
+}
+
+function typeOrder(type: string): number {
+  const index = ['EXTERNAL_KEY_STORE', 'AWS_CLOUDHSM'].indexOf(type);
+  return index === -1 ? 2 : index;
 }
 
 /** Runs the fleet command; resolves with the exit code. */
@@ -144,7 +172,7 @@ export async function runFleet(request: FleetRequest, io: FleetCommandIo): Promi
         : async (plan) => {
             display.pause();
             const answer = await io.prompt!(
-              `${verb} ${count(plan.targets.length, 'store')} in ${count(plan.regions, 'region')}? [y/N] `,
+              `${verb} ${count(plan.targets.length, 'store')} (${typeCounts(plan.targets)}) in ${count(plan.regions, 'region')}? [y/N] `,
             );
             display.resume();
             return /^\s*y(es)?\s*$/i.test(answer);
@@ -152,13 +180,61 @@ export async function runFleet(request: FleetRequest, io: FleetCommandIo): Promi
   };
   const record = await applyToFleet(options);
   display.finish(record);
+  if (record.interrupted) io.stderr.write(interruptedNote(record));
   if (request.json) {
     io.stdout.write(formatJson(record));
   } else {
-    if (!io.isTTY) io.stdout.write(formatFleetTable(record.targets));
+    // Results go to stdout unless it is the terminal the live table was just drawn on.
+    if (!(io.isTTY && io.stdoutIsTTY) && record.targets.length > 0) {
+      io.stdout.write(formatFleetTable(record.targets));
+    }
+    if (record.targets.length === 0) io.stdout.write(emptySelection(record));
     io.stdout.write(`${summary(record)}\n`);
   }
   return fleetExitCode(record);
+}
+
+/** What was sent before Ctrl-C: accepted requests stand, requests in flight have an unknown outcome. */
+function interruptedNote(record: FleetRecord): string {
+  const verb = record.operation === 'disconnect' ? 'Disconnect' : 'Connect';
+  const done = record.operation === 'disconnect' ? 'disconnected' : 'connected';
+  const lines: string[] = [];
+  const where = (target: FleetTarget) =>
+    printable(
+      `${target.profile ?? '(default profile)'} ${target.region} ${target.customKeyStoreId}${target.customKeyStoreName ? ` ${target.customKeyStoreName}` : ''}`,
+    );
+  const accepted = record.targets.filter((target) => target.action === done);
+  const unknown = record.targets.filter((target) => target.action === 'unknown');
+  const skipped = record.targets.filter((target) => target.action === 'skipped');
+  for (const target of accepted) {
+    lines.push(
+      `  accepted before the interruption: ${where(target)} (request ${printable(target.requestId ?? 'unknown')})`,
+    );
+  }
+  for (const target of unknown) {
+    lines.push(`  in flight when interrupted, outcome unknown: ${where(target)}`);
+  }
+  const head = `Interrupted: ${accepted.length} ${verb} request${accepted.length === 1 ? '' : 's'} accepted, ${unknown.length} in flight (outcome unknown), ${skipped.length} not sent.`;
+  const tail =
+    unknown.length > 0 || skipped.length > 0
+      ? ['Running the same command again is safe: it sends only what is still needed.']
+      : [];
+  return `${[head, ...lines, ...tail].join('\n')}\n`;
+}
+
+/** Why nothing was selected, and which listed stores were close. */
+function emptySelection(record: FleetRecord): string {
+  const near = record.nearMatches ?? [];
+  if (near.length === 0) return '';
+  return [
+    'Close to the selection but not in it:',
+    ...near.map((match) =>
+      printable(
+        `  ${match.profile ?? '(default profile)'} ${match.region} ${match.customKeyStoreId} ${match.customKeyStoreName ?? '-'} (${match.customKeyStoreType ?? '-'}): ${match.reason}`,
+      ),
+    ),
+    '',
+  ].join('\n');
 }
 
 /** One line saying what the run did. */
@@ -167,16 +243,31 @@ function summary(record: FleetRecord): string {
   const regions = new Set(record.targets.map((target) => target.region)).size;
   const done = record.operation === 'disconnect' ? 'disconnected' : 'connected';
   const parts: string[] = [];
-  if (record.dryRun) {
+  if (record.targets.length === 0) {
+    const criteria = [
+      record.selection.type && `--type ${record.selection.type}`,
+      record.selection.name && `--name '${record.selection.name}'`,
+    ].filter(Boolean);
     parts.push(
-      `Dry run: ${count(by(`would-${record.operation}`).length, 'store')} would be ${done} in ${count(regions, 'region')}, ${by('already').length} already ${done}; nothing sent`,
+      `No custom key stores selected${criteria.length ? ` by ${criteria.join(' ')}` : ''}${record.failures.length ? ' where the stores could be listed' : ''}: nothing ${record.dryRun ? 'would be' : 'was'} ${done}${record.selection.name ? ' (--name is case-sensitive)' : ''}`,
+    );
+  } else if (record.dryRun) {
+    const would = by(`would-${record.operation}`);
+    parts.push(
+      `Dry run: ${count(would.length, 'store')} would be ${done}${would.length ? ` (${typeCounts(would)})` : ''} in ${count(regions, 'region')}, ${by('already').length} already ${done}; nothing sent`,
     );
   } else if (record.declined) {
     parts.push('Not confirmed: nothing sent');
   } else {
+    const timedOut = record.targets.filter((target) => target.waitError?.reason === 'timeout');
     parts.push(
-      `${by(done).length} ${done}, ${by('already').length} already, ${by('failed').length} failed${by('skipped').length ? `, ${by('skipped').length} skipped` : ''} (${count(record.targets.length, 'store')} in ${count(regions, 'region')})`,
+      `${by(done).length} ${done}, ${by('already').length} already, ${by('failed').length} failed${by('unknown').length ? `, ${by('unknown').length} sent with outcome unknown` : ''}${by('skipped').length ? `, ${by('skipped').length} skipped` : ''} (${count(record.targets.length, 'store')} in ${count(regions, 'region')})`,
     );
+    if (timedOut.length > 0) {
+      parts.push(
+        `the wait timed out for ${count(timedOut.length, 'store')} whose request KMS accepted`,
+      );
+    }
   }
   const unlisted = record.failures.filter((failure) => !failure.partial).length;
   if (unlisted > 0) parts.push(`${count(unlisted, 'profile/region')} could not be listed`);
@@ -191,17 +282,33 @@ const columns: readonly [string, (target: FleetTarget, state: string | undefined
   ['REGION', (target) => target.region],
   ['ID', (target) => target.customKeyStoreId],
   ['NAME', (target) => target.customKeyStoreName ?? '-'],
-  ['STATE', (target, state) => state || target.stateAfter || target.stateBefore || '-'],
   [
-    'RESULT',
-    (target) =>
-      target.action === 'failed'
-        ? `failed: ${target.error?.name ?? 'Error'}`
-        : target.action === 'skipped'
-          ? '…'
-          : target.action,
+    'STATE',
+    (target, state) => {
+      const shown = state || target.stateAfter || target.stateBefore || '-';
+      return target.connectionErrorCode && shown === 'FAILED'
+        ? `FAILED (${target.connectionErrorCode})`
+        : shown;
+    },
   ],
+  ['RESULT', (target) => resultCell(target)],
 ];
+
+function resultCell(target: FleetTarget): string {
+  switch (target.action) {
+    case 'failed':
+      return `failed: ${target.error?.name ?? 'Error'}`;
+    case 'skipped':
+      return '…';
+    case 'unknown':
+      return 'sent, outcome unknown';
+    default:
+      if (target.waitError) {
+        return `${target.action}; wait ${target.waitError.reason === 'timeout' ? 'timed out' : `failed: ${target.waitError.name}`}`;
+      }
+      return target.stateUnknown ? `${target.action}; state unknown` : target.action;
+  }
+}
 
 /** The targets as an aligned table (profile, region, ID, name, state, result). */
 export function formatFleetTable(
@@ -252,8 +359,10 @@ class PlainLines implements Display {
         const { target } = event;
         const detail =
           target.action === 'failed'
-            ? `failed: ${target.error?.name}: ${target.error?.message}`
-            : `${target.action}${target.stateAfter ? `, now ${target.stateAfter}` : ''}${target.requestId ? ` (request ${target.requestId})` : ''}`;
+            ? `failed: ${target.error?.name}: ${target.error?.message}${target.stateAfter ? `; last seen ${target.stateAfter}${target.connectionErrorCode ? ` (${target.connectionErrorCode})` : ''}` : ''}`
+            : target.waitError
+              ? `${target.action} (request ${target.requestId ?? 'unknown'}): accepted; last seen ${target.stateAfter ?? 'unknown'}; ${target.waitError.reason === 'timeout' ? 'the wait timed out' : `the wait failed: ${target.waitError.name}: ${target.waitError.message}`}`
+              : `${target.action}${target.stateAfter ? `, now ${target.stateAfter}` : ''}${target.requestId ? ` (request ${target.requestId})` : ''}${target.stateUnknown ? `; state unknown: ${target.stateUnknown}` : ''}`;
         this.#sink.write(
           printable(
             `${target.profile ?? '(default profile)'} ${target.region} ${target.customKeyStoreId} ${target.customKeyStoreName ?? ''}: ${detail}`,

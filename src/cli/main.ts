@@ -57,12 +57,16 @@ async function readStdin(maxBytes: number): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
+// A terminal that cannot move the cursor (TERM=dumb: Emacs shells, some CI consoles) gets plain lines.
+const cursorTerminal = process.stderr.isTTY === true && process.env.TERM !== 'dumb';
+
 import('./program.js')
   .then(({ main }) =>
     main(process.argv.slice(2), {
       stdout: process.stdout,
       stderr: process.stderr,
-      isTTY: process.stderr.isTTY === true,
+      isTTY: cursorTerminal,
+      stdoutIsTTY: process.stdout.isTTY === true,
       // isatty(0) rather than process.stdin.isTTY: that getter creates the stdin stream (on Node
       // 20 loading fs streams and fs/promises) in runs that never read it. node:tty is loaded
       // only when stderr is a terminal, where Node has loaded it already.
@@ -71,7 +75,6 @@ import('./program.js')
           ? prompt
           : undefined,
       signal: controller.signal,
-      stdoutIsTTY: process.stdout.isTTY === true,
       readStdin,
     }),
   )

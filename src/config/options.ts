@@ -72,4 +72,12 @@ export interface KmsClientConfig {
    * Without it such a profile fails with a `KmsConfigError`. `kms-cks` asks on a terminal.
    */
   mfaCodeProvider?: (serial: string) => Promise<string>;
+  /**
+   * Keep the credentials of assume-role profiles where the AWS CLI keeps them
+   * (`~/.aws/cli/cache`, same file names and format, mode 0600), and use them from there until
+   * 15 minutes before they expire: one MFA code serves a whole incident, shared by `aws` and
+   * `kms-cks`. Files that are not the user's own regular files, writable by others, symlinks or
+   * oversized are ignored. Default false; `kms-cks` turns it on.
+   */
+  sharedRoleCache?: boolean;
 }

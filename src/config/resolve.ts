@@ -380,6 +380,7 @@ function credentialProvider(
     debug: (message) => config.logger?.debug?.(message),
     signal: options.signal,
     mfaCodeProvider: config.mfaCodeProvider,
+    sharedRoleCache: config.sharedRoleCache === true,
     services,
   });
 }

@@ -106,6 +106,12 @@ export function validateConfig(config: KmsClientConfig): void {
       { setting: 'config.mfaCodeProvider' },
     );
   }
+  if (config.sharedRoleCache !== undefined && typeof config.sharedRoleCache !== 'boolean') {
+    throw new KmsConfigError(
+      `sharedRoleCache must be true or false, got ${describeType(config.sharedRoleCache)}`,
+      { setting: 'config.sharedRoleCache' },
+    );
+  }
   const credentials = config.credentials;
   if (credentials !== undefined && typeof credentials !== 'function') {
     assertCredentials(credentials, 'config.credentials');

@@ -27,6 +27,8 @@ export interface RoleContext {
   now: () => number;
   /** For `mfa_serial`. */
   mfaCodeProvider?: MfaCodeProvider;
+  /** Read and write role credentials in the AWS CLI's cache folder. */
+  sharedRoleCache?: boolean;
   /** Limit of container / IMDS requests (`credential_source`), in ms. */
   metadataTimeoutMs?: number;
   /** Retries of the container endpoint. */
@@ -70,6 +72,13 @@ async function assumeRoleOf(
       `profile ${name} sets both source_profile and credential_source; keep one`,
     );
   }
+  // Before the source and the MFA code: credentials the AWS CLI (or an earlier run) cached.
+  const cache = context.sharedRoleCache ? await import('./role-cache.js') : undefined;
+  const cacheKey = cache?.roleCacheKey(settings);
+  if (cache && cacheKey) {
+    const cached = await cache.readRoleCache(cacheKey, context);
+    if (cached) return cached;
+  }
   const source = sourceProfile
     ? await sourceProfileCredentials(sourceProfile, name, context, visited)
     : await credentialSourceCredentials(credentialSource as string, name, settings, context);
@@ -79,7 +88,7 @@ async function assumeRoleOf(
     ? { serialNumber: mfaSerial, tokenCode: await mfaCode(mfaSerial, name, context) }
     : undefined;
   try {
-    return await assumeRole(
+    const credentials = await assumeRole(
       {
         roleArn: settings.role_arn as string,
         roleSessionName: settings.role_session_name || defaultSessionName(context.now()),
@@ -96,9 +105,13 @@ async function assumeRoleOf(
       },
       context.settings,
     );
+    if (cache && cacheKey) await cache.writeRoleCache(cacheKey, credentials, context);
+    return credentials;
   } catch (error) {
     if (error instanceof CredentialSourceError) {
-      throw new CredentialSourceError(`profile ${name}: ${error.message}`);
+      throw new CredentialSourceError(`profile ${name}: ${error.message}`, {
+        network: error.network,
+      });
     }
     throw error;
   }
@@ -226,7 +239,7 @@ async function mfaCode(serial: string, roleName: string, context: RoleContext): 
   const provider = context.mfaCodeProvider;
   if (!provider) {
     throw new CredentialSourceError(
-      `profile ${roleName} sets mfa_serial, so it needs an MFA code: pass mfaCodeProvider: (serial) => Promise<string> to KmsClient (kms-cks asks for it on a terminal)`,
+      `profile ${roleName} sets mfa_serial, so it needs an MFA code, and no mfaCodeProvider was given (KmsClient option mfaCodeProvider: (serial) => Promise<string>)`,
     );
   }
   let code: unknown;

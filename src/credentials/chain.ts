@@ -13,7 +13,7 @@ import {
   loadSharedFiles,
   type SharedFiles,
 } from '../config/shared-files.js';
-import { type CredentialSourceFailure, KmsConfigError } from '../errors.js';
+import { type CredentialSourceFailure, KmsConfigError, KmsNetworkError } from '../errors.js';
 import type { MfaCodeProvider } from './assume-role.js';
 import {
   CredentialSourceError,
@@ -64,6 +64,8 @@ export interface CredentialChainOptions {
   signal?: AbortSignal;
   /** Gives the MFA code of a role profile's `mfa_serial`. */
   mfaCodeProvider?: MfaCodeProvider;
+  /** Keep role credentials in the AWS CLI's cache folder (`~/.aws/cli/cache`). */
+  sharedRoleCache?: boolean;
   /**
    * How STS is reached, as the client reaches KMS: its region and FIPS setting, proxy, dispatcher,
    * timeouts and attempts.
@@ -72,7 +74,11 @@ export interface CredentialChainOptions {
 }
 
 class ChainStop extends Error {
-  constructor(readonly failure: CredentialSourceFailure) {
+  constructor(
+    readonly failure: CredentialSourceFailure,
+    /** The source's service could not be reached (a network fault, not the configuration). */
+    readonly network = false,
+  ) {
     super(failure.reason);
   }
 }
@@ -132,10 +138,13 @@ export function defaultCredentialChain(
       const before = tried.length
         ? ` (tried before it: ${tried.map((t) => `${t.source}: ${t.reason}`).join('; ')})`
         : '';
-      throw new KmsConfigError(
-        `Cannot get credentials from ${failure.source}: ${failure.reason}${before}`,
-        { sources: [...tried, failure], code: 'CredentialsFailed' },
-      );
+      const message = `Cannot get credentials from ${failure.source}: ${failure.reason}${before}`;
+      throw new KmsConfigError(message, {
+        sources: [...tried, failure],
+        code: 'CredentialsFailed',
+        // Unreachable STS / SSO: the cause says it was the network (kms-cks exits 1, not 2).
+        ...(error.network && { cause: new KmsNetworkError({ message: failure.reason }) }),
+      });
     }
     throw new KmsConfigError(
       `No credentials found: ${tried.map((t) => `${t.source}: ${t.reason}`).join('; ')}. Pass { credentials } to KmsClient or set up one of these sources.`,
@@ -302,6 +311,7 @@ async function assumeRoleProfile(
       settings: { ...options.services, env: options.env, signal: options.signal },
       now: options.now ?? Date.now,
       mfaCodeProvider: options.mfaCodeProvider,
+      sharedRoleCache: options.sharedRoleCache,
       metadataTimeoutMs: options.metadataTimeoutMs,
       containerRetries: options.containerRetries,
       processTimeoutMs: options.processTimeoutMs,
@@ -319,7 +329,7 @@ async function assumeRoleProfile(
  */
 function stopChain(error: unknown, source: string, prefix = ''): never {
   if (error instanceof CredentialSourceError) {
-    throw new ChainStop({ source, reason: `${prefix}${error.message}` });
+    throw new ChainStop({ source, reason: `${prefix}${error.message}` }, error.network);
   }
   throw error;
 }

@@ -58,15 +58,19 @@ export interface SourcedCredentials {
 export class CredentialSourceError extends Error {
   /** True when the source is not set up at all. */
   readonly notConfigured: boolean;
+  /** True when the service giving the credentials (STS, SSO, …) could not be reached: a network fault. */
+  readonly network: boolean;
 
   /**
    * @param message - the reason, without secrets.
-   * @param options - `notConfigured` when the source is not set up.
+   * @param options - `notConfigured` when the source is not set up; `network` when its service
+   *   could not be reached.
    */
-  constructor(message: string, options?: { notConfigured?: boolean }) {
+  constructor(message: string, options?: { notConfigured?: boolean; network?: boolean }) {
     super(message);
     this.name = 'CredentialSourceError';
     this.notConfigured = options?.notConfigured === true;
+    this.network = options?.network === true;
   }
 }
 

@@ -171,6 +171,7 @@ export async function callCredentialService(
         if (attempt >= maxAttempts) {
           throw new CredentialSourceError(
             `${what} to ${request.url.origin}: ${failure} (after ${attempt} attempt${attempt > 1 ? 's' : ''})`,
+            { network: true },
           );
         }
       }

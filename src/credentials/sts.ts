@@ -5,6 +5,7 @@
  */
 import { isValidRegion, signingRegionOf } from '../config/endpoint.js';
 import type { IniSection } from '../config/shared-files.js';
+import { redactSecrets, type SecretValues } from '../redact.js';
 import { createRequestSigner } from '../request/sign.js';
 import { CredentialSourceError, type Credentials } from './credentials.js';
 import {
@@ -104,11 +105,15 @@ export async function assumeRoleWithWebIdentity(
     settings,
     what,
   );
+  // The token is the secret here: STS may quote it back ("Token … is not valid").
   return credentialsFromStsResponse(
     response.status,
     response.body,
     what,
     'AssumeRoleWithWebIdentity',
+    {
+      sessionToken: parameters.webIdentityToken,
+    },
   );
 }
 
@@ -121,6 +126,7 @@ export function credentialsFromStsResponse(
   body: string,
   what: string,
   action: string,
+  secrets?: SecretValues,
 ): Credentials {
   let root: XmlElement | undefined;
   try {
@@ -136,8 +142,18 @@ export function credentialsFromStsResponse(
       ? (textAt(root, 'Error', 'Code') ?? textAt(root, 'Errors', 'Error', 'Code'))
       : undefined;
     const safeCode = code && /^[\w.]{1,64}$/.test(code) ? code : undefined;
+    // STS's own words (which principal, which action) tell the operator what to fix: kept,
+    // redacted, one line, bounded.
+    const said = root?.name === 'ErrorResponse' ? textAt(root, 'Error', 'Message') : undefined;
+    const message = said
+      ? redactSecrets(said, secrets)
+          // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is removed.
+          .replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ')
+          .trim()
+          .slice(0, 512)
+      : '';
     throw new CredentialSourceError(
-      `${what} failed: ${safeCode ?? 'an error without a code'} (HTTP ${status})`,
+      `${what} failed: ${safeCode ?? 'an error without a code'} (HTTP ${status})${message ? `: ${message}` : ''}`,
     );
   }
   if (!root) throw new CredentialSourceError(`${what} answered something that is not XML`);
@@ -218,5 +234,11 @@ export async function assumeRole(
     settings,
     what,
   );
-  return credentialsFromStsResponse(response.status, response.body, what, 'AssumeRole');
+  return credentialsFromStsResponse(
+    response.status,
+    response.body,
+    what,
+    'AssumeRole',
+    sourceCredentials,
+  );
 }

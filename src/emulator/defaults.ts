@@ -15,6 +15,19 @@ export interface EmulatorCredentials {
   sessionToken?: string;
   /** When set, requests signed after this instant get ExpiredTokenException. */
   expiration?: Date;
+  /**
+   * The actions this credential may perform, as an IAM policy names them
+   * (`kms:DisconnectCustomKeyStore`; the `kms:` prefix may be left out; `kms:*` allows all).
+   * Any other action is answered with KMS's `AccessDeniedException`, as an identity-based policy
+   * that does not allow it would be. Absent: every action is allowed. See
+   * {@link breakGlassCredentials} for a credential that may only Disconnect.
+   */
+  actions?: readonly string[];
+  /**
+   * The principal named in `AccessDeniedException` messages; default
+   * `arn:aws:iam::111122223333:user/emulator`.
+   */
+  principalArn?: string;
 }
 
 /** AWS's published example key pair, which opens nothing anywhere else. */
@@ -24,12 +37,19 @@ const exampleKeyPair = {
 } as const;
 
 /**
- * The key pair the emulator accepts when started without `credentials`, kept apart from
- * {@link emulatorCredentials}: nothing done to that shared object can change what an emulator
- * accepts.
+ * The key pairs the emulator accepts when started without `credentials` (the example pair and the
+ * break-glass one), kept apart from {@link emulatorCredentials} and {@link breakGlassCredentials}:
+ * nothing done to those shared objects can change what an emulator accepts.
  */
-export function defaultEmulatorCredentials(): EmulatorCredentials {
-  return { ...exampleKeyPair };
+export function defaultEmulatorCredentials(): EmulatorCredentials[] {
+  return [
+    { ...exampleKeyPair },
+    {
+      ...breakGlassKeyPair,
+      actions: [...breakGlassRole.actions],
+      principalArn: breakGlassRole.principalArn,
+    },
+  ];
 }
 
 /**
@@ -146,3 +166,31 @@ function usEast1KeyStores(): KeyStoreSeed[] {
     },
   ];
 }
+
+/** AWS's second published example key pair, with the break-glass role's one permission. */
+const breakGlassKeyPair = {
+  accessKeyId: 'AKIAI44QODNN7EXAMPLE',
+  secretAccessKey: 'je7MtGbClwBF/2Zp9Utk/h3yCo8nvbEXAMPLEKEY',
+} as const;
+const breakGlassRole = {
+  actions: ['kms:DisconnectCustomKeyStore'],
+  principalArn: 'arn:aws:sts::111122223333:assumed-role/kms-break-glass/operator',
+} as const;
+
+/**
+ * A break-glass credential the emulator accepts by default next to {@link emulatorCredentials}:
+ * it may only `kms:DisconnectCustomKeyStore`, and every other call (Describe included) is answered
+ * with `AccessDeniedException`. Rehearse the kill switch with the permissions of a least-privilege
+ * break-glass role. AWS's second published example key pair: it opens nothing anywhere else.
+ * Like {@link emulatorCredentials}, an extensible object with read-only keys that the emulator
+ * never reads (it keeps its own copy), so any client, the AWS SDK included, takes it as it is.
+ */
+export const breakGlassCredentials: Readonly<EmulatorCredentials> = Object.defineProperties(
+  {},
+  {
+    accessKeyId: { value: breakGlassKeyPair.accessKeyId, enumerable: true },
+    secretAccessKey: { value: breakGlassKeyPair.secretAccessKey, enumerable: true },
+    actions: { value: Object.freeze([...breakGlassRole.actions]), enumerable: true },
+    principalArn: { value: breakGlassRole.principalArn, enumerable: true },
+  },
+) as Readonly<EmulatorCredentials>;

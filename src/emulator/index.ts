@@ -20,6 +20,7 @@
  * @packageDocumentation
  */
 import {
+  breakGlassCredentials,
   defaultEmulatorCredentials,
   defaultKeyStores,
   type EmulatorCredentials,
@@ -36,6 +37,7 @@ import {
 } from './store.js';
 
 export {
+  breakGlassCredentials,
   defaultKeyStoreIds,
   defaultKeyStores,
   type EmulatorCredentials,
@@ -91,7 +93,11 @@ export interface KmsEmulatorOptions {
    * wrong region. Default `[region]`. The first is the primary region unless `region` says.
    */
   regions?: readonly string[];
-  /** Accepted credentials; default `[emulatorCredentials]`. */
+  /**
+   * Accepted credentials; default `[emulatorCredentials, breakGlassCredentials]` (the second may
+   * only Disconnect). An entry with `actions` may perform only those; others get
+   * `AccessDeniedException`.
+   */
   credentials?: readonly EmulatorCredentials[];
   /**
    * The key stores to start with: a list (every region gets its own copy), or a list per region
@@ -200,12 +206,17 @@ export async function startKmsEmulator(options: KmsEmulatorOptions = {}): Promis
   if (bodyTimeoutMs < 1) throw new TypeError('bodyTimeoutMs must be at least 1');
   const port = nonNegative('port', options.port, 0);
   if (port > 65535) throw new TypeError(`port must be 0–65535, got ${port}`);
-  const credentials = options.credentials ?? [defaultEmulatorCredentials()];
+  const credentials = options.credentials ?? defaultEmulatorCredentials();
   if (credentials.length === 0) throw new TypeError('credentials must not be empty');
+  const permissions = new Map<string, { actions?: ReadonlySet<string>; principalArn: string }>();
   for (const entry of credentials) {
     if (!entry.accessKeyId || !entry.secretAccessKey) {
       throw new TypeError('Each credentials entry needs accessKeyId and secretAccessKey');
     }
+    permissions.set(entry.accessKeyId, {
+      actions: entry.actions === undefined ? undefined : allowedActions(entry.actions),
+      principalArn: entry.principalArn ?? 'arn:aws:iam::111122223333:user/emulator',
+    });
   }
   let clockOffsetMs = finite('clockOffsetMs', options.clockOffsetMs, 0);
   const now = () => Date.now() + clockOffsetMs;
@@ -258,6 +269,13 @@ export async function startKmsEmulator(options: KmsEmulatorOptions = {}): Promis
     maxBodyBytes,
     bodyTimeoutMs,
     record,
+    authorize: (accessKeyId, operation, signedRegion) => {
+      const granted = permissions.get(accessKeyId);
+      if (!granted?.actions || granted.actions.has('*') || granted.actions.has(operation)) {
+        return undefined;
+      }
+      return `User: ${granted.principalArn} is not authorized to perform: kms:${operation} on resource: arn:aws:kms:${signedRegion}:111122223333:* because no identity-based policy allows the kms:${operation} action`;
+    },
   });
   let boundPort: number;
   try {
@@ -295,6 +313,22 @@ export async function startKmsEmulator(options: KmsEmulatorOptions = {}): Promis
     close,
     [Symbol.asyncDispose]: close,
   };
+}
+
+/** The operation names a credential's `actions` allow (`kms:` dropped; `*` for all). */
+function allowedActions(actions: readonly string[]): ReadonlySet<string> {
+  if (!Array.isArray(actions)) throw new TypeError('credentials actions must be an array');
+  const names = new Set<string>();
+  for (const action of actions) {
+    const name = typeof action === 'string' ? action.replace(/^kms:/i, '') : '';
+    if (!/^(\*|[A-Z][A-Za-z]+)$/.test(name)) {
+      throw new TypeError(
+        `credentials actions: ${JSON.stringify(action)} is not an action such as kms:DisconnectCustomKeyStore`,
+      );
+    }
+    names.add(name);
+  }
+  return names;
 }
 
 /** The regions served, the primary first. @throws TypeError for an invalid or repeated region. */

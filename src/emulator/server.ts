@@ -144,6 +144,11 @@ export interface ServerContext {
   bodyTimeoutMs: number;
   /** Called with each finished request, when recording is on. */
   record?: (entry: RecordedRequest) => void;
+  /**
+   * Whether the credential may perform the operation: undefined when allowed, else the message
+   * of the AccessDeniedException.
+   */
+  authorize?: (accessKeyId: string, operation: string, region: string) => string | undefined;
 }
 
 /** A body past the limit is drained up to this size, then the connection is cut. */
@@ -326,6 +331,12 @@ export class EmulatorServer {
           `Content-Type ${contentType === undefined ? '(none)' : `'${contentType}'`} is not supported; KMS expects application/x-amz-json-1.1.`,
         ),
       );
+      return;
+    }
+
+    const denied = this.#context.authorize?.(verified.accessKeyId, operation, verified.region);
+    if (denied !== undefined) {
+      replyError(new EmulatorError('AccessDeniedException', denied));
       return;
     }
 

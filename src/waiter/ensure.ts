@@ -1,8 +1,15 @@
 /**
- * The idempotent kill switch and its counterpart, built on the wait engine (`wait.ts`): Describe,
- * then Disconnect or Connect only when needed, and treat a concurrent caller's success as ours.
+ * The idempotent kill switch and its counterpart, built on the wait engine (`wait.ts`).
+ * ensureDisconnected sends the mutation first and reads afterwards, so that a break-glass role
+ * allowed only `kms:DisconnectCustomKeyStore` can pull it; ensureConnected describes first (a
+ * FAILED store must not be connected blindly) and falls back to Connect alone when Describe is
+ * denied. Both treat a concurrent caller's success as theirs.
  */
-import { CustomKeyStoreInvalidStateException, KmsWaiterError } from '../errors.js';
+import {
+  CustomKeyStoreInvalidStateException,
+  KmsServiceException,
+  KmsWaiterError,
+} from '../errors.js';
 import type { CustomKeyStoreEntry } from '../operations/operations.js';
 import type {
   CustomKeyStoreApi,
@@ -12,21 +19,62 @@ import type {
 } from './types.js';
 import { inSession, isStateIn, type Session, validate } from './wait.js';
 
+/** True for KMS's AccessDeniedException: the caller's policy does not allow the action. */
+export function isAccessDenied(error: unknown): error is KmsServiceException {
+  return error instanceof KmsServiceException && error.name === 'AccessDeniedException';
+}
+
+/** The `x-amzn-requestid` of a call's output, when it has one. */
+function requestIdOf(output: unknown): string | undefined {
+  const id = (output as { $metadata?: { requestId?: unknown } } | null | undefined)?.$metadata
+    ?.requestId;
+  return typeof id === 'string' ? id : undefined;
+}
+
+/** Why a Describe gave no state, in a result's `stateUnknown`. */
+function unknownBecause(error: unknown): string {
+  if (isAccessDenied(error)) return 'DescribeCustomKeyStores denied (AccessDeniedException)';
+  const name = error instanceof Error ? error.name : 'Error';
+  const message = error instanceof Error ? error.message : String(error);
+  return `DescribeCustomKeyStores failed: ${name}: ${message}`;
+}
+
 /**
- * Disconnects the store unless it is already disconnected or disconnecting: the idempotent kill
- * switch. DISCONNECTED → nothing is sent; DISCONNECTING → waits if asked; CONNECTED, CONNECTING or
- * FAILED → sends DisconnectCustomKeyStore (and waits if asked). When Disconnect fails with
- * CustomKeyStoreInvalidStateException because a concurrent caller, or an earlier attempt that
- * crashed half way, got there first, the store is described again and DISCONNECTING or
- * DISCONNECTED count as success. So two concurrent calls both succeed, and running it again
- * after a crash is safe.
+ * Describes the store; when that is denied (or, with `tolerant`, fails in any way but the
+ * caller's abort or the deadline), resolves with why instead.
+ */
+async function describeIfAllowed(
+  session: Session,
+  tolerant: boolean,
+): Promise<CustomKeyStoreEntry | { unknown: string }> {
+  try {
+    return await session.describe();
+  } catch (error) {
+    if (session.callerAborted) throw error;
+    if (isAccessDenied(error)) return { unknown: unknownBecause(error) };
+    if (!tolerant || error instanceof KmsWaiterError) throw error;
+    return { unknown: unknownBecause(error) };
+  }
+}
+
+/**
+ * Disconnects the store: the idempotent kill switch. It sends DisconnectCustomKeyStore first,
+ * without reading the state, so that a role allowed only `kms:DisconnectCustomKeyStore` can use
+ * it. Accepted → `disconnected` (and, with `wait`, polls until DISCONNECTED). Refused with
+ * CustomKeyStoreInvalidStateException, which KMS answers for a store already DISCONNECTED or
+ * DISCONNECTING (the goal, or on its way to it, e.g. a concurrent caller's or a crashed run's
+ * request landed first) → `none`, or `waited` with `wait` while it is DISCONNECTING.
+ * The state is then read with DescribeCustomKeyStores; when that is denied the result says so in
+ * `stateUnknown` (and, with `wait`, that it could not wait) instead of failing: the Disconnect
+ * still counts. So two concurrent calls both succeed, and running it again is safe.
  *
  * @param api - a {@link KmsClient}, or anything with its three calls.
  * @param customKeyStoreId - the store.
  * @param options - `wait` for DISCONNECTED, deadline (covers every step), signal, progress callback.
- * @returns what was done, and the last state seen.
+ * @returns what was done, the last state seen (or why it is unknown), the request ID.
  * @throws {@link KmsWaiterError} `timeout` when waiting and `timeoutMs` passes first.
- * @throws {@link CustomKeyStoreNotFoundException} and other errors of the calls, as they are.
+ * @throws {@link CustomKeyStoreNotFoundException}, AccessDeniedException of Disconnect and other
+ *   errors of the calls, as they are.
  */
 export async function ensureDisconnected(
   api: CustomKeyStoreApi,
@@ -36,25 +84,39 @@ export async function ensureDisconnected(
   const resolved = await validate('ensureDisconnected', customKeyStoreId, options);
   const wait = resolved.wait === true;
   return inSession(api, customKeyStoreId, resolved, ['DISCONNECTED'], async (session) => {
-    const entry = await session.describe();
-    if (entry.connectionState === 'DISCONNECTED') return session.result('none', entry);
-    if (entry.connectionState === 'DISCONNECTING') {
-      return wait
-        ? session.result('waited', await session.waitFor(['DISCONNECTED'], false, entry))
-        : session.result('none', entry);
-    }
-    const sent = await disconnect(api, customKeyStoreId, session);
-    if (sent === 'already') {
-      const current = session.last!;
-      if (!wait || current.connectionState === 'DISCONNECTED') {
-        return session.result('none', current);
+    let requestId: string | undefined;
+    try {
+      const output = await session.step((signal) =>
+        api.disconnectCustomKeyStore(customKeyStoreId, { signal }),
+      );
+      requestId = requestIdOf(output);
+    } catch (error) {
+      if (!(error instanceof CustomKeyStoreInvalidStateException)) throw error;
+      requestId = error.$metadata.requestId;
+      const seen = await describeIfAllowed(session, true);
+      if ('unknown' in seen)
+        return session.result('none', undefined, { requestId, ...unknownOf(seen) });
+      // KMS refuses Disconnect only for DISCONNECTED or DISCONNECTING; anything else is a race.
+      if (!isStateIn(disconnectedOrOnItsWay, seen.connectionState)) throw error;
+      if (!wait || seen.connectionState === 'DISCONNECTED') {
+        return session.result('none', seen, { requestId });
       }
-      return session.result('waited', await session.waitFor(['DISCONNECTED'], false, current));
+      const reached = await session.waitFor(['DISCONNECTED'], false, seen);
+      return session.result('waited', reached, { requestId });
     }
-    // A FAILED store may still read FAILED for a moment after Disconnect, so FAILED does not end this wait.
-    const after = wait ? await session.waitFor(['DISCONNECTED'], false) : await session.describe();
-    return session.result('disconnected', after);
+    // Accepted. A FAILED store may still read FAILED for a moment after Disconnect, so FAILED
+    // does not end this wait.
+    const seen = await describeIfAllowed(session, !wait);
+    if ('unknown' in seen) {
+      return session.result('disconnected', undefined, { requestId, ...unknownOf(seen) });
+    }
+    const after = wait ? await session.waitFor(['DISCONNECTED'], false, seen) : seen;
+    return session.result('disconnected', after, { requestId });
   });
+}
+
+function unknownOf(seen: { unknown: string }): { stateUnknown: string } {
+  return { stateUnknown: seen.unknown };
 }
 
 /** States that mean a Disconnect (someone's) has landed. */
@@ -109,7 +171,7 @@ async function connectOnce(
   api: CustomKeyStoreApi,
   id: string,
   session: Session,
-): Promise<{ sent: boolean; entry: CustomKeyStoreEntry }> {
+): Promise<{ sent: boolean; entry: CustomKeyStoreEntry; requestId?: string }> {
   let turns = connectTurns.get(api);
   if (!turns) {
     turns = new Map();
@@ -132,12 +194,13 @@ async function connectOnce(
     let entry = session.last!;
     if (turn.settledAt >= session.lastDescribedAt) entry = await session.describe();
     if (isStateIn(connectedOrOnItsWay, entry.connectionState)) return { sent: false, entry };
+    let output: unknown;
     try {
-      await session.step((signal) => api.connectCustomKeyStore(id, { signal }));
+      output = await session.step((signal) => api.connectCustomKeyStore(id, { signal }));
     } finally {
       turn.settledAt = performance.now();
     }
-    return { sent: true, entry };
+    return { sent: true, entry, requestId: requestIdOf(output) };
   } finally {
     done();
   }
@@ -164,7 +227,9 @@ function settledOrAborted(promise: Promise<void>, signal: AbortSignal): Promise<
  * A CustomKeyStoreInvalidStateException from Connect is checked against a fresh Describe:
  * CONNECTING or CONNECTED (a concurrent caller won) count as success. So do they while waiting
  * for DISCONNECTED on the way (another caller connected the store meanwhile), and callers sharing
- * `api` send one Connect between them: concurrent callers all succeed.
+ * `api` send one Connect between them: concurrent callers all succeed. When Describe is denied
+ * (a role allowed only to connect), it sends Connect alone: accepted → `connected` with
+ * `stateUnknown` (it cannot wait); refused → KMS's error as it is.
  *
  * @param api - a {@link KmsClient}, or anything with its three calls.
  * @param customKeyStoreId - the store.
@@ -188,7 +253,18 @@ export async function ensureConnected(
         ? session.result('waited', await session.waitFor(['CONNECTED'], true, entry))
         : session.result('none', entry);
 
-    let entry = await session.describe();
+    const first = await describeIfAllowed(session, false);
+    if ('unknown' in first) {
+      // Least privilege: Connect alone. KMS refuses it for FAILED and DISCONNECTING stores.
+      const output = await session.step((signal) =>
+        api.connectCustomKeyStore(customKeyStoreId, { signal }),
+      );
+      return session.result('connected', undefined, {
+        requestId: requestIdOf(output),
+        ...unknownOf(first),
+      });
+    }
+    let entry = first;
     const state = entry.connectionState;
     if (state === 'CONNECTED' || state === 'CONNECTING') return connecting(entry);
     if (state === 'FAILED') {
@@ -213,9 +289,11 @@ export async function ensureConnected(
       session.expected = ['CONNECTED'];
       if (isStateIn(connectedOrOnItsWay, entry.connectionState)) return connecting(entry);
     }
+    let requestId: string | undefined;
     try {
       const attempt = await connectOnce(api, customKeyStoreId, session);
       if (!attempt.sent) return connecting(attempt.entry);
+      requestId = attempt.requestId;
     } catch (error) {
       if (!(error instanceof CustomKeyStoreInvalidStateException)) throw error;
       const current = await session.describe();
@@ -224,7 +302,11 @@ export async function ensureConnected(
       }
       throw error;
     }
-    const after = wait ? await session.waitFor(['CONNECTED'], true) : await session.describe();
-    return session.result('connected', after);
+    const seen = await describeIfAllowed(session, !wait);
+    if ('unknown' in seen) {
+      return session.result('connected', undefined, { requestId, ...unknownOf(seen) });
+    }
+    const after = wait ? await session.waitFor(['CONNECTED'], true, seen) : seen;
+    return session.result('connected', after, { requestId });
   });
 }

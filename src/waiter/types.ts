@@ -72,9 +72,9 @@ export interface EnsureConnectedOptions extends WaitOptions {
 }
 
 /**
- * What an ensure call did: `none` (the store was already there or on its way and not waited for),
- * `waited` (it was on its way and the call waited), `disconnected` / `connected` (the call sent
- * the request).
+ * What an ensure call did: `none` (the store was already there or on its way and not waited for;
+ * KMS refused the request as such, or none was sent), `waited` (it was on its way and the call
+ * waited), `disconnected` / `connected` (KMS accepted the request the call sent).
  */
 export type EnsureAction = 'none' | 'waited' | 'disconnected' | 'connected';
 
@@ -84,10 +84,20 @@ export interface EnsureStateResult {
   customKeyStoreId: string;
   /** What the call did. */
   action: EnsureAction;
-  /** The state of the last Describe; undefined when KMS sent an entry without one. */
+  /**
+   * The state of the last Describe; undefined when it could not be read (Describe denied to a
+   * least-privilege role, or failed after KMS accepted the request): `stateUnknown` says why.
+   */
   state: ConnectionState | undefined;
-  /** The entry of the last Describe. */
-  entry: CustomKeyStoreEntry;
+  /** The entry of the last Describe; undefined with `stateUnknown`. */
+  entry: CustomKeyStoreEntry | undefined;
+  /**
+   * Why the state is not known, e.g. `DescribeCustomKeyStores denied (AccessDeniedException)`.
+   * With `wait`, it also means the call could not wait: the request still counts.
+   */
+  stateUnknown?: string;
+  /** `x-amzn-requestid` of the Disconnect / Connect KMS answered (accepted, or refused as already done). */
+  requestId?: string;
   /** Milliseconds the call took. */
   elapsedMs: number;
 }

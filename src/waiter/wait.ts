@@ -177,14 +177,29 @@ export class Session {
     });
   }
 
-  result(action: EnsureAction, entry: CustomKeyStoreEntry): EnsureStateResult {
+  /**
+   * The result of an ensure call. `entry` undefined: the state could not be read, and
+   * `stateUnknown` says why; `requestId` is that of the Disconnect / Connect KMS answered.
+   */
+  result(
+    action: EnsureAction,
+    entry: CustomKeyStoreEntry | undefined,
+    more: { requestId?: string; stateUnknown?: string } = {},
+  ): EnsureStateResult {
     return {
       customKeyStoreId: this.#id,
       action,
-      state: entry.connectionState,
+      state: entry?.connectionState,
       entry,
+      ...(more.requestId !== undefined && { requestId: more.requestId }),
+      ...(more.stateUnknown !== undefined && { stateUnknown: more.stateUnknown }),
       elapsedMs: this.elapsed(),
     };
+  }
+
+  /** Whether the caller's own signal aborted (not the deadline). */
+  get callerAborted(): boolean {
+    return this.#options.signal?.aborted === true;
   }
 
   #timeout(cause?: unknown): KmsWaiterError {

@@ -5,7 +5,11 @@
 import { connect } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { main } from '../../src/cli/program.js';
-import { defaultKeyStoreIds, emulatorCredentials } from '../../src/emulator/index.js';
+import {
+  breakGlassCredentials,
+  defaultKeyStoreIds,
+  emulatorCredentials,
+} from '../../src/emulator/index.js';
 import { startLoopbackServer } from '../helpers/loopback.js';
 import { type Harness, requestsFor, startHarness } from '../waiter/harness.js';
 import { capture, runCli } from './run.js';
@@ -109,9 +113,44 @@ describe('kms-cks describe', () => {
     const { code, stdout, stderr } = await cli(['describe', 'cks-doesnotexist']);
     expect(code).toBe(1);
     expect(stdout).toBe('');
+    // Where it looked, so that a wrong region, profile or endpoint shows at once.
     expect(stderr).toBe(
-      'CustomKeyStoreNotFoundException: Custom key store cks-doesnotexist does not exist in this account and Region.\n',
+      `CustomKeyStoreNotFoundException: Custom key store cks-doesnotexist does not exist in this account and Region. (looked in region us-east-1, profile default, endpoint ${harness.emulator.url}/)\n`,
     );
+  });
+
+  it('not found, for an argument that is not an ID: suggests --name; --json gives one error document on stdout', async () => {
+    const { code, stdout, stderr } = await cli(['disconnect', 'orders-xks', '--json']);
+    expect(code).toBe(1);
+    expect(stderr).toMatch(
+      /^CustomKeyStoreNotFoundException: .*\(looked in region us-east-1, profile default, endpoint http:\/\/127\.0\.0\.1:\d+\/\)\. 'orders-xks' does not look like a custom key store ID \(cks-…\): to find a store by its name, run kms-cks describe --name 'orders-xks'\n$/,
+    );
+    const document = JSON.parse(stdout);
+    expect(document).toEqual({
+      customKeyStoreId: 'orders-xks',
+      requests: [
+        {
+          operation: 'DisconnectCustomKeyStore',
+          outcome: 'refused',
+          requestId: requestsFor(harness.emulator, 'DisconnectCustomKeyStore')[0]!.requestId,
+        },
+      ],
+      error: {
+        name: 'CustomKeyStoreNotFoundException',
+        message: expect.stringContaining("kms-cks describe --name 'orders-xks'"),
+        code: 'CustomKeyStoreNotFoundException',
+        requestId: requestsFor(harness.emulator, 'DisconnectCustomKeyStore')[0]!.requestId,
+      },
+    });
+  });
+
+  it('--json: a usage error is one JSON document on stdout too', async () => {
+    const { code, stdout, stderr } = await cli(['disconnect', '--json']);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/^kms-cks: missing <id>/);
+    expect(JSON.parse(stdout)).toEqual({
+      error: { name: 'UsageError', message: 'missing <id> (or --all for every selected store)' },
+    });
   });
 
   it('exits 2 for an ID and --name together, sending nothing', async () => {
@@ -149,9 +188,13 @@ describe('kms-cks disconnect', () => {
       .split('\n')
       .map((line) => line.split(/\s{2,}/));
     expect(states.map((parts) => parts[0])).toEqual(states.map(() => xks));
-    expect(states.map((parts) => parts[1])).toEqual(['CONNECTED', 'DISCONNECTING', 'DISCONNECTED']);
+    // Disconnect first, then the states: DISCONNECTING is the first one read.
+    expect(states.map((parts) => parts[1])).toEqual(['DISCONNECTING', 'DISCONNECTED']);
     for (const parts of states) expect(parts[2]).toMatch(/^\d+ms$|^\d+\.\ds$/);
-    expect(stdout).toMatch(new RegExp(`^${xks}: disconnected, now DISCONNECTED after \\S+\\n$`));
+    const requestId = requestsFor(harness.emulator, 'DisconnectCustomKeyStore')[0]!.requestId;
+    expect(stdout).toBe(
+      `${xks}: disconnected, now DISCONNECTED after ${/after (\S+) /.exec(stdout)?.[1]} (request ${requestId})\n`,
+    );
     expect(harness.emulator.keyStores.get(xks)!.connectionState).toBe('DISCONNECTED');
   });
 
@@ -165,12 +208,15 @@ describe('kms-cks disconnect', () => {
     expect(frames.at(-1)).toMatch(new RegExp(`^${xks}  DISCONNECTED  (\\d+ms|\\d+\\.\\ds)$`));
   });
 
-  it('is idempotent: a second run sends nothing and exits 0', async () => {
+  it('is idempotent: a second run is refused by KMS as already done, and exits 0', async () => {
     expect((await cli(['disconnect', xks, '--wait', ...fast])).code).toBe(0);
     const second = await cli(['disconnect', xks]);
     expect(second.code).toBe(0);
-    expect(second.stdout).toBe(`${xks}: already DISCONNECTED, nothing sent\n`);
-    expect(requestsFor(harness.emulator, 'DisconnectCustomKeyStore')).toHaveLength(1);
+    const sent = requestsFor(harness.emulator, 'DisconnectCustomKeyStore');
+    expect(sent.map((request) => request.status)).toEqual([200, 400]);
+    expect(second.stdout).toBe(
+      `${xks}: already DISCONNECTED, nothing to do: KMS refused the request as such (request ${sent[1]!.requestId})\n`,
+    );
   });
 
   it('prints the result as JSON with --json, and no progress without --wait', async () => {
@@ -182,6 +228,7 @@ describe('kms-cks disconnect', () => {
       action: 'disconnected',
       state: 'DISCONNECTING',
       entry: { customKeyStoreId: xks, connectionState: 'DISCONNECTING' },
+      requestId: requestsFor(harness.emulator, 'DisconnectCustomKeyStore')[0]!.requestId,
       elapsedMs: expect.any(Number),
     });
   });
@@ -479,6 +526,10 @@ describe('kms-cks emulator', () => {
       `export AWS_SECRET_ACCESS_KEY=${emulatorCredentials.secretAccessKey}`,
     );
     expect(stdout.text).toMatch(new RegExp(`^${xks}\\s+orders-xks\\s`, 'm'));
+    // The Disconnect-only credential to rehearse with.
+    expect(stdout.text).toContain(
+      `  AWS_ACCESS_KEY_ID=${breakGlassCredentials.accessKeyId} AWS_SECRET_ACCESS_KEY=${breakGlassCredentials.secretAccessKey} kms-cks disconnect <id>\n`,
+    );
 
     const described = await runCli(undefined, [
       'describe',

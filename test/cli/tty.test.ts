@@ -52,14 +52,17 @@ function onTerminal(args: string[], answer: string): Promise<{ code: number; out
 describe('kms-cks on a terminal', () => {
   const args = ['disconnect', '--all', '--type', 'xks', '--region', 'us-east-1,eu-west-1'];
 
-  it('asks "Disconnect 4 stores in 2 regions? [y/N]" and goes on after y', async () => {
+  it('asks "Disconnect 4 stores (4 EXTERNAL_KEY_STORE) in 2 regions? [y/N]" and goes on after y', async () => {
     const run = await onTerminal(args, 'y');
-    expect(run.output).toContain('Disconnect 4 stores in 2 regions? [y/N]');
+    expect(run.output).toContain('Disconnect 4 stores (4 EXTERNAL_KEY_STORE) in 2 regions? [y/N]');
     expect(run.code).toBe(0);
     expect(
       emulator.requests.filter((request) => request.operation === 'DisconnectCustomKeyStore'),
     ).toHaveLength(4);
     expect(run.output).toMatch(/PROFILE\s+REGION\s+ID\s+NAME\s+STATE\s+RESULT/);
+    // TERM=dumb: plain lines, no cursor movements (no redrawn table, no cleared lines).
+    expect(run.output).not.toMatch(new RegExp(`${String.fromCharCode(27)}\\[\\d*[AJK]`));
+    expect(run.output).toMatch(/: disconnected \(request /);
   }, 30_000);
 
   it('sends nothing after n', async () => {

@@ -217,7 +217,8 @@ describe('role_arn with source_profile', () => {
     expect(error.code).toBe('CredentialsFailed');
     expect(error.sources.at(-1)).toEqual({
       source: 'assume-role:admin',
-      reason: 'profile admin: STS AssumeRole failed: AccessDenied (HTTP 403)',
+      reason:
+        'profile admin: STS AssumeRole failed: AccessDenied (HTTP 403): not authorized to perform',
     });
     expect(error.message).toContain('assume-role:admin');
     expect(error.message).not.toContain(keys.base.secretAccessKey);
@@ -347,7 +348,7 @@ describe('mfa_serial', () => {
   it('fails before STS without a provider, or with a code that is not six digits', async () => {
     serviceEnv({ AWS_PROFILE: 'admin' });
     expect((await configError(newClient())).sources.at(-1)?.reason).toContain(
-      'profile admin sets mfa_serial, so it needs an MFA code: pass mfaCodeProvider',
+      'profile admin sets mfa_serial, so it needs an MFA code, and no mfaCodeProvider was given',
     );
     expect(
       (await configError(newClient({ mfaCodeProvider: async () => 'abc' }))).sources.at(-1)?.reason,
@@ -434,7 +435,7 @@ describe('a local clock an hour behind AWS', () => {
     serviceEnv({ AWS_PROFILE: 'admin' });
     const error = await configError(newClient());
     expect(error.sources.at(-1)?.reason).toBe(
-      'profile admin: STS AssumeRole failed: SignatureDoesNotMatch (HTTP 403)',
+      'profile admin: STS AssumeRole failed: SignatureDoesNotMatch (HTTP 403): denied',
     );
     expect(sts.calls).toHaveLength(1);
   });

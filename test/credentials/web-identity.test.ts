@@ -118,7 +118,8 @@ describe('web_identity_token_file in a profile', () => {
     expect(configError.code).toBe('CredentialsFailed');
     expect(configError.sources.at(-1)).toEqual({
       source: 'web-identity',
-      reason: 'profile pod: STS AssumeRoleWithWebIdentity failed: InvalidIdentityToken (HTTP 400)',
+      reason:
+        'profile pod: STS AssumeRoleWithWebIdentity failed: InvalidIdentityToken (HTTP 400): Token [redacted] is not valid',
     });
     expect(configError.message).not.toContain('the-secret-identity-token');
     expect(sts.calls).toHaveLength(1);

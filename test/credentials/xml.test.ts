@@ -38,7 +38,7 @@ describe('the XML reader of STS answers', () => {
     expect(decodeEntities('plain text')).toBe('plain text');
   });
 
-  it('reads credentials from an answer and only the code from an error', () => {
+  it('reads credentials from an answer, and the code and redacted message from an error', () => {
     const ok = credentialsFromStsResponse(
       200,
       '<AssumeRoleResponse><AssumeRoleResult><Credentials><AccessKeyId>ASIA1</AccessKeyId><SecretAccessKey>s&amp;k</SecretAccessKey><SessionToken>t&#x2B;</SessionToken><Expiration>2030-01-01T00:00:00Z</Expiration></Credentials></AssumeRoleResult></AssumeRoleResponse>',
@@ -54,11 +54,14 @@ describe('the XML reader of STS answers', () => {
     expect(() =>
       credentialsFromStsResponse(
         403,
-        '<ErrorResponse><Error><Type>Sender</Type><Code>AccessDenied</Code><Message>secret-ish detail</Message></Error></ErrorResponse>',
+        '<ErrorResponse><Error><Type>Sender</Type><Code>AccessDenied</Code><Message>not authorized\nfor key s3cr3t-key-value</Message></Error></ErrorResponse>',
         'STS AssumeRole',
         'AssumeRole',
+        { secretAccessKey: 's3cr3t-key-value' },
       ),
-    ).toThrow(/^STS AssumeRole failed: AccessDenied \(HTTP 403\)$/);
+    ).toThrow(
+      /^STS AssumeRole failed: AccessDenied \(HTTP 403\): not authorized for key \[redacted\]$/,
+    );
     expect(() =>
       credentialsFromStsResponse(502, '<html>bad gateway</html>', 'STS AssumeRole', 'AssumeRole'),
     ).toThrow(/^STS AssumeRole failed: an error without a code \(HTTP 502\)$/);

@@ -36,7 +36,7 @@ describe('npm run demo', () => {
     expect(result.stdout).toMatch(/orders-xks +EXTERNAL_KEY_STORE +DISCONNECTED/);
     // The fleet kill switch across two regions: a dry run, then the real run.
     expect(result.stdout).toMatch(
-      /Dry run: 3 stores would be disconnected in 2 regions, 3 already disconnected; nothing sent\./,
+      /Dry run: 3 stores would be disconnected \(3 EXTERNAL_KEY_STORE\) in 2 regions, 3 already disconnected; nothing sent\./,
     );
     expect(result.stdout).toMatch(
       /3 disconnected, 3 already, 0 failed \(6 stores in 2 regions\)\./,

@@ -183,21 +183,25 @@ describe('applyToFleet', () => {
 
   it('declining the confirmation sends nothing', async () => {
     let asked: number | undefined;
+    let byType: unknown;
     const record = await applyToFleet({
       action: 'disconnect',
       ...everywhere,
       confirm: (plan) => {
         asked = plan.targets.length * 10 + plan.regions;
+        byType = plan.byType;
         return false;
       },
     });
     expect(asked).toBe(62);
+    // The plan counts the stores of each type it would act on.
+    expect(byType).toEqual({ EXTERNAL_KEY_STORE: 6 });
     expect(record.declined).toBe(true);
     expect(actionsOn(fleet.prod, 'DisconnectCustomKeyStore')).toEqual([]);
     expect(record.targets.filter((target) => target.action === 'skipped')).toHaveLength(6);
   });
 
-  it('a wait that runs out of time is failed with reason timeout', async () => {
+  it('a wait that runs out of time after KMS accepted the Disconnect: accepted, last seen state, waitError timeout', async () => {
     const slow = await startFleet(60_000);
     const restore = useProcessEnv(slow.env);
     try {
@@ -212,10 +216,12 @@ describe('applyToFleet', () => {
       });
       expect(record.targets).toHaveLength(1);
       expect(record.targets[0]).toMatchObject({
-        action: 'failed',
+        action: 'disconnected',
         requestId: expect.any(String),
-        error: { name: 'KmsWaiterError', reason: 'timeout' },
+        stateAfter: 'DISCONNECTING',
+        waitError: { name: 'KmsWaiterError', reason: 'timeout' },
       });
+      expect(record.targets[0]!.error).toBeUndefined();
     } finally {
       restore();
       await slow.close();

@@ -541,7 +541,7 @@ const { startXksProxy } = require('kms-custom-key-store/emulator');`),
       const invalid = await runBin(['--profile', 'ops', 'disconnect', 'x'.repeat(70)]);
       expect(invalid.code).toBe(2);
       expect(invalid.stderr).toContain(
-        'KmsValidationError: Invalid input for ensureDisconnected: customKeyStoreId: Too big: expected string to have <=64 characters',
+        'KmsValidationError: Invalid input: <id>: Too big: expected string to have <=64 characters',
       );
     } finally {
       emulator.kill('SIGTERM');

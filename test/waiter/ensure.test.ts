@@ -3,14 +3,22 @@
  * every starting state, concurrent callers, a rerun after a crash half way, and FAILED stores.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { defaultKeyStoreIds } from '../../src/emulator/index.js';
+import {
+  breakGlassCredentials,
+  defaultKeyStoreIds,
+  defaultKeyStores,
+  emulatorCredentials,
+  startKmsEmulator,
+} from '../../src/emulator/index.js';
 import {
   CloudHsmClusterNotActiveException,
+  CustomKeyStoreInvalidStateException,
   CustomKeyStoreNotFoundException,
+  KmsClient,
   KmsWaiterError,
   type WaiterPoll,
 } from '../../src/index.js';
-import { fastPoll, type Harness, requestsFor, startHarness } from './harness.js';
+import { extraStores, fastPoll, type Harness, requestsFor, startHarness } from './harness.js';
 
 const xks = defaultKeyStoreIds.externalPublic;
 const failedStore = 'cks-failed00000000001';
@@ -43,10 +51,12 @@ describe('ensureDisconnected', () => {
       action: 'disconnected',
       state: 'DISCONNECTED',
     });
-    expect(result.entry.connectionState).toBe('DISCONNECTED');
-    expect(polls.map((poll) => poll.state)).toEqual(
-      expect.arrayContaining(['CONNECTED', 'DISCONNECTING', 'DISCONNECTED']),
-    );
+    expect(result.entry?.connectionState).toBe('DISCONNECTED');
+    expect(result.requestId).toBe(disconnects()[0]!.requestId);
+    // Disconnect went first: the first state read is already DISCONNECTING.
+    expect(polls[0]!.state).toBe('DISCONNECTING');
+    expect(polls.at(-1)!.state).toBe('DISCONNECTED');
+    expect(harness.emulator.requests[0]!.operation).toBe('DisconnectCustomKeyStore');
     expect(disconnects()).toHaveLength(1);
     expect(harness.emulator.keyStores.get(xks)!.connectionState).toBe('DISCONNECTED');
   });
@@ -58,17 +68,19 @@ describe('ensureDisconnected', () => {
     expect(disconnects()).toHaveLength(1);
   });
 
-  it('sends nothing for a DISCONNECTED store', async () => {
+  it('a DISCONNECTED store: Disconnect first, refused as InvalidState, then read: none, DISCONNECTED', async () => {
     const result = await harness.client.ensureDisconnected(idleStore, { wait: true });
     expect(result).toMatchObject({ action: 'none', state: 'DISCONNECTED' });
-    expect(disconnects()).toHaveLength(0);
-    expect(harness.emulator.requests).toHaveLength(1);
+    expect(harness.emulator.requests.map((r) => [r.operation, r.errorType])).toEqual([
+      ['DisconnectCustomKeyStore', 'CustomKeyStoreInvalidStateException'],
+      ['DescribeCustomKeyStores', undefined],
+    ]);
   });
 
-  it('sends nothing for a DISCONNECTING store, and does not wait unless asked', async () => {
+  it('a DISCONNECTING store: refused Disconnect, none, and does not wait unless asked', async () => {
     const result = await harness.client.ensureDisconnected(stuckStore);
     expect(result).toMatchObject({ action: 'none', state: 'DISCONNECTING' });
-    expect(disconnects()).toHaveLength(0);
+    expect(disconnects().map((r) => r.status)).toEqual([400]);
   });
 
   it('is safe to rerun after a crash half way: the first run’s disconnect landed, the rerun waits', async () => {
@@ -76,11 +88,11 @@ describe('ensureDisconnected', () => {
     await harness.client.disconnectCustomKeyStore(xks);
     const rerun = await harness.client.ensureDisconnected(xks, { ...fastPoll, wait: true });
     expect(rerun).toMatchObject({ action: 'waited', state: 'DISCONNECTED' });
-    expect(disconnects()).toHaveLength(1);
     // And once more, now that it is done.
     const again = await harness.client.ensureDisconnected(xks, { ...fastPoll, wait: true });
     expect(again).toMatchObject({ action: 'none', state: 'DISCONNECTED' });
-    expect(disconnects()).toHaveLength(1);
+    // Each rerun sent Disconnect first; KMS accepted only the first run's.
+    expect(disconnects().map((r) => r.status)).toEqual([200, 400, 400]);
   });
 
   it('is idempotent when two callers run it at the same time: both succeed, one Disconnect lands', async () => {
@@ -135,15 +147,20 @@ describe('ensureDisconnected', () => {
     expect(disconnects().filter((request) => request.status === 200)).toHaveLength(1);
   });
 
-  it('10 callers from DISCONNECTING all succeed, sending nothing', async () => {
+  it('10 callers from DISCONNECTING all succeed; KMS accepts none of their Disconnects', async () => {
     await harness.client.disconnectCustomKeyStore(xks);
     const results = await Promise.all(
       Array.from({ length: 10 }, () =>
         harness.client.ensureDisconnected(xks, { ...fastPoll, wait: true, timeoutMs: 5_000 }),
       ),
     );
-    for (const result of results)
-      expect(result).toMatchObject({ state: 'DISCONNECTED', action: 'waited' });
+    // Each refused Disconnect is followed by a read: DISCONNECTING (then waited for) or, on a
+    // slow machine, already DISCONNECTED.
+    for (const result of results) {
+      expect(result.state).toBe('DISCONNECTED');
+      expect(['waited', 'none']).toContain(result.action);
+    }
+    expect(disconnects().filter((request) => request.status === 400)).toHaveLength(10);
     expect(disconnects().filter((request) => request.status === 200)).toHaveLength(1);
   });
 
@@ -165,11 +182,11 @@ describe('ensureDisconnected', () => {
     expect((error as KmsWaiterError).expectedStates).toEqual(['DISCONNECTED']);
   });
 
-  it('throws the Describe error for an unknown store, and sends no Disconnect', async () => {
+  it('throws the Disconnect error for an unknown store, and reads nothing', async () => {
     await expect(harness.client.ensureDisconnected('cks-unknown')).rejects.toBeInstanceOf(
       CustomKeyStoreNotFoundException,
     );
-    expect(disconnects()).toHaveLength(0);
+    expect(harness.emulator.requests.map((r) => r.operation)).toEqual(['DisconnectCustomKeyStore']);
   });
 
   it('stops with the signal reason when aborted while waiting', async () => {
@@ -184,6 +201,89 @@ describe('ensureDisconnected', () => {
       },
     });
     await expect(pending).rejects.toBe(reason);
+  });
+});
+
+describe('least privilege: a credential that may only Disconnect', () => {
+  let breakGlass: KmsClient;
+
+  beforeEach(() => {
+    breakGlass = new KmsClient({
+      endpoint: harness.emulator.url,
+      region: harness.emulator.region,
+      credentials: breakGlassCredentials,
+    });
+  });
+
+  afterEach(async () => {
+    await breakGlass.close();
+  });
+
+  it('ensureDisconnected sends Disconnect first: accepted, state unknown because Describe is denied', async () => {
+    const result = await breakGlass.ensureDisconnected(xks);
+    expect(result).toMatchObject({
+      customKeyStoreId: xks,
+      action: 'disconnected',
+      state: undefined,
+      entry: undefined,
+      stateUnknown: 'DescribeCustomKeyStores denied (AccessDeniedException)',
+      requestId: disconnects()[0]!.requestId,
+    });
+    expect(harness.emulator.keyStores.get(xks)!.connectionState).toBe('DISCONNECTING');
+    expect(harness.emulator.requests.map((r) => [r.operation, r.errorType])).toEqual([
+      ['DisconnectCustomKeyStore', undefined],
+      ['DescribeCustomKeyStores', 'AccessDeniedException'],
+    ]);
+  });
+
+  it('with wait and Describe denied: the disconnect counts, and the result says it could not wait', async () => {
+    const result = await breakGlass.ensureDisconnected(xks, { ...fastPoll, wait: true });
+    expect(result.action).toBe('disconnected');
+    expect(result.stateUnknown).toMatch(/AccessDeniedException/);
+    expect(result.state).toBeUndefined();
+  });
+
+  it('an already DISCONNECTED store: refused Disconnect is the goal; none, state unknown', async () => {
+    const result = await breakGlass.ensureDisconnected(idleStore, { wait: true });
+    expect(result).toMatchObject({
+      action: 'none',
+      state: undefined,
+      stateUnknown: 'DescribeCustomKeyStores denied (AccessDeniedException)',
+    });
+    expect(disconnects()[0]!.errorType).toBe('CustomKeyStoreInvalidStateException');
+  });
+
+  it('ensureConnected with Describe denied sends Connect alone; refused or denied Connect is thrown as it is', async () => {
+    const limited = await startKmsEmulator({
+      transitionMs: 150,
+      keyStores: [...defaultKeyStores(), ...extraStores],
+      credentials: [{ ...emulatorCredentials, actions: ['kms:ConnectCustomKeyStore'] }],
+    });
+    const connector = new KmsClient({
+      endpoint: limited.url,
+      region: limited.region,
+      credentials: emulatorCredentials,
+    });
+    try {
+      const result = await connector.ensureConnected(idleStore, { wait: true });
+      expect(result).toMatchObject({
+        action: 'connected',
+        state: undefined,
+        stateUnknown: 'DescribeCustomKeyStores denied (AccessDeniedException)',
+        requestId: expect.any(String),
+      });
+      expect(limited.keyStores.get(idleStore)!.connectionState).toBe('CONNECTING');
+      // A FAILED store: KMS refuses the Connect, and its error is thrown.
+      await expect(connector.ensureConnected(failedStore)).rejects.toBeInstanceOf(
+        CustomKeyStoreInvalidStateException,
+      );
+    } finally {
+      await connector.close();
+      await limited.close();
+    }
+    // The break-glass role may not Connect at all.
+    const denied = await breakGlass.ensureConnected(idleStore).catch((error: unknown) => error);
+    expect((denied as Error).name).toBe('AccessDeniedException');
   });
 });
 
