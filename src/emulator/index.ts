@@ -33,7 +33,14 @@ import {
   type EmulatedKeyStore,
   KeyStoreRegistry,
   type KeyStoreSeed,
+  type XksProbeSettings,
 } from './store.js';
+import {
+  type XksEmulationOptions,
+  XksProxyCaller,
+  type XksProxyRequestRecord,
+  xksLiveSettings,
+} from './xks-live.js';
 
 export {
   defaultKeyStoreIds,
@@ -52,7 +59,21 @@ export type {
   EmulatedXksProxyConfiguration,
   KeyStoreSeed,
   StateChange,
+  XksProbeSettings,
 } from './store.js';
+export type {
+  XksEkmDetails,
+  XksEmulationOptions,
+  XksHealthKmsOperation,
+  XksHealthOutcome,
+  XksHealthRecord,
+  XksHealthReport,
+  XksLiveOptions,
+  XksProbeException,
+  XksProxyAuthenticationCredential,
+  XksProxyRequestRecord,
+  XksSimulatedOptions,
+} from './xks-live.js';
 
 /**
  * @deprecated Use {@link EmulatedConnectionState}: the emulator's state type, named apart from
@@ -106,6 +127,14 @@ export interface KmsEmulatorOptions {
   maxRecordedBytes?: number;
   /** Largest request body accepted, in bytes; larger ones get 413; default 1 MiB. */
   maxBodyBytes?: number;
+  /**
+   * External key stores' proxies: `{ mode: 'simulated' }` (the default: timers, no network) or
+   * `{ mode: 'live', ca?, connectTo?, healthCheckIntervalMs?, timeoutMs? }`: Connect of an
+   * external key store with `PUBLIC_ENDPOINT` connectivity and an `xksProxyAuthenticationCredential`
+   * sends `GetHealthStatus` to its proxy and the answer decides CONNECTED or FAILED (with KMS's
+   * `ConnectionErrorCode`); while CONNECTED, a periodic `KmsHealthCheck` records its health.
+   */
+  xks?: XksEmulationOptions;
 }
 
 /** The key stores of one region of an emulator, and how to change them. */
@@ -122,6 +151,20 @@ export interface KmsEmulatorRegion {
     state: EmulatedConnectionState | (string & {}),
     errorCode?: string,
   ): void;
+  /**
+   * What Create and Update of an external key store check before they change anything: in live
+   * XKS mode and for `PUBLIC_ENDPOINT` connectivity, `GetHealthStatus` to the proxy with these
+   * (new) settings, signed for this region; nothing is sent otherwise.
+   *
+   * @returns the request sent (also in `xksProxyRequests`), or undefined when nothing was sent.
+   * @throws an error whose `name` is `EmulatorError` and `type` the KMS exception
+   *   (`XksProxyIncorrectAuthenticationCredentialException`, `XksProxyUriUnreachableException`,
+   *   `XksProxyInvalidResponseException`, `XksProxyInvalidConfigurationException`).
+   */
+  probeXksProxy(
+    settings: XksProbeSettings,
+    kmsOperation: 'CreateCustomKeyStore' | 'UpdateCustomKeyStore',
+  ): Promise<XksProxyRequestRecord | undefined>;
 }
 
 /**
@@ -144,6 +187,13 @@ export interface KmsEmulator extends KmsEmulatorRegion {
   inRegion(region: string): KmsEmulatorRegion;
   /** The latest requests (within `maxRecordedRequests` and `maxRecordedBytes`), oldest first; empty when recording is off. */
   readonly requests: readonly RecordedRequest[];
+  /**
+   * Live XKS: the latest requests the emulator sent to proxies (within `maxRecordedRequests`),
+   * oldest first, each with its outcome; the proxy secret is in none. Empty in simulated mode.
+   */
+  readonly xksProxyRequests: readonly XksProxyRequestRecord[];
+  /** `live` or `simulated`: how external key stores' proxies are treated. */
+  readonly xksMode: 'live' | 'simulated';
   /** Faults still waiting to be applied, in order. */
   readonly pendingFaults: readonly PendingFault[];
   /**
@@ -153,7 +203,7 @@ export interface KmsEmulator extends KmsEmulatorRegion {
   injectFaults(faults: FaultSpec | readonly FaultSpec[]): void;
   /** Drops every pending fault. */
   clearFaults(): void;
-  /** Empties the request log. */
+  /** Empties the request log (and the log of requests sent to proxies). */
   clearRequests(): void;
   /** Sets the offset of the emulator clock from the local clock, in ms. */
   setClockOffset(offsetMs: number): void;
@@ -193,6 +243,20 @@ export async function startKmsEmulator(options: KmsEmulatorOptions = {}): Promis
   }
   let clockOffsetMs = finite('clockOffsetMs', options.clockOffsetMs, 0);
   const now = () => Date.now() + clockOffsetMs;
+  const xksSettings = xksLiveSettings(options.xks);
+  const recording = options.recordRequests !== false && maxRecorded > 0;
+  const xksRequests: XksProxyRequestRecord[] = [];
+  const xks =
+    xksSettings &&
+    new XksProxyCaller(xksSettings, {
+      now,
+      record: recording
+        ? (entry) => {
+            xksRequests.push(entry);
+            if (xksRequests.length > maxRecorded) xksRequests.shift();
+          }
+        : undefined,
+    });
 
   if (options.keyStores !== undefined && !Array.isArray(options.keyStores)) {
     for (const name of Object.keys(options.keyStores)) {
@@ -206,11 +270,17 @@ export async function startKmsEmulator(options: KmsEmulatorOptions = {}): Promis
     for (const name of regions) {
       registries.set(
         name,
-        new KeyStoreRegistry(seedsFor(name, options.keyStores), { transitionMs, now }),
+        new KeyStoreRegistry(seedsFor(name, options.keyStores), {
+          transitionMs,
+          now,
+          region: name,
+          xks,
+        }),
       );
     }
   } catch (error) {
     for (const registry of registries.values()) registry.dispose();
+    xks?.close();
     throw error;
   }
   const stores = registries.get(region)!;
@@ -226,14 +296,12 @@ export async function startKmsEmulator(options: KmsEmulatorOptions = {}): Promis
       keyStores: registry.stores,
       addKeyStore: (seed) => registry.add(seed),
       setConnectionState: (id, state, errorCode) => registry.setState(id, state, errorCode),
+      probeXksProxy: (settings, kmsOperation) => registry.probeXksProxy(settings, kmsOperation),
     };
   };
   const faults = new FaultQueue();
   const log = new RequestLog(maxRecorded, maxRecordedBytes);
-  const record =
-    options.recordRequests === false || maxRecorded === 0
-      ? undefined
-      : (entry: RecordedRequest) => log.add(entry);
+  const record = recording ? (entry: RecordedRequest) => log.add(entry) : undefined;
   const server = new EmulatorServer({
     verifier: new SigV4Verifier({ region: regions, service: 'kms', credentials }),
     stores: registries,
@@ -247,11 +315,13 @@ export async function startKmsEmulator(options: KmsEmulatorOptions = {}): Promis
     boundPort = await server.listen(port, host);
   } catch (error) {
     for (const registry of registries.values()) registry.dispose();
+    xks?.close();
     throw error;
   }
 
   const close = async () => {
     for (const registry of registries.values()) registry.dispose();
+    xks?.close();
     faults.clear();
     await server.close();
   };
@@ -264,14 +334,20 @@ export async function startKmsEmulator(options: KmsEmulatorOptions = {}): Promis
     inRegion: regionView,
     keyStores: stores.stores,
     requests: log.entries,
+    xksProxyRequests: xksRequests,
+    xksMode: xks ? 'live' : 'simulated',
     get pendingFaults() {
       return faults.pending;
     },
     injectFaults: (specs) => faults.push(Array.isArray(specs) ? specs : [specs as FaultSpec]),
     clearFaults: () => faults.clear(),
-    clearRequests: () => log.clear(),
+    clearRequests: () => {
+      log.clear();
+      xksRequests.length = 0;
+    },
     addKeyStore: (seed) => stores.add(seed),
     setConnectionState: (id, state, errorCode) => stores.setState(id, state, errorCode),
+    probeXksProxy: (settings, kmsOperation) => stores.probeXksProxy(settings, kmsOperation),
     setClockOffset: (offsetMs) => {
       clockOffsetMs = finite('offsetMs', offsetMs, 0);
     },
