@@ -26,6 +26,7 @@ import {
   UsageError,
 } from './args.js';
 import { parseCount, parseStoreType, runFleet } from './fleet.js';
+import { connectionErrorHint, failureHints, retryLine } from './hints.js';
 import {
   formatElapsed,
   formatJson,
@@ -137,9 +138,10 @@ async function run(context: Context): Promise<number> {
       throw new UsageError(`--region names a region twice: '${values.region}'`, command);
     }
     // Loaded for this command only: the emulator (node:http and all) is no part of the others' start-up.
-    const { runEmulator } = await import('./emulator.js');
+    const { runEmulator, xksCliOptions } = await import('./emulator.js');
+    const xks = await xksCliOptions(values, command);
     return runEmulator(
-      { port, host, regions: regions.length > 0 ? regions : undefined },
+      { port, host, regions: regions.length > 0 ? regions : undefined, xks },
       context.io,
     );
   }
@@ -337,7 +339,9 @@ async function describeCommand(client: KmsClient, context: Context): Promise<num
     for await (const entry of client.paginateCustomKeyStores({}, { signal })) entries.push(entry);
   }
   context.io.stdout.write(
-    context.values.json === true ? formatJson({ customKeyStores: entries }) : formatTable(entries),
+    context.values.json === true
+      ? formatJson({ customKeyStores: entries })
+      : `${formatTable(entries)}${failureHints(entries)}`,
   );
   return exitCodes.ok;
 }
@@ -414,6 +418,12 @@ function report(error: unknown, io: CliIo, command: CommandName | undefined): nu
   }
   if (error instanceof KmsConfigError) return exitCodes.usage;
   if (error instanceof KmsWaiterError) {
+    const code = error.connectionErrorCode;
+    if (error.reason === 'failed' && code) {
+      const hint = connectionErrorHint(code);
+      if (hint) io.stderr.write(`What to check (${printable(code)}): ${hint}\n`);
+      io.stderr.write(`${retryLine(error.customKeyStoreId)}\n`);
+    }
     return error.reason === 'timeout' ? exitCodes.timeout : exitCodes.error;
   }
   if (error instanceof KmsTimeoutError) return exitCodes.timeout;

@@ -198,6 +198,8 @@ export interface XksStandIn {
   requests: StandInRequest[];
   /** The fault every health request gets until it is set to undefined. */
   fault: StandInFault | undefined;
+  /** Serves another certificate from the next connection on (a proxy whose TLS is fixed). */
+  setCertificate(tls: KeyPair): void;
   close(): Promise<void>;
 }
 
@@ -284,6 +286,7 @@ export async function startXksStandIn(options: StandInOptions): Promise<XksStand
     credentials,
     requests,
     fault: undefined,
+    setCertificate: (tls) => server.setSecureContext({ key: tls.key, cert: tls.cert }),
     close: async () => {
       for (const socket of sockets) socket.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
