@@ -411,6 +411,20 @@ describe('each ConnectionErrorCode from a proxy fault', () => {
     expect(proxy!.requests).toHaveLength(0);
   });
 
+  it('a proxy that speaks only TLS 1.1 or older → XKS_PROXY_INVALID_TLS_CONFIGURATION', async () => {
+    proxy = await startXksStandIn({
+      tls: certs.valid,
+      tlsOptions: { minVersion: 'TLSv1', maxVersion: 'TLSv1.1', ciphers: 'DEFAULT@SECLEVEL=0' },
+    });
+    await startLive();
+    expect(await connectAndSettle()).toEqual({
+      state: 'FAILED',
+      code: 'XKS_PROXY_INVALID_TLS_CONFIGURATION',
+    });
+    expect(emu!.xksProxyRequests[0]!.reason).toContain('TLS handshake failed');
+    expect(proxy.requests).toHaveLength(0);
+  });
+
   it('the proxy’s own CA is not trusted unless given as `ca` → XKS_PROXY_INVALID_TLS_CONFIGURATION', async () => {
     await startProxy();
     await startLive({ ca: undefined });

@@ -185,6 +185,8 @@ export interface StandInOptions {
   uriPath?: string;
   /** The region signatures must be scoped to; default `us-east-1`. */
   region?: string;
+  /** More TLS server options (e.g. `maxVersion: 'TLSv1.1'` for a proxy stuck on an old TLS). */
+  tlsOptions?: import('node:tls').TlsOptions;
 }
 
 /** A running stand-in. */
@@ -293,7 +295,7 @@ export async function startXksStandIn(options: StandInOptions): Promise<XksStand
     },
   };
   const server: Server = createServer(
-    { key: options.tls.key, cert: options.tls.cert },
+    { ...options.tlsOptions, key: options.tls.key, cert: options.tls.cert },
     (req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (chunk: Buffer) => chunks.push(chunk));
