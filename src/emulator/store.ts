@@ -407,14 +407,23 @@ export class KeyStoreRegistry {
       minimumPassed = true;
       settle();
     });
-    void this.#options
+    this.#options
       .xks!.getHealthStatus(this.#target(store), 'ConnectCustomKeyStore', requestId)
-      .then((record) => {
-        if (this.#attempts.get(store.id) !== attempt) return;
-        store.xksHealth = healthRecord(record);
-        answer = record;
-        settle();
-      });
+      .then(
+        (record) => {
+          if (this.#attempts.get(store.id) !== attempt) return;
+          store.xksHealth = healthRecord(record);
+          answer = record;
+          settle();
+        },
+        () => {
+          // A bug of the emulator, not an answer of the proxy: KMS's own INTERNAL_ERROR.
+          if (this.#attempts.get(store.id) !== attempt) return;
+          this.#cancel(store.id);
+          if (store.connectionState === 'CONNECTING')
+            this.#enter(store, 'FAILED', 'INTERNAL_ERROR');
+        },
+      );
   }
 
   /** Live stores: a KmsHealthCheck every interval while CONNECTED. */
@@ -424,13 +433,16 @@ export class KeyStoreRegistry {
     const timer = setInterval(() => {
       if (this.#checking.has(store.id)) return;
       this.#checking.add(store.id);
-      void this.#options
+      this.#options
         .xks!.getHealthStatus(this.#target(store), 'KmsHealthCheck')
-        .then((record) => {
-          this.#checking.delete(store.id);
-          // A check that ends after the store left CONNECTED (or the emulator closed) is dropped.
-          if (this.#healthTimers.get(store.id) === timer) store.xksHealth = healthRecord(record);
-        });
+        .then(
+          (record) => {
+            // A check that ends after the store left CONNECTED (or the emulator closed) is dropped.
+            if (this.#healthTimers.get(store.id) === timer) store.xksHealth = healthRecord(record);
+          },
+          () => {},
+        )
+        .finally(() => this.#checking.delete(store.id));
     }, interval);
     timer.unref();
     this.#healthTimers.set(store.id, timer);

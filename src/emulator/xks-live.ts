@@ -146,8 +146,13 @@ export interface XksProxyRequestRecord extends XksHealthOutcome {
   connectedTo?: string;
   /** The headers sent, names lower case: `host`, `x-amz-date`, `authorization`, `content-type`, `content-length`. */
   headers: Record<string, string>;
-  /** The body sent. */
+  /** The body sent (or that would have been). */
   body: string;
+  /**
+   * Whether anything went on the wire. False when the settings ruled the call out before any
+   * network (an `http://` endpoint, a URI path KMS would not accept); `headers` is empty then.
+   */
+  sent: boolean;
   /** The response body (its first 4 KiB), when a response came. */
   responseBody?: string;
   /** When it was sent (emulator clock). */
@@ -171,6 +176,9 @@ const defaultHealthCheckIntervalMs = 60_000;
 const maxResponseBytes = 64 * 1024;
 const recordedResponseBytes = 4 * 1024;
 const healthStatuses = new Set(['ACTIVE', 'DEGRADED', 'UNAVAILABLE']);
+/** `XksProxyUriPath` as KMS's model constrains it (10–128 characters). */
+const uriPathPattern =
+  /^(?=.{10,128}$)(?:\/[a-zA-Z0-9/_-]+\/kms\/xks\/v\d{1,2}|\/kms\/xks\/v\d{1,2})$/;
 
 /** The KMS exception messages of the XKS specification's "KMS Considerations" table. */
 const messages = {
@@ -590,6 +598,7 @@ export class XksProxyCaller {
       path,
       headers: {},
       body,
+      sent: false,
       at: new Date(at),
       durationMs: 0,
       healthy: false,
@@ -611,6 +620,13 @@ export class XksProxyCaller {
               exception: 'XksProxyUriUnreachableException',
               reason: `the endpoint ${JSON.stringify(target.uriEndpoint.slice(0, 256))} is not an https:// URL`,
             };
+    } else if (!uriPathPattern.test(target.uriPath)) {
+      outcome = {
+        healthy: false,
+        connectionErrorCode: 'XKS_PROXY_INVALID_CONFIGURATION',
+        exception: 'XksProxyInvalidConfigurationException',
+        reason: `the URI path ${JSON.stringify(target.uriPath.slice(0, 256))} is not one KMS accepts (10–128 characters, [/prefix]/kms/xks/v1)`,
+      };
     } else if (this.#closed) {
       outcome = {
         healthy: false,
@@ -640,6 +656,7 @@ export class XksProxyCaller {
         'content-type': 'application/json',
         'content-length': String(Buffer.byteLength(body)),
       };
+      record.sent = true;
       outcome = await this.#exchange({
         connectHost: redirect?.host ?? hostname,
         connectPort: redirect?.port ?? port,
@@ -701,7 +718,14 @@ export class XksProxyCaller {
         minVersion: 'TLSv1.2',
         rejectUnauthorized: true,
       };
-      const outgoing = httpsRequest(options);
+      let outgoing: ReturnType<typeof httpsRequest>;
+      try {
+        outgoing = httpsRequest(options);
+      } catch (error) {
+        // Node refuses some options before any network (an unusable host, say); no timer yet.
+        resolve(classifyFailure('connecting', error as NodeJS.ErrnoException, false));
+        return;
+      }
       const abort = () => {
         finish(classifyFailure(phase, new Error('the emulator closed'), false));
       };

@@ -151,6 +151,7 @@ describe('connect through a live proxy', () => {
       url: `https://${xksHost}/example/kms/xks/v1/health`,
       path: '/example/kms/xks/v1/health',
       connectedTo: `127.0.0.1:${proxy!.port}`,
+      sent: true,
       status: 200,
       healthy: true,
     });
@@ -454,7 +455,32 @@ describe('each ConnectionErrorCode from a proxy fault', () => {
       state: 'FAILED',
       code: 'XKS_PROXY_INVALID_TLS_CONFIGURATION',
     });
-    expect(emu!.xksProxyRequests[0]!.headers).toEqual({});
+    expect(emu!.xksProxyRequests[0]).toMatchObject({ sent: false, headers: {} });
+  });
+
+  it('a URI path KMS would not accept (a space, a query) is XKS_PROXY_INVALID_CONFIGURATION, nothing sent, nothing thrown', async () => {
+    await startProxy();
+    await startLive(
+      {},
+      {
+        keyStores: [
+          liveStore({
+            xksProxyConfiguration: {
+              connectivity: 'PUBLIC_ENDPOINT',
+              accessKeyId: standInCredential.accessKeyId,
+              uriEndpoint: endpoint,
+              uriPath: '/bad path?x=1/kms/xks/v1',
+            },
+          }),
+        ],
+      },
+    );
+    expect(await connectAndSettle()).toEqual({
+      state: 'FAILED',
+      code: 'XKS_PROXY_INVALID_CONFIGURATION',
+    });
+    expect(emu!.xksProxyRequests[0]).toMatchObject({ sent: false, headers: {} });
+    expect(proxy!.requests).toEqual([]);
   });
 });
 
