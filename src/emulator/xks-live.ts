@@ -93,7 +93,9 @@ export interface XksProxyTarget {
 
 /** One external key manager of a `GetHealthStatus` answer. */
 export interface XksEkmDetails {
+  /** The ekm's identifier in its cluster. */
   id: string;
+  /** Its model (product, version). */
   model: string;
   /** `ACTIVE`, `DEGRADED` or `UNAVAILABLE`. */
   healthStatus: string;
@@ -101,10 +103,15 @@ export interface XksEkmDetails {
 
 /** A `GetHealthStatus` answer KMS can read. */
 export interface XksHealthReport {
+  /** How many proxies serve the endpoint (an integer > 0). */
   xksProxyFleetSize: number;
+  /** The proxy's vendor. */
   xksProxyVendor: string;
+  /** The proxy's model and version. */
   xksProxyModel: string;
+  /** The external key manager's vendor. */
   ekmVendor: string;
+  /** One entry per external key manager, 1 to 10. */
   ekmFleetDetails: XksEkmDetails[];
 }
 

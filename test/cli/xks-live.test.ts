@@ -4,10 +4,12 @@
  * check for it.
  */
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { connectionErrorHint, failureHints } from '../../src/cli/hints.js';
 import { main } from '../../src/cli/program.js';
 import { type KmsEmulator, startKmsEmulator } from '../../src/emulator/index.js';
 import {
@@ -140,6 +142,46 @@ describe('kms-cks against a live-XKS emulator', () => {
     expect(described.stdout).toContain('Once fixed: kms-cks connect <id> --reset-failed --wait');
     const json = await runCli(seeded, ['describe', '--json']);
     expect(() => JSON.parse(json.stdout)).not.toThrow();
+  });
+});
+
+describe('connectionErrorHint', () => {
+  it("has a hint for every ConnectionErrorCode of KMS's model, and none for a code it does not know", () => {
+    const model = JSON.parse(
+      readFileSync(
+        new URL(
+          '../../../shared/reference/kms-custom-key-store-lifecycle.botocore.json',
+          import.meta.url,
+        ),
+        'utf8',
+      ),
+    ) as { shapes: { ConnectionErrorCodeType: { enum: string[] } } };
+    const codes = model.shapes.ConnectionErrorCodeType.enum;
+    expect(codes.length).toBeGreaterThanOrEqual(18);
+    for (const code of codes) {
+      expect(connectionErrorHint(code), code).toMatch(/\w/);
+      expect(connectionErrorHint(code, 'EXTERNAL_KEY_STORE'), code).toMatch(/\w/);
+    }
+    expect(connectionErrorHint('SOME_FUTURE_CODE')).toBeUndefined();
+    expect(connectionErrorHint('INVALID_CREDENTIALS', 'AWS_CLOUDHSM')).toContain('kmsuser');
+    expect(connectionErrorHint('INVALID_CREDENTIALS')).toMatch(
+      /external key store: .*CloudHSM key store: /,
+    );
+  });
+
+  it('an unknown code still gets a line under the table, with a control character in it made harmless', () => {
+    const text = failureHints([
+      {
+        customKeyStoreId: 'cks-1',
+        connectionState: 'FAILED',
+        connectionErrorCode: 'NEW_CODE\u001b[2J',
+      },
+    ]);
+    expect(text).toContain(
+      'cks-1  NEW_CODE?[2J: see "How to fix a connection failure" in the KMS Developer Guide',
+    );
+    expect(text).not.toContain('\u001b');
+    expect(failureHints([{ customKeyStoreId: 'cks-1', connectionState: 'CONNECTED' }])).toBe('');
   });
 });
 

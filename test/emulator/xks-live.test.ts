@@ -20,6 +20,7 @@ import { classifyFailure } from '../../src/emulator/xks-live.js';
 import { KmsClient } from '../../src/index.js';
 import {
   type KeyPair,
+  liveXksOptionsFor,
   makeCertificates,
   signatureMatches,
   standInCredential,
@@ -57,7 +58,7 @@ afterAll(() => {
 
 /** The stand-in with the valid certificate, or another. */
 async function startProxy(tls: KeyPair = certs.valid, uriPath?: string): Promise<XksStandIn> {
-  proxy = await startXksStandIn({ tls, uriPath });
+  proxy = await startXksStandIn({ tls, uriPath, ca: certs.ca });
   return proxy;
 }
 
@@ -88,10 +89,9 @@ async function startLive(
   emu = await startKmsEmulator({
     transitionMs: 20,
     keyStores: [liveStore()],
+    // To run against the software proxy: start it instead of the stand-in; the rest is the same.
     xks: {
-      mode: 'live',
-      ca: certs.ca,
-      connectTo: { [`${xksHost}:443`]: `127.0.0.1:${proxy?.port ?? 1}` },
+      ...liveXksOptionsFor({ port: proxy?.port ?? 1, ca: certs.ca }),
       timeoutMs: roomy,
       healthCheckIntervalMs: 0,
       ...xks,

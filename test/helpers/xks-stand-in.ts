@@ -185,6 +185,8 @@ export interface StandInOptions {
   uriPath?: string;
   /** The region signatures must be scoped to; default `us-east-1`. */
   region?: string;
+  /** The CA that issued `tls` (PEM), handed back as the handle's `ca`. */
+  ca?: string;
   /** More TLS server options (e.g. `maxVersion: 'TLSv1.1'` for a proxy stuck on an old TLS). */
   tlsOptions?: import('node:tls').TlsOptions;
 }
@@ -195,6 +197,8 @@ export interface XksStandIn {
   url: string;
   port: number;
   uriPath: string;
+  /** The CA to trust for it, when the options named one (as the software proxy's handle has it). */
+  ca: string | undefined;
   credentials: StandInCredential[];
   /** Every request received, oldest first. */
   requests: StandInRequest[];
@@ -285,6 +289,7 @@ export async function startXksStandIn(options: StandInOptions): Promise<XksStand
     url: '',
     port: 0,
     uriPath,
+    ca: options.ca,
     credentials,
     requests,
     fault: undefined,
@@ -359,4 +364,20 @@ export async function startXksStandIn(options: StandInOptions): Promise<XksStand
   handle.port = (server.address() as AddressInfo).port;
   handle.url = `https://127.0.0.1:${handle.port}`;
   return handle;
+}
+
+/**
+ * The emulator's live XKS options for a proxy on loopback (this stand-in or the software proxy):
+ * `https://xks.example.com` is sent to its port, and its CA is trusted.
+ */
+export function liveXksOptionsFor(
+  proxy: { port: number; ca?: string | undefined },
+  extra: Record<string, unknown> = {},
+): { mode: 'live'; ca?: string; connectTo: Record<string, string> } {
+  return {
+    mode: 'live',
+    ...(proxy.ca !== undefined && { ca: proxy.ca }),
+    connectTo: { [`${xksHost}:443`]: `127.0.0.1:${proxy.port}` },
+    ...extra,
+  };
 }
