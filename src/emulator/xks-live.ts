@@ -738,8 +738,14 @@ export class XksProxyCaller {
       };
       this.#inFlight.add(abort);
       const timer = setTimeout(() => {
-        timedOut = true;
-        finish(classifyFailure(phase, undefined, true));
+        // Timers run before I/O callbacks: on a busy event loop a connection (or an answer) that
+        // came in time may not have been seen yet. One turn lets it be, so that a slow emulator
+        // does not blame the proxy for the wrong thing.
+        setImmediate(() => {
+          if (settled) return;
+          timedOut = true;
+          finish(classifyFailure(phase, undefined, true));
+        });
       }, this.#settings.timeoutMs);
       timer.unref();
       outgoing.on('socket', (socket: Socket) => {

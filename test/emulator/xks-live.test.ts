@@ -4,6 +4,7 @@
  * every ConnectionErrorCode comes from a proxy fault. `https://xks.example.com` reaches loopback
  * through `connectTo`; TLS still checks the name.
  */
+import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
 import { inspect } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -410,6 +411,39 @@ describe('each ConnectionErrorCode from a proxy fault', () => {
     });
     expect(emu!.xksProxyRequests[0]!.reason).toContain(errorCode);
     expect(proxy!.requests).toHaveLength(0);
+  });
+
+  it('a port that accepts TCP but never answers the TLS handshake → XKS_PROXY_TIMED_OUT', async () => {
+    const silent = createServer(() => {});
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const { port } = silent.address() as { port: number };
+    try {
+      await startLive({
+        timeoutMs: undefined,
+        connectTo: { [`${xksHost}:443`]: `127.0.0.1:${port}` },
+      });
+      expect(await connectAndSettle()).toEqual({ state: 'FAILED', code: 'XKS_PROXY_TIMED_OUT' });
+      expect(emu!.xksProxyRequests[0]!.reason).toContain('during the TLS handshake');
+    } finally {
+      silent.close();
+      await emu?.close();
+    }
+  });
+
+  it('plain HTTP where TLS is expected → XKS_PROXY_INVALID_TLS_CONFIGURATION', async () => {
+    const plain = createHttpServer((_request, response) => response.end('hello'));
+    await new Promise<void>((resolve) => plain.listen(0, '127.0.0.1', resolve));
+    const { port } = plain.address() as { port: number };
+    try {
+      await startLive({ connectTo: { [`${xksHost}:443`]: `127.0.0.1:${port}` } });
+      expect(await connectAndSettle()).toEqual({
+        state: 'FAILED',
+        code: 'XKS_PROXY_INVALID_TLS_CONFIGURATION',
+      });
+    } finally {
+      plain.closeAllConnections();
+      plain.close();
+    }
   });
 
   it('a proxy that speaks only TLS 1.1 or older → XKS_PROXY_INVALID_TLS_CONFIGURATION', async () => {
