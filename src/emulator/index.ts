@@ -17,6 +17,10 @@
  *
  * Several regions on one port, each with its own key stores, chosen by the region a request is
  * signed for: `startKmsEmulator({ regions: ['us-east-1', 'eu-west-1'] })`.
+ *
+ * Live XKS: `startKmsEmulator({ xks: { mode: 'live', ca, connectTo } })` connects external key
+ * stores through their real XKS proxy (GetHealthStatus, signed by the emulator's own SigV4 code),
+ * as KMS does; the default `mode: 'simulated'` sends nothing.
  * @packageDocumentation
  */
 import {

@@ -95,7 +95,10 @@ export interface KeyStoreSeed {
    * secret is never sent by Describe, logged, or shown by `JSON.stringify` / `util.inspect`.
    */
   xksProxyAuthenticationCredential?: XksProxyAuthenticationCredential;
-  /** When set, connecting ends in `FAILED` with this `ConnectionErrorCode` instead of `CONNECTED`. */
+  /**
+   * When set, connecting ends in `FAILED` with this `ConnectionErrorCode` instead of `CONNECTED`,
+   * after `transitionMs`, in live XKS mode too (the seed decides; no proxy is called).
+   */
   connectFailure?: ConnectionErrorCode;
   /** When set, ConnectCustomKeyStore is rejected with this error (CloudHSM stores). */
   connectException?:

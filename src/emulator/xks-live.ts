@@ -156,8 +156,9 @@ export interface XksProxyRequestRecord extends XksHealthOutcome {
   /** The body sent (or that would have been). */
   body: string;
   /**
-   * Whether anything went on the wire. False when the settings ruled the call out before any
-   * network (an `http://` endpoint, a URI path KMS would not accept); `headers` is empty then.
+   * Whether the emulator went to the network for it. False when the settings ruled the call out
+   * before any network (an `http://` endpoint, a URI path KMS would not accept); `headers` is
+   * empty then.
    */
   sent: boolean;
   /** The response body (its first 4 KiB), when a response came. */
