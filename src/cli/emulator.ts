@@ -51,8 +51,9 @@ export async function xksCliOptions(
   }
   const interval = values['xks-health-interval'];
   if (typeof interval === 'string') {
-    options.healthCheckIntervalMs =
-      interval.trim() === '0' ? 0 : parseDuration(interval, 'xks-health-interval', command);
+    options.healthCheckIntervalMs = /^0+(?:\.0+)?(?:ms|s|m|h)?$/.test(interval.trim())
+      ? 0
+      : parseDuration(interval, 'xks-health-interval', command);
   }
   const caFile = values['xks-ca'];
   if (typeof caFile === 'string') options.ca = await readCaFile(caFile, command);

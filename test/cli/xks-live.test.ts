@@ -231,6 +231,15 @@ describe('kms-cks emulator --xks-live', () => {
     expect(run.stdout).toContain('KmsHealthCheck: every 30s while CONNECTED');
   });
 
+  it('--xks-health-interval 0 (or 0s) turns the periodic check off', async () => {
+    for (const zero of ['0', '0s']) {
+      const run = await runEmulatorCommand(['--xks-live', '--xks-health-interval', zero]);
+      expect(run.code).toBe(0);
+      expect(run.stdout).toContain('KmsHealthCheck: off');
+      expect(run.stdout).toContain('extra CA: none (public CAs only)');
+    }
+  });
+
   it('without --xks-live nothing about XKS is printed (simulated)', async () => {
     const run = await runEmulatorCommand([]);
     expect(run.code).toBe(0);
