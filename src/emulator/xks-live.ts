@@ -365,7 +365,7 @@ function tlsErrorText(error: NodeJS.ErrnoException): string {
 }
 
 /** What part of the exchange a call had reached when it ended. */
-type Phase = 'connecting' | 'handshake' | 'request' | 'response';
+export type Phase = 'connecting' | 'handshake' | 'request' | 'response';
 
 /** The outcome of an exchange that ended with an error in `phase`. */
 export function classifyFailure(

@@ -200,6 +200,30 @@ describe('connect through a live proxy', () => {
     });
   });
 
+  it.each([
+    ['every ekm DEGRADED', ['DEGRADED', 'DEGRADED']],
+    ['one ekm UNAVAILABLE, one ACTIVE', ['UNAVAILABLE', 'ACTIVE']],
+  ])('%s is still CONNECTED (DEGRADED "can still serve traffic")', async (_name, statuses) => {
+    await startProxy();
+    proxy!.fault = {
+      kind: 'status',
+      status: 200,
+      body: JSON.stringify({
+        xksProxyFleetSize: 2,
+        xksProxyVendor: 'v',
+        xksProxyModel: 'm',
+        ekmVendor: 'e',
+        ekmFleetDetails: statuses.map((healthStatus, index) => ({
+          id: `ekm-${index}`,
+          model: 'm',
+          healthStatus,
+        })),
+      }),
+    };
+    await startLive();
+    expect(await connectAndSettle()).toEqual({ state: 'CONNECTED' });
+  });
+
   it('never shows the proxy secret: Describe, the records, the store state, inspect and JSON', async () => {
     await startProxy();
     await startLive();
