@@ -522,7 +522,7 @@ function seedCredential(seed: KeyStoreSeed): StoredXksCredential | undefined {
   const configured = seed.xksProxyConfiguration?.accessKeyId;
   if (configured !== undefined && configured !== credential.accessKeyId) {
     throw new TypeError(
-      `${where}: xksProxyConfiguration.accessKeyId (${configured}) is not the credential's (${credential.accessKeyId})`,
+      `${where}: xksProxyConfiguration.accessKeyId is not the credential's accessKeyId: give the same one (or only the credential)`,
     );
   }
   return credential;
