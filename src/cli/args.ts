@@ -149,10 +149,18 @@ export const commands = {
     ],
   },
   emulator: {
-    options: { port: { type: 'string' }, host: { type: 'string' } },
+    options: {
+      port: { type: 'string' },
+      host: { type: 'string' },
+      'xks-live': { type: 'boolean' },
+      'xks-ca': { type: 'string' },
+      'xks-connect-to': { type: 'string' },
+      'xks-health-interval': { type: 'string' },
+    },
     positionals: [],
     summary: 'Run the embedded KMS emulator until Ctrl-C',
-    usage: 'kms-cks emulator [--port N] [--host 127.0.0.1] [--region us-east-1,eu-west-1]',
+    usage:
+      'kms-cks emulator [--port N] [--host 127.0.0.1] [--region us-east-1,eu-west-1]\n       [--xks-live [--xks-ca FILE] [--xks-connect-to HOST:443:ADDR:PORT] [--xks-health-interval 60s]]',
     details: [
       'Starts the emulator with its default key stores and prints the environment to point',
       'kms-cks, the AWS CLI or an SDK at it.',
@@ -161,6 +169,17 @@ export const commands = {
       '  --host <host>       address to listen on; default 127.0.0.1',
       '  --region <r1,r2>    region(s) to serve on the one port, each with its own stores,',
       '                      chosen by the signing region; default us-east-1',
+      '',
+      'Live XKS: Connect of an external key store (public endpoint, with a proxy credential)',
+      "sends GetHealthStatus to its XKS proxy, as KMS does, and the proxy's answer decides",
+      'CONNECTED or FAILED (with the ConnectionErrorCode KMS would give).',
+      '',
+      '  --xks-live          call the real proxies (default: simulated, no network)',
+      '  --xks-ca <file>     also trust this CA (PEM) for proxy certificates',
+      '  --xks-connect-to <HOST:PORT:ADDR:PORT>  send HOST:PORT to ADDR:PORT (curl --connect-to);',
+      '                      TLS still checks HOST; comma-separated for several',
+      '  --xks-health-interval <t>  periodic KmsHealthCheck of connected stores; default 60s,',
+      '                      0 for none',
     ],
   },
   xks: {

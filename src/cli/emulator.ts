@@ -2,9 +2,103 @@
  * `kms-cks emulator`: runs the embedded KMS emulator in the foreground and prints how to point
  * clients at it, until SIGINT / SIGTERM.
  */
-import { breakGlassCredentials, emulatorCredentials, startKmsEmulator } from '../emulator/index.js';
+import { constants } from 'node:fs';
+import { open } from 'node:fs/promises';
+import {
+  breakGlassCredentials,
+  emulatorCredentials,
+  startKmsEmulator,
+  type XksLiveOptions,
+} from '../emulator/index.js';
 import type { CustomKeyStoreEntry } from '../operations/operations.js';
-import { formatTable, type TextSink } from './output.js';
+import { type CommandName, parseDuration, UsageError } from './args.js';
+import { formatTable, printable, type TextSink } from './output.js';
+
+/** The largest CA file `--xks-ca` reads. */
+const maxCaFileBytes = 1024 * 1024;
+
+/**
+ * The live XKS options of `kms-cks emulator` (`--xks-live`, `--xks-ca`, `--xks-connect-to`,
+ * `--xks-health-interval`), checked; undefined without `--xks-live`.
+ * @throws UsageError for a value it cannot use, or an `--xks-*` option without `--xks-live`.
+ */
+export async function xksCliOptions(
+  values: Record<string, string | boolean | string[] | undefined>,
+  command: CommandName,
+): Promise<XksLiveOptions | undefined> {
+  if (values['xks-live'] !== true) {
+    for (const option of ['xks-ca', 'xks-connect-to', 'xks-health-interval']) {
+      if (values[option] !== undefined) {
+        throw new UsageError(`--${option} goes with --xks-live`, command);
+      }
+    }
+    return undefined;
+  }
+  const options: XksLiveOptions = { mode: 'live' };
+  const connectTo = values['xks-connect-to'];
+  if (typeof connectTo === 'string') {
+    const routes: Record<string, string> = {};
+    options.connectTo = routes;
+    for (const item of connectTo.split(',')) {
+      const match =
+        /^([A-Za-z0-9.-]+):(\d{1,5}):(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(
+          item.trim(),
+        );
+      const ports = match ? [Number(match[2]), Number(match[4])] : [];
+      if (!match || ports.some((port) => port < 1 || port > 65535)) {
+        throw new UsageError(
+          `--xks-connect-to takes HOST:PORT:ADDR:PORT (e.g. xks.example.com:443:127.0.0.1:8443), got '${item.trim()}'`,
+          command,
+        );
+      }
+      routes[`${match[1]!.toLowerCase()}:${match[2]}`] = `${match[3]}:${match[4]}`;
+    }
+  }
+  const interval = values['xks-health-interval'];
+  if (typeof interval === 'string') {
+    options.healthCheckIntervalMs = /^0+(?:\.0+)?(?:ms|s|m|h)?$/.test(interval.trim())
+      ? 0
+      : parseDuration(interval, 'xks-health-interval', command);
+  }
+  const caFile = values['xks-ca'];
+  if (typeof caFile === 'string') options.ca = await readCaFile(caFile, command);
+  return options;
+}
+
+/**
+ * Reads a PEM CA file without blocking on a FIFO or reading a huge file: opened non-blocking,
+ * a regular file of at most 1 MiB, holding at least one certificate.
+ */
+async function readCaFile(path: string, command: CommandName): Promise<string> {
+  const fail = (why: string) => new UsageError(`--xks-ca ${path}: ${why}`, command);
+  let handle: Awaited<ReturnType<typeof open>>;
+  try {
+    handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    throw fail(`cannot open it (${typeof code === 'string' ? code : String(error)})`);
+  }
+  try {
+    const info = await handle.stat();
+    if (!info.isFile()) throw fail('not a regular file');
+    if (info.size > maxCaFileBytes) throw fail(`larger than ${maxCaFileBytes} bytes`);
+    const buffer = Buffer.alloc(maxCaFileBytes + 1);
+    let length = 0;
+    for (;;) {
+      const { bytesRead } = await handle.read(buffer, length, buffer.length - length, null);
+      if (bytesRead === 0) break;
+      length += bytesRead;
+      if (length > maxCaFileBytes) throw fail(`larger than ${maxCaFileBytes} bytes`);
+    }
+    const text = buffer.subarray(0, length).toString('utf8');
+    if (!text.includes('-----BEGIN CERTIFICATE-----')) {
+      throw fail('no PEM certificate (-----BEGIN CERTIFICATE-----) in it');
+    }
+    return text;
+  } finally {
+    await handle.close();
+  }
+}
 
 /** What `runEmulator` needs from the CLI. */
 export interface EmulatorIo {
@@ -20,13 +114,14 @@ export interface EmulatorIo {
  * exit code 0 once `io.signal` aborts and it is closed.
  */
 export async function runEmulator(
-  options: { port?: number; host?: string; regions?: readonly string[] },
+  options: { port?: number; host?: string; regions?: readonly string[]; xks?: XksLiveOptions },
   io: EmulatorIo,
 ): Promise<number> {
   const emulator = await startKmsEmulator({
     port: options.port,
     host: options.host,
     regions: options.regions,
+    ...(options.xks && { xks: options.xks }),
   });
   try {
     const tables = emulator.regions.flatMap((region) => {
@@ -65,6 +160,7 @@ export async function runEmulator(
         '(every other call, Describe included, gets AccessDeniedException):',
         `  AWS_ACCESS_KEY_ID=${breakGlassCredentials.accessKeyId} AWS_SECRET_ACCESS_KEY=${breakGlassCredentials.secretAccessKey} kms-cks disconnect <id>`,
         '',
+        ...xksBanner(options.xks),
         'Press Ctrl-C to stop.',
         '',
       ].join('\n'),
@@ -78,4 +174,20 @@ export async function runEmulator(
   }
   io.stdout.write('Emulator stopped.\n');
   return 0;
+}
+
+/** What the banner says about live XKS. */
+function xksBanner(xks: XksLiveOptions | undefined): string[] {
+  if (!xks) return [];
+  const routes = Object.entries(xks.connectTo ?? {}).map(([from, to]) => `${from} -> ${to}`);
+  const interval = xks.healthCheckIntervalMs ?? 60_000;
+  return [
+    'Live XKS: connecting an external key store with a public endpoint and a proxy credential',
+    "sends GetHealthStatus to its proxy; the proxy's answer decides CONNECTED or FAILED.",
+    'The default stores have no proxy credential and stay simulated, as do VPC endpoint service stores.',
+    `  extra CA: ${xks.ca ? 'yes (--xks-ca)' : 'none (public CAs only)'}`,
+    ...(routes.length > 0 ? [`  connect-to: ${printable(routes.join(', '))}`] : []),
+    `  KmsHealthCheck: ${interval === 0 ? 'off' : `every ${interval / 1000}s while CONNECTED`}`,
+    '',
+  ];
 }

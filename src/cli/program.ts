@@ -33,6 +33,7 @@ import {
   UsageError,
 } from './args.js';
 import { parseCount, parseStoreType, runFleet } from './fleet.js';
+import { connectionErrorHint, failureHints, retryLine } from './hints.js';
 import {
   formatElapsed,
   formatJson,
@@ -180,9 +181,10 @@ async function run(context: Context): Promise<number> {
       throw new UsageError(`--region names a region twice: '${values.region}'`, command);
     }
     // Loaded for this command only: the emulator (node:http and all) is no part of the others' start-up.
-    const { runEmulator } = await import('./emulator.js');
+    const { runEmulator, xksCliOptions } = await import('./emulator.js');
+    const xks = await xksCliOptions(values, command);
     return runEmulator(
-      { port, host, regions: regions.length > 0 ? regions : undefined },
+      { port, host, regions: regions.length > 0 ? regions : undefined, xks },
       context.io,
     );
   }
@@ -459,7 +461,9 @@ async function describeCommand(client: KmsClient, context: Context): Promise<num
     for await (const entry of client.paginateCustomKeyStores({}, { signal })) entries.push(entry);
   }
   context.io.stdout.write(
-    context.values.json === true ? formatJson({ customKeyStores: entries }) : formatTable(entries),
+    context.values.json === true
+      ? formatJson({ customKeyStores: entries })
+      : `${formatTable(entries)}${failureHints(entries)}`,
   );
   return exitCodes.ok;
 }
@@ -697,6 +701,12 @@ async function report(
   // Names and messages may come from a server: no control characters reach the terminal.
   io.stderr.write(`${name}: ${printable(text, true)}\n`);
   if (error instanceof KmsValidationError) io.stderr.write(shortUsage(command));
+  if (error instanceof KmsWaiterError && error.reason === 'failed' && error.connectionErrorCode) {
+    const code = error.connectionErrorCode;
+    const hint = connectionErrorHint(code);
+    if (hint) io.stderr.write(`What to check (${printable(code)}): ${hint}\n`);
+    io.stderr.write(`${retryLine(error.customKeyStoreId)}\n`);
+  }
   return exit;
 }
 

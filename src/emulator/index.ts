@@ -17,6 +17,10 @@
  *
  * Several regions on one port, each with its own key stores, chosen by the region a request is
  * signed for: `startKmsEmulator({ regions: ['us-east-1', 'eu-west-1'] })`.
+ *
+ * Live XKS: `startKmsEmulator({ xks: { mode: 'live', ca, connectTo } })` connects external key
+ * stores through their real XKS proxy (GetHealthStatus, signed by the emulator's own SigV4 code),
+ * as KMS does; the default `mode: 'simulated'` sends nothing.
  * @packageDocumentation
  */
 import {
@@ -34,7 +38,14 @@ import {
   type EmulatedKeyStore,
   KeyStoreRegistry,
   type KeyStoreSeed,
+  type XksProbeSettings,
 } from './store.js';
+import {
+  type XksEmulationOptions,
+  type XksOutboundRequestRecord,
+  XksProxyCaller,
+  xksLiveSettings,
+} from './xks-live.js';
 
 export {
   breakGlassCredentials,
@@ -54,7 +65,21 @@ export type {
   EmulatedXksProxyConfiguration,
   KeyStoreSeed,
   StateChange,
+  XksProbeSettings,
 } from './store.js';
+export type {
+  XksEkmDetails,
+  XksEmulationOptions,
+  XksHealthKmsOperation,
+  XksHealthOutcome,
+  XksHealthRecord,
+  XksHealthReport,
+  XksLiveOptions,
+  XksOutboundRequestRecord,
+  XksProbeException,
+  XksProxyAuthenticationCredential,
+  XksSimulatedOptions,
+} from './xks-live.js';
 
 /**
  * The connection state of an emulated key store: `CONNECTED`, `CONNECTING`, `FAILED`,
@@ -126,6 +151,14 @@ export interface KmsEmulatorOptions {
    * in slower gets 408 and the connection is closed (Node's own limit is 300 s). Default 10 000.
    */
   bodyTimeoutMs?: number;
+  /**
+   * External key stores' proxies: `{ mode: 'simulated' }` (the default: timers, no network) or
+   * `{ mode: 'live', ca?, connectTo?, healthCheckIntervalMs?, timeoutMs? }`: Connect of an
+   * external key store with `PUBLIC_ENDPOINT` connectivity and an `xksProxyAuthenticationCredential`
+   * sends `GetHealthStatus` to its proxy and the answer decides CONNECTED or FAILED (with KMS's
+   * `ConnectionErrorCode`); while CONNECTED, a periodic `KmsHealthCheck` records its health.
+   */
+  xks?: XksEmulationOptions;
 }
 
 /** The key stores of one region of an emulator, and how to change them. */
@@ -142,6 +175,20 @@ export interface KmsEmulatorRegion {
     state: EmulatedConnectionState | (string & {}),
     errorCode?: string,
   ): void;
+  /**
+   * What Create and Update of an external key store check before they change anything: in live
+   * XKS mode and for `PUBLIC_ENDPOINT` connectivity, `GetHealthStatus` to the proxy with these
+   * (new) settings, signed for this region; nothing is sent otherwise.
+   *
+   * @returns the request sent (also in `xksProxyRequests`), or undefined when nothing was sent.
+   * @throws an error whose `name` is `EmulatorError` and `type` the KMS exception
+   *   (`XksProxyIncorrectAuthenticationCredentialException`, `XksProxyUriUnreachableException`,
+   *   `XksProxyInvalidResponseException`, `XksProxyInvalidConfigurationException`).
+   */
+  probeXksProxy(
+    settings: XksProbeSettings,
+    kmsOperation: 'CreateCustomKeyStore' | 'UpdateCustomKeyStore',
+  ): Promise<XksOutboundRequestRecord | undefined>;
 }
 
 /**
@@ -164,6 +211,13 @@ export interface KmsEmulator extends KmsEmulatorRegion {
   inRegion(region: string): KmsEmulatorRegion;
   /** The latest requests (within `maxRecordedRequests` and `maxRecordedBytes`), oldest first; empty when recording is off. */
   readonly requests: readonly RecordedRequest[];
+  /**
+   * Live XKS: the latest requests the emulator sent to proxies (within `maxRecordedRequests`),
+   * oldest first, each with its outcome; the proxy secret is in none. Empty in simulated mode.
+   */
+  readonly xksProxyRequests: readonly XksOutboundRequestRecord[];
+  /** `live` or `simulated`: how external key stores' proxies are treated. */
+  readonly xksMode: 'live' | 'simulated';
   /** Faults still waiting to be applied, in order. */
   readonly pendingFaults: readonly PendingFault[];
   /**
@@ -173,7 +227,7 @@ export interface KmsEmulator extends KmsEmulatorRegion {
   injectFaults(faults: FaultSpec | readonly FaultSpec[]): void;
   /** Drops every pending fault. */
   clearFaults(): void;
-  /** Empties the request log. */
+  /** Empties the request log (and the log of requests sent to proxies). */
   clearRequests(): void;
   /** Sets the offset of the emulator clock from the local clock, in ms. */
   setClockOffset(offsetMs: number): void;
@@ -220,6 +274,20 @@ export async function startKmsEmulator(options: KmsEmulatorOptions = {}): Promis
   }
   let clockOffsetMs = finite('clockOffsetMs', options.clockOffsetMs, 0);
   const now = () => Date.now() + clockOffsetMs;
+  const xksSettings = xksLiveSettings(options.xks);
+  const recording = options.recordRequests !== false && maxRecorded > 0;
+  const xksRequests: XksOutboundRequestRecord[] = [];
+  const xks =
+    xksSettings &&
+    new XksProxyCaller(xksSettings, {
+      now,
+      record: recording
+        ? (entry) => {
+            xksRequests.push(entry);
+            if (xksRequests.length > maxRecorded) xksRequests.shift();
+          }
+        : undefined,
+    });
 
   if (options.keyStores !== undefined && !Array.isArray(options.keyStores)) {
     for (const name of Object.keys(options.keyStores)) {
@@ -233,11 +301,17 @@ export async function startKmsEmulator(options: KmsEmulatorOptions = {}): Promis
     for (const name of regions) {
       registries.set(
         name,
-        new KeyStoreRegistry(seedsFor(name, options.keyStores), { transitionMs, now }),
+        new KeyStoreRegistry(seedsFor(name, options.keyStores), {
+          transitionMs,
+          now,
+          region: name,
+          xks,
+        }),
       );
     }
   } catch (error) {
     for (const registry of registries.values()) registry.dispose();
+    xks?.close();
     throw error;
   }
   const stores = registries.get(region)!;
@@ -253,14 +327,12 @@ export async function startKmsEmulator(options: KmsEmulatorOptions = {}): Promis
       keyStores: registry.stores,
       addKeyStore: (seed) => registry.add(seed),
       setConnectionState: (id, state, errorCode) => registry.setState(id, state, errorCode),
+      probeXksProxy: (settings, kmsOperation) => registry.probeXksProxy(settings, kmsOperation),
     };
   };
   const faults = new FaultQueue();
   const log = new RequestLog(maxRecorded, maxRecordedBytes);
-  const record =
-    options.recordRequests === false || maxRecorded === 0
-      ? undefined
-      : (entry: RecordedRequest) => log.add(entry);
+  const record = recording ? (entry: RecordedRequest) => log.add(entry) : undefined;
   const server = new EmulatorServer({
     verifier: new SigV4Verifier({ region: regions, service: 'kms', credentials }),
     stores: registries,
@@ -282,11 +354,13 @@ export async function startKmsEmulator(options: KmsEmulatorOptions = {}): Promis
     boundPort = await server.listen(port, host);
   } catch (error) {
     for (const registry of registries.values()) registry.dispose();
+    xks?.close();
     throw error;
   }
 
   const close = async () => {
     for (const registry of registries.values()) registry.dispose();
+    xks?.close();
     faults.clear();
     await server.close();
   };
@@ -299,14 +373,20 @@ export async function startKmsEmulator(options: KmsEmulatorOptions = {}): Promis
     inRegion: regionView,
     keyStores: stores.stores,
     requests: log.entries,
+    xksProxyRequests: xksRequests,
+    xksMode: xks ? 'live' : 'simulated',
     get pendingFaults() {
       return faults.pending;
     },
     injectFaults: (specs) => faults.push(Array.isArray(specs) ? specs : [specs as FaultSpec]),
     clearFaults: () => faults.clear(),
-    clearRequests: () => log.clear(),
+    clearRequests: () => {
+      log.clear();
+      xksRequests.length = 0;
+    },
     addKeyStore: (seed) => stores.add(seed),
     setConnectionState: (id, state, errorCode) => stores.setState(id, state, errorCode),
+    probeXksProxy: (settings, kmsOperation) => stores.probeXksProxy(settings, kmsOperation),
     setClockOffset: (offsetMs) => {
       clockOffsetMs = finite('offsetMs', offsetMs, 0);
     },

@@ -181,6 +181,7 @@ function describeInput(input: Record<string, unknown>): DescribeInput {
 
 /**
  * Runs an operation on the key stores.
+ * @param requestId - the call's `x-amzn-requestid`.
  * @returns the response body.
  * @throws EmulatorError for invalid input or a KMS error.
  */
@@ -188,13 +189,15 @@ export function runOperation(
   operation: OperationName,
   input: Record<string, unknown>,
   stores: KeyStoreRegistry,
+  requestId?: string,
 ): Record<string, unknown> {
   switch (operation) {
     case 'DisconnectCustomKeyStore':
       stores.disconnect(idInput(input));
       return {};
     case 'ConnectCustomKeyStore':
-      stores.connect(idInput(input));
+      // Live XKS sends the call's request ID to the proxy as kmsRequestId, as KMS does.
+      stores.connect(idInput(input), requestId);
       return {};
     case 'DescribeCustomKeyStores':
       return stores.describe(describeInput(input));

@@ -345,7 +345,7 @@ export class EmulatorServer {
       entry.input = input;
       // The verifier only accepts the regions served, so the registry exists.
       const stores = this.#context.stores.get(verified.region)!;
-      const output = runOperation(operation, input, stores);
+      const output = runOperation(operation, input, stores, requestId);
       reply(200, JSON.stringify(output), 'application/x-amz-json-1.1');
     } catch (error) {
       if (!(error instanceof EmulatorError)) throw error;

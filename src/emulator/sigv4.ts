@@ -504,3 +504,61 @@ function constantTimeEqual(a: string, b: string): boolean {
   const right = Buffer.from(b, 'utf8');
   return left.length === right.length && timingSafeEqual(left, right);
 }
+
+/** What {@link signRequest} signs. */
+export interface SigningInput {
+  /** HTTP method, upper case. */
+  method: string;
+  /** The path as sent (no query: the XKS API has none). */
+  path: string;
+  /** The `Host` header as sent: the host name, and `:port` unless it is the scheme's default. */
+  host: string;
+  /** The body bytes. */
+  body: string | Uint8Array;
+  /** The access key ID. */
+  accessKeyId: string;
+  /** The secret: used for the signing key, never returned. */
+  secretAccessKey: string;
+  /** The region of the credential scope. */
+  region: string;
+  /** The service of the credential scope (`kms-xks-proxy` for an XKS proxy). */
+  service: string;
+  /** The signing instant, ms since the epoch (the emulator clock). */
+  now: number;
+}
+
+/**
+ * Signs a request the way KMS signs the requests it sends to an XKS proxy: `host` and
+ * `x-amz-date` signed (the XKS specification's `SignedHeaders=host;x-amz-date`), the payload hash
+ * in the canonical request, no session token. Built from the same pure functions the verifier
+ * uses, and like them shares no code with the client's signer.
+ *
+ * @returns the headers to send: `host`, `x-amz-date` and `authorization`.
+ */
+export function signRequest(input: SigningInput): {
+  host: string;
+  'x-amz-date': string;
+  authorization: string;
+} {
+  const amzDate = formatAmzDate(input.now);
+  const date = amzDate.slice(0, 8);
+  const signedHeaders = ['host', 'x-amz-date'];
+  const canonical = canonicalRequest({
+    method: input.method,
+    target: input.path,
+    headers: [
+      ['host', input.host],
+      ['x-amz-date', amzDate],
+    ],
+    signedHeaders,
+    payloadHash: sha256Hex(input.body),
+  });
+  const scope = credentialScope(date, input.region, input.service);
+  const key = deriveSigningKey(input.secretAccessKey, date, input.region, input.service);
+  const signature = computeSignature(key, stringToSign(amzDate, scope, canonical));
+  return {
+    host: input.host,
+    'x-amz-date': amzDate,
+    authorization: authorizationHeader(input.accessKeyId, scope, signedHeaders, signature),
+  };
+}

@@ -5,6 +5,15 @@
  */
 import { characterCount } from './characters.js';
 import { EmulatorError } from './errors.js';
+import {
+  checkXksCredential,
+  probeXksProxy,
+  type StoredXksCredential,
+  type XksHealthRecord,
+  type XksOutboundRequestRecord,
+  type XksProxyAuthenticationCredential,
+  type XksProxyCaller,
+} from './xks-live.js';
 
 /** The connection states KMS reports. */
 export type EmulatedConnectionState =
@@ -81,7 +90,16 @@ export interface KeyStoreSeed {
   trustAnchorCertificate?: string;
   /** External key stores: the proxy configuration; a default is made up when absent. */
   xksProxyConfiguration?: EmulatedXksProxyConfiguration;
-  /** When set, connecting ends in `FAILED` with this `ConnectionErrorCode` instead of `CONNECTED`. */
+  /**
+   * External key stores: the proxy credential the emulator signs its proxy requests with in live
+   * XKS mode. Its `accessKeyId` is the configuration's (given in either or both, the same). The
+   * secret is never sent by Describe, logged, or shown by `JSON.stringify` / `util.inspect`.
+   */
+  xksProxyAuthenticationCredential?: XksProxyAuthenticationCredential;
+  /**
+   * When set, connecting ends in `FAILED` with this `ConnectionErrorCode` instead of `CONNECTED`,
+   * after `transitionMs`, in live XKS mode too (the seed decides; no proxy is called).
+   */
   connectFailure?: ConnectionErrorCode;
   /** When set, ConnectCustomKeyStore is rejected with this error (CloudHSM stores). */
   connectException?:
@@ -108,12 +126,35 @@ export interface EmulatedKeyStore extends Readonly<Omit<KeyStoreSeed, 'connectio
   readonly creationDate: Date;
   /** The states it went through, the seeded one first (the last 100). */
   readonly history: readonly StateChange[];
+  /**
+   * Live XKS: the latest `GetHealthStatus` the emulator sent to this store's proxy (Connect or the
+   * periodic `KmsHealthCheck`) and what it came to. A failed periodic check leaves the store
+   * CONNECTED, as in KMS; this is where it shows.
+   */
+  readonly xksHealth?: XksHealthRecord;
 }
 
-interface MutableKeyStore extends Omit<EmulatedKeyStore, 'connectionState' | 'history'> {
+interface MutableKeyStore
+  extends Omit<EmulatedKeyStore, 'connectionState' | 'history' | 'xksHealth'> {
   connectionState: string;
   connectionErrorCode?: string;
   history: StateChange[];
+  xksProxyAuthenticationCredential?: StoredXksCredential;
+  xksHealth?: XksHealthRecord;
+}
+
+/** The new settings Create or Update would give a store, for {@link KeyStoreRegistry.probeXksProxy}. */
+export interface XksProbeSettings {
+  /** The store's ID (Update), absent for Create. */
+  customKeyStoreId?: string;
+  /** `PUBLIC_ENDPOINT` stores are probed; `VPC_ENDPOINT_SERVICE` ones stay simulated (no probe). */
+  connectivity: 'PUBLIC_ENDPOINT' | 'VPC_ENDPOINT_SERVICE' | (string & {});
+  /** `https://host[:port]` */
+  uriEndpoint: string;
+  /** e.g. `/kms/xks/v1` */
+  uriPath: string;
+  /** The credential to sign with. */
+  xksProxyAuthenticationCredential: XksProxyAuthenticationCredential;
 }
 
 const defaultCreationDate = new Date('2024-01-15T10:00:00Z');
@@ -127,6 +168,10 @@ export interface RegistryOptions {
   transitionMs: number;
   /** The emulator clock. */
   now: () => number;
+  /** The region these stores are in: live XKS requests are signed for it. Default `us-east-1`. */
+  region?: string;
+  /** Live XKS: the caller of proxies. Absent = simulated (timers only, no network). */
+  xks?: XksProxyCaller;
 }
 
 /** Describe input, already validated. */
@@ -141,6 +186,13 @@ export interface DescribeInput {
 export class KeyStoreRegistry {
   readonly #stores = new Map<string, MutableKeyStore>();
   readonly #timers = new Map<string, NodeJS.Timeout>();
+  /** Live XKS: the periodic KmsHealthCheck of each CONNECTED live store. */
+  readonly #healthTimers = new Map<string, NodeJS.Timeout>();
+  /** Live XKS: stores whose periodic check is in flight (never two at once). */
+  readonly #checking = new Set<string>();
+  /** Live XKS: the current connection attempt of each store; a stale answer is dropped. */
+  readonly #attempts = new Map<string, number>();
+  #attemptCounter = 0;
   readonly #options: RegistryOptions;
 
   /**
@@ -164,18 +216,73 @@ export class KeyStoreRegistry {
     for (const store of this.#stores.values()) {
       if (store.name === seed.name) throw new TypeError(`Duplicate key store name: ${seed.name}`);
     }
+    const credential = seedCredential(seed);
     const state = seed.connectionState ?? 'CONNECTED';
     const store: MutableKeyStore = {
       ...seed,
-      ...typeDefaults(seed),
+      ...typeDefaults(seed, credential),
       creationDate: seed.creationDate ?? defaultCreationDate,
       connectionState: state,
       connectionErrorCode:
         state === 'FAILED' ? (seed.connectionErrorCode ?? 'INTERNAL_ERROR') : undefined,
       history: [{ state, at: new Date(this.#options.now()) }],
+      xksProxyAuthenticationCredential: credential,
     };
+    // The seed's own object (secret and all) is not kept; no credential, no key.
+    if (!credential) delete store.xksProxyAuthenticationCredential;
     this.#stores.set(seed.id, store);
+    if (state === 'CONNECTED') this.#startHealthChecks(store);
     return store;
+  }
+
+  /**
+   * Whether a store's connection is decided by its live proxy: live XKS mode, an external key
+   * store with `PUBLIC_ENDPOINT` connectivity, a proxy credential to sign with, and no seeded
+   * `connectFailure` (which keeps the simulated outcome).
+   */
+  isLive(store: EmulatedKeyStore): boolean {
+    return (
+      this.#options.xks !== undefined &&
+      store.type === 'EXTERNAL_KEY_STORE' &&
+      store.xksProxyConfiguration?.connectivity === 'PUBLIC_ENDPOINT' &&
+      store.xksProxyAuthenticationCredential !== undefined &&
+      store.connectFailure === undefined
+    );
+  }
+
+  /**
+   * The check Create and Update of an external key store run before they change anything: in live
+   * XKS mode, for `PUBLIC_ENDPOINT` connectivity, `GetHealthStatus` to the proxy with the NEW
+   * settings and `kmsOperation` `CreateCustomKeyStore` / `UpdateCustomKeyStore`. Resolves at once
+   * (nothing sent) in simulated mode and for `VPC_ENDPOINT_SERVICE` connectivity.
+   *
+   * @param kmsRequestId - the Create/Update call's request ID (sent as `kmsRequestId`); default a fresh UUID.
+   * @returns the request sent, or undefined when nothing was sent.
+   * @throws EmulatorError with the KMS exception when the proxy does not answer well:
+   *   `XksProxyIncorrectAuthenticationCredentialException`, `XksProxyUriUnreachableException`,
+   *   `XksProxyInvalidResponseException`, `XksProxyInvalidConfigurationException`.
+   */
+  async probeXksProxy(
+    settings: XksProbeSettings,
+    kmsOperation: 'CreateCustomKeyStore' | 'UpdateCustomKeyStore',
+    kmsRequestId?: string,
+  ): Promise<XksOutboundRequestRecord | undefined> {
+    const caller = this.#options.xks;
+    if (!caller || settings.connectivity !== 'PUBLIC_ENDPOINT') return undefined;
+    return probeXksProxy(
+      caller,
+      {
+        ...(settings.customKeyStoreId !== undefined && {
+          customKeyStoreId: settings.customKeyStoreId,
+        }),
+        uriEndpoint: settings.uriEndpoint,
+        uriPath: settings.uriPath,
+        credential: settings.xksProxyAuthenticationCredential,
+        region: this.#region,
+      },
+      kmsOperation,
+      kmsRequestId,
+    );
   }
 
   /** DisconnectCustomKeyStore. */
@@ -191,8 +298,14 @@ export class KeyStoreRegistry {
     this.#schedule(store, () => this.#enter(store, 'DISCONNECTED'));
   }
 
-  /** ConnectCustomKeyStore: a no-op when the store is CONNECTED or CONNECTING, as in KMS. */
-  connect(id: string): void {
+  /**
+   * ConnectCustomKeyStore: a no-op when the store is CONNECTED or CONNECTING, as in KMS. A live
+   * store (see {@link isLive}) is CONNECTING until both its proxy has answered `GetHealthStatus`
+   * and `transitionMs` has passed, then CONNECTED or FAILED with the answer's code.
+   *
+   * @param requestId - the Connect call's request ID, sent to the proxy as `kmsRequestId`.
+   */
+  connect(id: string, requestId?: string): void {
     const store = this.#get(id);
     if (connectRejectedFrom.has(store.connectionState)) {
       throw new EmulatorError(
@@ -212,6 +325,10 @@ export class KeyStoreRegistry {
     }
     if (store.connectionState !== 'DISCONNECTED') return;
     this.#enter(store, 'CONNECTING');
+    if (this.isLive(store)) {
+      this.#connectLive(store, requestId);
+      return;
+    }
     this.#schedule(store, () => {
       if (store.connectFailure) this.#enter(store, 'FAILED', store.connectFailure);
       else this.#enter(store, 'CONNECTED');
@@ -251,10 +368,94 @@ export class KeyStoreRegistry {
     this.#enter(store, state, state === 'FAILED' ? (errorCode ?? 'INTERNAL_ERROR') : undefined);
   }
 
-  /** Clears every pending transition. */
+  /** Clears every pending transition and periodic health check; answers still on their way are dropped. */
   dispose(): void {
     for (const timer of this.#timers.values()) clearTimeout(timer);
     this.#timers.clear();
+    for (const timer of this.#healthTimers.values()) clearInterval(timer);
+    this.#healthTimers.clear();
+    this.#attempts.clear();
+  }
+
+  get #region(): string {
+    return this.#options.region ?? 'us-east-1';
+  }
+
+  #target(store: MutableKeyStore): Parameters<XksProxyCaller['getHealthStatus']>[0] {
+    const config = store.xksProxyConfiguration!;
+    return {
+      customKeyStoreId: store.id,
+      uriEndpoint: config.uriEndpoint,
+      uriPath: config.uriPath,
+      credential: store.xksProxyAuthenticationCredential!,
+      region: this.#region,
+    };
+  }
+
+  /** Sends GetHealthStatus (ConnectCustomKeyStore) and ends CONNECTING with its answer, not before `transitionMs`. */
+  #connectLive(store: MutableKeyStore, requestId: string | undefined): void {
+    const attempt = ++this.#attemptCounter;
+    this.#attempts.set(store.id, attempt);
+    let minimumPassed = false;
+    let answer: XksOutboundRequestRecord | undefined;
+    const settle = () => {
+      if (!minimumPassed || !answer) return;
+      if (this.#attempts.get(store.id) !== attempt) return;
+      this.#attempts.delete(store.id);
+      // Disconnect (or setConnectionState) in the meantime wins: the answer is only recorded.
+      if (store.connectionState !== 'CONNECTING') return;
+      if (answer.healthy) this.#enter(store, 'CONNECTED');
+      else this.#enter(store, 'FAILED', answer.connectionErrorCode ?? 'XKS_PROXY_INVALID_RESPONSE');
+    };
+    this.#schedule(store, () => {
+      minimumPassed = true;
+      settle();
+    });
+    this.#options
+      .xks!.getHealthStatus(this.#target(store), 'ConnectCustomKeyStore', requestId)
+      .then(
+        (record) => {
+          if (this.#attempts.get(store.id) !== attempt) return;
+          store.xksHealth = healthRecord(record);
+          answer = record;
+          settle();
+        },
+        () => {
+          // A bug of the emulator, not an answer of the proxy: KMS's own INTERNAL_ERROR.
+          if (this.#attempts.get(store.id) !== attempt) return;
+          this.#cancel(store.id);
+          if (store.connectionState === 'CONNECTING')
+            this.#enter(store, 'FAILED', 'INTERNAL_ERROR');
+        },
+      );
+  }
+
+  /** Live stores: a KmsHealthCheck every interval while CONNECTED. */
+  #startHealthChecks(store: MutableKeyStore): void {
+    const interval = this.#options.xks?.settings.healthCheckIntervalMs ?? 0;
+    if (interval === 0 || !this.isLive(store) || this.#healthTimers.has(store.id)) return;
+    const timer = setInterval(() => {
+      if (this.#checking.has(store.id)) return;
+      this.#checking.add(store.id);
+      this.#options
+        .xks!.getHealthStatus(this.#target(store), 'KmsHealthCheck')
+        .then(
+          (record) => {
+            // A check that ends after the store left CONNECTED (or the emulator closed) is dropped.
+            if (this.#healthTimers.get(store.id) === timer) store.xksHealth = healthRecord(record);
+          },
+          () => {},
+        )
+        .finally(() => this.#checking.delete(store.id));
+    }, interval);
+    timer.unref();
+    this.#healthTimers.set(store.id, timer);
+  }
+
+  #stopHealthChecks(id: string): void {
+    const timer = this.#healthTimers.get(id);
+    if (timer) clearInterval(timer);
+    this.#healthTimers.delete(id);
   }
 
   #get(id: string): MutableKeyStore {
@@ -269,6 +470,9 @@ export class KeyStoreRegistry {
   }
 
   #enter(store: MutableKeyStore, state: string, errorCode?: string): void {
+    if (state === 'CONNECTED') this.#startHealthChecks(store);
+    else this.#stopHealthChecks(store.id);
+    if (state !== 'CONNECTING') this.#attempts.delete(store.id);
     store.connectionState = state;
     store.connectionErrorCode = errorCode;
     store.history.push({ state, at: new Date(this.#options.now()) });
@@ -312,8 +516,58 @@ function checkSeed(seed: KeyStoreSeed): void {
   }
 }
 
+/** A seed's proxy credential, checked. @throws TypeError naming what is wrong (never the secret). */
+function seedCredential(seed: KeyStoreSeed): StoredXksCredential | undefined {
+  if (seed.xksProxyAuthenticationCredential === undefined) return undefined;
+  const where = `Key store ${seed.id}`;
+  if (seed.type !== 'EXTERNAL_KEY_STORE') {
+    throw new TypeError(
+      `${where}: only an EXTERNAL_KEY_STORE has an xksProxyAuthenticationCredential`,
+    );
+  }
+  const credential = checkXksCredential(seed.xksProxyAuthenticationCredential, where);
+  const configured = seed.xksProxyConfiguration?.accessKeyId;
+  if (configured !== undefined && configured !== credential.accessKeyId) {
+    throw new TypeError(
+      `${where}: xksProxyConfiguration.accessKeyId is not the credential's accessKeyId: give the same one (or only the credential)`,
+    );
+  }
+  return credential;
+}
+
+/** A store's record of a health check. */
+function healthRecord(record: XksOutboundRequestRecord): XksHealthRecord {
+  const {
+    healthy,
+    connectionErrorCode,
+    exception,
+    reason,
+    status,
+    errorName,
+    report,
+    at,
+    kmsOperation,
+    kmsRequestId,
+  } = record;
+  return {
+    at,
+    kmsOperation,
+    kmsRequestId,
+    healthy,
+    reason,
+    ...(connectionErrorCode !== undefined && { connectionErrorCode }),
+    ...(exception !== undefined && { exception }),
+    ...(status !== undefined && { status }),
+    ...(errorName !== undefined && { errorName }),
+    ...(report !== undefined && { report }),
+  };
+}
+
 /** Realistic fields for a store seeded without them. */
-function typeDefaults(seed: KeyStoreSeed): Partial<MutableKeyStore> {
+function typeDefaults(
+  seed: KeyStoreSeed,
+  credential: StoredXksCredential | undefined,
+): Partial<MutableKeyStore> {
   if (seed.type === 'AWS_CLOUDHSM') {
     return {
       cloudHsmClusterId: seed.cloudHsmClusterId ?? 'cluster-234abcdefgh',
@@ -323,7 +577,7 @@ function typeDefaults(seed: KeyStoreSeed): Partial<MutableKeyStore> {
   return {
     xksProxyConfiguration: seed.xksProxyConfiguration ?? {
       connectivity: 'PUBLIC_ENDPOINT',
-      accessKeyId: 'ABCDE23456FGHIJ76543',
+      accessKeyId: credential?.accessKeyId ?? 'ABCDE23456FGHIJ76543',
       uriEndpoint: 'https://xks-proxy.example.com',
       uriPath: '/kms/xks/v1',
     },

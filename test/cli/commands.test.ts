@@ -53,8 +53,18 @@ describe('kms-cks describe', () => {
     const { code, stdout, stderr } = await cli(['describe']);
     expect(code).toBe(0);
     expect(stderr).toBe('');
-    const lines = stdout.trimEnd().split('\n');
+    // The table, then (a store being FAILED) what to check for it.
+    const [table, hints] = stdout.split('\n\n');
+    const lines = table!.trimEnd().split('\n');
     expect(lines).toHaveLength(1 + harness.emulator.keyStores.size);
+    expect(hints).toBe(
+      [
+        'What to check:',
+        'cks-failed00000000001  XKS_PROXY_NOT_REACHABLE: KMS could not reach the proxy, or every external key manager behind it is UNAVAILABLE: check XksProxyUriEndpoint (DNS, port, firewall) and that the proxy and its key managers are up',
+        'Once fixed: kms-cks connect cks-failed00000000001 --reset-failed --wait (disconnects, then connects again)',
+        '',
+      ].join('\n'),
+    );
     const header = lines[0]!;
     expect(header.split(/\s{2,}/)).toEqual(['ID', 'NAME', 'TYPE', 'STATE', 'ERROR', 'CREATED']);
     // Each column starts at the same offset on every line.
@@ -281,6 +291,12 @@ describe('kms-cks connect', () => {
     expect(stderr).toMatch(
       /^KmsWaiterError: Custom key store cks-failed00000000001 is FAILED \(XKS_PROXY_NOT_REACHABLE\);.*--reset-failed/,
     );
+    expect(stderr).toContain(
+      '\nWhat to check (XKS_PROXY_NOT_REACHABLE): KMS could not reach the proxy, or every external key manager behind it is UNAVAILABLE',
+    );
+    expect(stderr).toMatch(
+      /\nOnce fixed: kms-cks connect cks-failed00000000001 --reset-failed --wait .*\n$/,
+    );
     expect(requestsFor(harness.emulator, 'ConnectCustomKeyStore')).toHaveLength(0);
   });
 
@@ -306,6 +322,9 @@ describe('kms-cks connect', () => {
     expect(code).toBe(1);
     expect(stderr).toMatch(
       /KmsWaiterError: .*FAILED \(XKS_PROXY_TIMED_OUT\) while waiting for CONNECTED/,
+    );
+    expect(stderr).toContain(
+      'What to check (XKS_PROXY_TIMED_OUT): the proxy did not answer within 250 ms',
     );
   });
 
