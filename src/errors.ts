@@ -104,7 +104,9 @@ export type ModeledExceptionOptions = Omit<ServiceExceptionOptions, 'name'>;
 
 /**
  * The custom key store is in a state that does not allow the operation: disconnecting a store that
- * is DISCONNECTED or DISCONNECTING, or connecting one that is DISCONNECTING or FAILED.
+ * is DISCONNECTED or DISCONNECTING, connecting one that is DISCONNECTING or FAILED, updating a
+ * property that needs DISCONNECTED (an XKS endpoint or connectivity, a CloudHSM password or
+ * cluster) of a store that is not, or deleting a store that is not DISCONNECTED.
  */
 export class CustomKeyStoreInvalidStateException extends KmsServiceException {
   /** @param options - as sent by KMS. */
@@ -153,6 +155,134 @@ export class InvalidMarkerException extends KmsServiceException {
   }
 }
 
+/** CreateCustomKeyStore: the CloudHSM cluster is already associated with another custom key store (a cluster serves one store only). */
+export class CloudHsmClusterInUseException extends KmsServiceException {
+  /** @param options - as sent by KMS. */
+  constructor(options: ModeledExceptionOptions) {
+    super({ ...options, name: 'CloudHsmClusterInUseException' });
+  }
+}
+
+/** CreateCustomKeyStore / UpdateCustomKeyStore: no CloudHSM cluster with that ID in this account and region. */
+export class CloudHsmClusterNotFoundException extends KmsServiceException {
+  /** @param options - as sent by KMS. */
+  constructor(options: ModeledExceptionOptions) {
+    super({ ...options, name: 'CloudHsmClusterNotFoundException' });
+  }
+}
+
+/** UpdateCustomKeyStore: the new CloudHSM cluster is not related to the store's cluster (it does not share its backup history). */
+export class CloudHsmClusterNotRelatedException extends KmsServiceException {
+  /** @param options - as sent by KMS. */
+  constructor(options: ModeledExceptionOptions) {
+    super({ ...options, name: 'CloudHsmClusterNotRelatedException' });
+  }
+}
+
+/** CreateCustomKeyStore: the trust anchor certificate is not the one of the CloudHSM cluster. */
+export class IncorrectTrustAnchorException extends KmsServiceException {
+  /** @param options - as sent by KMS. */
+  constructor(options: ModeledExceptionOptions) {
+    super({ ...options, name: 'IncorrectTrustAnchorException' });
+  }
+}
+
+/** CreateCustomKeyStore / UpdateCustomKeyStore: another custom key store in this account and region has that name. */
+export class CustomKeyStoreNameInUseException extends KmsServiceException {
+  /** @param options - as sent by KMS. */
+  constructor(options: ModeledExceptionOptions) {
+    super({ ...options, name: 'CustomKeyStoreNameInUseException' });
+  }
+}
+
+/** DeleteCustomKeyStore: the store still holds KMS keys; schedule them for deletion and wait until they are deleted first. */
+export class CustomKeyStoreHasCMKsException extends KmsServiceException {
+  /** @param options - as sent by KMS. */
+  constructor(options: ModeledExceptionOptions) {
+    super({ ...options, name: 'CustomKeyStoreHasCMKsException' });
+  }
+}
+
+/** CreateCustomKeyStore: a quota was exceeded, e.g. the number of custom key stores per account and region. */
+export class LimitExceededException extends KmsServiceException {
+  /** @param options - as sent by KMS. */
+  constructor(options: ModeledExceptionOptions) {
+    super({ ...options, name: 'LimitExceededException' });
+  }
+}
+
+/** CreateCustomKeyStore / UpdateCustomKeyStore: another external key store in this region uses the same proxy URI endpoint and path. */
+export class XksProxyUriInUseException extends KmsServiceException {
+  /** @param options - as sent by KMS. */
+  constructor(options: ModeledExceptionOptions) {
+    super({ ...options, name: 'XksProxyUriInUseException' });
+  }
+}
+
+/** CreateCustomKeyStore / UpdateCustomKeyStore: another external key store with VPC endpoint service connectivity uses the same proxy URI endpoint. */
+export class XksProxyUriEndpointInUseException extends KmsServiceException {
+  /** @param options - as sent by KMS. */
+  constructor(options: ModeledExceptionOptions) {
+    super({ ...options, name: 'XksProxyUriEndpointInUseException' });
+  }
+}
+
+/** CreateCustomKeyStore / UpdateCustomKeyStore: KMS could not reach the XKS proxy (no answer to GetHealthStatus). */
+export class XksProxyUriUnreachableException extends KmsServiceException {
+  /** @param options - as sent by KMS. */
+  constructor(options: ModeledExceptionOptions) {
+    super({ ...options, name: 'XksProxyUriUnreachableException' });
+  }
+}
+
+/** CreateCustomKeyStore / UpdateCustomKeyStore: the XKS proxy refused the proxy authentication credential. */
+export class XksProxyIncorrectAuthenticationCredentialException extends KmsServiceException {
+  /** @param options - as sent by KMS. */
+  constructor(options: ModeledExceptionOptions) {
+    super({ ...options, name: 'XksProxyIncorrectAuthenticationCredentialException' });
+  }
+}
+
+/** CreateCustomKeyStore / UpdateCustomKeyStore: another external key store in this region uses that VPC endpoint service. */
+export class XksProxyVpcEndpointServiceInUseException extends KmsServiceException {
+  /** @param options - as sent by KMS. */
+  constructor(options: ModeledExceptionOptions) {
+    super({ ...options, name: 'XksProxyVpcEndpointServiceInUseException' });
+  }
+}
+
+/** CreateCustomKeyStore / UpdateCustomKeyStore: KMS could not find the VPC endpoint service. */
+export class XksProxyVpcEndpointServiceNotFoundException extends KmsServiceException {
+  /** @param options - as sent by KMS. */
+  constructor(options: ModeledExceptionOptions) {
+    super({ ...options, name: 'XksProxyVpcEndpointServiceNotFoundException' });
+  }
+}
+
+/** CreateCustomKeyStore / UpdateCustomKeyStore: the VPC endpoint service does not meet KMS's requirements (private DNS, allowed principal, acceptance, load balancer). */
+export class XksProxyVpcEndpointServiceInvalidConfigurationException extends KmsServiceException {
+  /** @param options - as sent by KMS. */
+  constructor(options: ModeledExceptionOptions) {
+    super({ ...options, name: 'XksProxyVpcEndpointServiceInvalidConfigurationException' });
+  }
+}
+
+/** CreateCustomKeyStore / UpdateCustomKeyStore: KMS could not interpret the XKS proxy's answer. */
+export class XksProxyInvalidResponseException extends KmsServiceException {
+  /** @param options - as sent by KMS. */
+  constructor(options: ModeledExceptionOptions) {
+    super({ ...options, name: 'XksProxyInvalidResponseException' });
+  }
+}
+
+/** CreateCustomKeyStore / UpdateCustomKeyStore: the XKS proxy configuration is not valid (e.g. the path or the TLS setup). */
+export class XksProxyInvalidConfigurationException extends KmsServiceException {
+  /** @param options - as sent by KMS. */
+  constructor(options: ModeledExceptionOptions) {
+    super({ ...options, name: 'XksProxyInvalidConfigurationException' });
+  }
+}
+
 type ModeledExceptionClass = new (options: ModeledExceptionOptions) => KmsServiceException;
 
 /** Error codes with a class of their own. */
@@ -163,7 +293,29 @@ const modeledExceptions: Readonly<Record<string, ModeledExceptionClass>> = {
   CloudHsmClusterNotActiveException,
   CloudHsmClusterInvalidConfigurationException,
   InvalidMarkerException,
+  CloudHsmClusterInUseException,
+  CloudHsmClusterNotFoundException,
+  CloudHsmClusterNotRelatedException,
+  IncorrectTrustAnchorException,
+  CustomKeyStoreNameInUseException,
+  CustomKeyStoreHasCMKsException,
+  LimitExceededException,
+  XksProxyUriInUseException,
+  XksProxyUriEndpointInUseException,
+  XksProxyUriUnreachableException,
+  XksProxyIncorrectAuthenticationCredentialException,
+  XksProxyVpcEndpointServiceInUseException,
+  XksProxyVpcEndpointServiceNotFoundException,
+  XksProxyVpcEndpointServiceInvalidConfigurationException,
+  XksProxyInvalidResponseException,
+  XksProxyInvalidConfigurationException,
 };
+
+/**
+ * Every KMS error code with a class of its own: the errors the KMS model lists for the six custom
+ * key store operations (test/lifecycle/errors.test.ts checks the list against the model).
+ */
+export const modeledErrorCodes: readonly string[] = Object.freeze(Object.keys(modeledExceptions));
 
 /** Builds the exception for an error code: its own class when it has one, else the base class. */
 export function createServiceException(options: ServiceExceptionOptions): KmsServiceException {

@@ -4,10 +4,13 @@
  */
 export {
   type ConnectCustomKeyStoreOutput,
+  type CreateCustomKeyStoreOutput,
+  type DeleteCustomKeyStoreOutput,
   type DescribeCustomKeyStoresOutput,
   type DisconnectCustomKeyStoreOutput,
   KmsClient,
   type ResolvedClientConfig,
+  type UpdateCustomKeyStoreOutput,
 } from './client.js';
 export { waiterDefaults } from './config/defaults.js';
 export { type EndpointParams, resolveEndpoint } from './config/endpoint.js';
@@ -18,12 +21,18 @@ export type {
   Credentials,
 } from './credentials/credentials.js';
 export {
+  CloudHsmClusterInUseException,
   CloudHsmClusterInvalidConfigurationException,
   CloudHsmClusterNotActiveException,
+  CloudHsmClusterNotFoundException,
+  CloudHsmClusterNotRelatedException,
   type CredentialSourceFailure,
+  CustomKeyStoreHasCMKsException,
   CustomKeyStoreInvalidStateException,
+  CustomKeyStoreNameInUseException,
   CustomKeyStoreNotFoundException,
   type Fault,
+  IncorrectTrustAnchorException,
   InvalidMarkerException,
   KMSInternalException,
   KmsConfigError,
@@ -36,12 +45,23 @@ export {
   KmsTimeoutError,
   KmsValidationError,
   KmsWaiterError,
+  LimitExceededException,
   type ModeledExceptionOptions,
+  modeledErrorCodes,
   type ResponseMetadata,
   type ServiceExceptionOptions,
   type TimeoutPhase,
   type ValidationIssue,
   type WaiterFailureReason,
+  XksProxyIncorrectAuthenticationCredentialException,
+  XksProxyInvalidConfigurationException,
+  XksProxyInvalidResponseException,
+  XksProxyUriEndpointInUseException,
+  XksProxyUriInUseException,
+  XksProxyUriUnreachableException,
+  XksProxyVpcEndpointServiceInUseException,
+  XksProxyVpcEndpointServiceInvalidConfigurationException,
+  XksProxyVpcEndpointServiceNotFoundException,
 } from './errors.js';
 export {
   applyToFleet,
@@ -59,6 +79,10 @@ export {
 export {
   type ConnectionErrorCode,
   type ConnectionState,
+  type CreateCloudHsmKeyStoreInput,
+  type CreateCustomKeyStoreInput,
+  type CreateCustomKeyStoreResult,
+  type CreateExternalKeyStoreInput,
   type CustomKeyStoreEntry,
   type CustomKeyStoreIdInput,
   type CustomKeyStoreType,
@@ -67,8 +91,12 @@ export {
   type DescribeCustomKeyStoresPage,
   type EmptyOutput,
   type KnownConnectionState,
+  type UpdatableProperty,
+  type UpdateCustomKeyStoreInput,
   type WireFieldName,
+  type XksProxyAuthenticationCredential,
   type XksProxyConfiguration,
+  type XksProxyConnectivityType,
 } from './operations/operations.js';
 export type { CallOptions, WithMetadata } from './request/send.js';
 export {
