@@ -19,6 +19,7 @@
  * signed for: `startKmsEmulator({ regions: ['us-east-1', 'eu-west-1'] })`.
  * @packageDocumentation
  */
+import { type CloudHsmClusterSeed, defaultCloudHsmClusters } from './clusters.js';
 import {
   defaultKeyStores,
   type EmulatorCredentials,
@@ -26,6 +27,7 @@ import {
   emulatorRegion,
 } from './defaults.js';
 import { FaultQueue, type FaultSpec, type PendingFault } from './faults.js';
+import { redactForLog } from './redact.js';
 import { EmulatorServer, type RecordedRequest, RequestLog } from './server.js';
 import { SigV4Verifier } from './sigv4.js';
 import {
@@ -33,8 +35,14 @@ import {
   type EmulatedKeyStore,
   KeyStoreRegistry,
   type KeyStoreSeed,
+  type XksProxyProbe,
 } from './store.js';
 
+export {
+  type CloudHsmClusterSeed,
+  defaultCloudHsmClusterIds,
+  defaultCloudHsmClusters,
+} from './clusters.js';
 export {
   defaultKeyStoreIds,
   defaultKeyStores,
@@ -50,9 +58,15 @@ export type {
   EmulatedConnectionState,
   EmulatedKeyStore,
   EmulatedXksProxyConfiguration,
+  EmulatedXksProxyCredential,
   KeyStoreSeed,
   StateChange,
+  XksProxyProbe,
+  XksProxyProbeError,
+  XksProxyProbeResult,
+  XksProxyProbeTarget,
 } from './store.js';
+export { simulatedXksProxyProbe } from './store.js';
 
 /**
  * @deprecated Use {@link EmulatedConnectionState}: the emulator's state type, named apart from
@@ -106,6 +120,24 @@ export interface KmsEmulatorOptions {
   maxRecordedBytes?: number;
   /** Largest request body accepted, in bytes; larger ones get 413; default 1 MiB. */
   maxBodyBytes?: number;
+  /**
+   * The CloudHSM clusters CreateCustomKeyStore and UpdateCustomKeyStore know: a list (every region
+   * gets its own copy) or a list per region. Default {@link defaultCloudHsmClusters}. Clusters of
+   * seeded CloudHSM stores are added when not listed. Two clusters are related (a store can move
+   * between them) when their `sourceClusterId` lineages meet.
+   */
+  cloudHsmClusters?:
+    | readonly CloudHsmClusterSeed[]
+    | Readonly<Record<string, readonly CloudHsmClusterSeed[]>>;
+  /** Most custom key stores per region; CreateCustomKeyStore past it gets LimitExceededException. Default 10. */
+  keyStoreQuota?: number;
+  /**
+   * Decides whether CreateCustomKeyStore and UpdateCustomKeyStore of an external key store can use
+   * the XKS proxy (KMS calls its GetHealthStatus first). Default {@link simulatedXksProxyProbe}:
+   * every proxy is healthy. Return `{ error: 'XksProxyUriUnreachableException' }` (or another
+   * XKS error) to answer with that error; a live mode probes a real proxy here.
+   */
+  xksProxyProbe?: XksProxyProbe;
 }
 
 /** The key stores of one region of an emulator, and how to change them. */
@@ -116,6 +148,8 @@ export interface KmsEmulatorRegion {
   readonly keyStores: ReadonlyMap<string, EmulatedKeyStore>;
   /** Adds a key store to this region. @throws TypeError when the seed is invalid or its ID or name is taken. */
   addKeyStore(seed: KeyStoreSeed): EmulatedKeyStore;
+  /** Adds a CloudHSM cluster to this region. @throws TypeError for a malformed or taken cluster ID. */
+  addCloudHsmCluster(seed: CloudHsmClusterSeed): void;
   /** Puts a store of this region in a state at once, cancelling any transition in progress. @throws TypeError for an unknown ID. */
   setConnectionState(
     id: string,
@@ -183,6 +217,10 @@ export async function startKmsEmulator(options: KmsEmulatorOptions = {}): Promis
   );
   const maxBodyBytes = nonNegative('maxBodyBytes', options.maxBodyBytes, 1024 * 1024);
   const port = nonNegative('port', options.port, 0);
+  const keyStoreQuota = nonNegative('keyStoreQuota', options.keyStoreQuota, 10);
+  if (options.xksProxyProbe !== undefined && typeof options.xksProxyProbe !== 'function') {
+    throw new TypeError('xksProxyProbe must be a function');
+  }
   if (port > 65535) throw new TypeError(`port must be 0–65535, got ${port}`);
   const credentials = options.credentials ?? [emulatorCredentials];
   if (credentials.length === 0) throw new TypeError('credentials must not be empty');
@@ -206,7 +244,14 @@ export async function startKmsEmulator(options: KmsEmulatorOptions = {}): Promis
     for (const name of regions) {
       registries.set(
         name,
-        new KeyStoreRegistry(seedsFor(name, options.keyStores), { transitionMs, now }),
+        new KeyStoreRegistry(seedsFor(name, options.keyStores), {
+          transitionMs,
+          now,
+          region: name,
+          clusters: clustersFor(name, options.cloudHsmClusters),
+          keyStoreQuota,
+          xksProxyProbe: options.xksProxyProbe,
+        }),
       );
     }
   } catch (error) {
@@ -225,6 +270,7 @@ export async function startKmsEmulator(options: KmsEmulatorOptions = {}): Promis
       region: name,
       keyStores: registry.stores,
       addKeyStore: (seed) => registry.add(seed),
+      addCloudHsmCluster: (seed) => registry.clusters.add(seed),
       setConnectionState: (id, state, errorCode) => registry.setState(id, state, errorCode),
     };
   };
@@ -233,7 +279,12 @@ export async function startKmsEmulator(options: KmsEmulatorOptions = {}): Promis
   const record =
     options.recordRequests === false || maxRecorded === 0
       ? undefined
-      : (entry: RecordedRequest) => log.add(entry);
+      : (entry: RecordedRequest) => {
+          // Only the record is cleaned: Create and Update used the secrets as sent.
+          Object.assign(entry, redactForLog(entry.body, entry.input));
+          if (entry.input === undefined) delete entry.input;
+          log.add(entry);
+        };
   const server = new EmulatorServer({
     verifier: new SigV4Verifier({ region: regions, service: 'kms', credentials }),
     stores: registries,
@@ -271,6 +322,7 @@ export async function startKmsEmulator(options: KmsEmulatorOptions = {}): Promis
     clearFaults: () => faults.clear(),
     clearRequests: () => log.clear(),
     addKeyStore: (seed) => stores.add(seed),
+    addCloudHsmCluster: (seed) => stores.clusters.add(seed),
     setConnectionState: (id, state, errorCode) => stores.setState(id, state, errorCode),
     setClockOffset: (offsetMs) => {
       clockOffsetMs = finite('offsetMs', offsetMs, 0);
@@ -278,6 +330,17 @@ export async function startKmsEmulator(options: KmsEmulatorOptions = {}): Promis
     close,
     [Symbol.asyncDispose]: close,
   };
+}
+
+/** The clusters of one region: the list given (a copy per region), the region's own list, or the defaults. */
+function clustersFor(
+  region: string,
+  clusters: KmsEmulatorOptions['cloudHsmClusters'],
+): readonly CloudHsmClusterSeed[] {
+  if (clusters === undefined) return defaultCloudHsmClusters();
+  if (Array.isArray(clusters)) return clusters as readonly CloudHsmClusterSeed[];
+  const perRegion = clusters as Readonly<Record<string, readonly CloudHsmClusterSeed[]>>;
+  return Object.hasOwn(perRegion, region) ? perRegion[region]! : [];
 }
 
 /** The regions served, the primary first. @throws TypeError for an invalid or repeated region. */

@@ -237,8 +237,11 @@ function withSecretAccessKeyId(configuration: Record<string, unknown>): Record<s
   const view = () => ({ ...configuration, accessKeyId: '[redacted]' });
   Object.defineProperty(configuration, 'toJSON', { value: view });
   Object.defineProperty(configuration, inspectCustom, {
-    value: (_depth: number, options: object, inspect: (value: unknown, options: object) => string) =>
-      inspect(view(), options),
+    value: (
+      _depth: number,
+      options: object,
+      inspect: (value: unknown, options: object) => string,
+    ) => inspect(view(), options),
   });
   return configuration;
 }
