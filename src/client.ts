@@ -12,6 +12,11 @@ import { validateConfig } from './config/validate.js';
 import type { CredentialSource } from './credentials/credentials.js';
 import { type KmsConfigError, KmsError, KmsResponseError } from './errors.js';
 import {
+  type MaintenanceOptions,
+  type MaintenanceReport,
+  maintainCustomKeyStore,
+} from './maintenance/maintain.js';
+import {
   type CreateCustomKeyStoreInput,
   type CreateCustomKeyStoreResult,
   type CustomKeyStoreEntry,
@@ -243,6 +248,25 @@ export class KmsClient {
     options?: CallOptions,
   ): Promise<UpdateCustomKeyStoreOutput> {
     return this.#send(updateCustomKeyStore, input, options);
+  }
+
+  /**
+   * The maintenance run: applies an update whatever state the store is in. Disconnects (and waits)
+   * only when a changed property needs DISCONNECTED, updates, then connects again a store that was
+   * CONNECTED and waits for CONNECTED. A failed update after a disconnect is rolled back (the store
+   * is connected again) and its typed error thrown with the report attached
+   * (`maintenanceReportOf(error)`). See {@link maintainCustomKeyStore}.
+   *
+   * @param input - as {@link KmsClient.updateCustomKeyStore}.
+   * @param options - `allowDisconnect: false` refuses when a disconnect would be needed;
+   *   `reconnect: false` leaves the store DISCONNECTED; deadline, polling, signal, `onPoll`.
+   * @returns the report: `stateBefore`, each step with its request ID and time, `stateAfter`.
+   */
+  maintainCustomKeyStore(
+    input: UpdateCustomKeyStoreInput,
+    options?: MaintenanceOptions,
+  ): Promise<MaintenanceReport> {
+    return maintainCustomKeyStore(this, input, options);
   }
 
   /**

@@ -77,6 +77,15 @@ export {
   fleetDefaults,
 } from './fleet.js';
 export {
+  type MaintenanceAction,
+  type MaintenanceApi,
+  type MaintenanceOptions,
+  type MaintenanceReport,
+  type MaintenanceStep,
+  maintainCustomKeyStore,
+  maintenanceReportOf,
+} from './maintenance/maintain.js';
+export {
   type ConnectionErrorCode,
   type ConnectionState,
   type CreateCloudHsmKeyStoreInput,
