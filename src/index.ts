@@ -80,6 +80,7 @@ export {
   type MaintenanceAction,
   type MaintenanceApi,
   type MaintenanceOptions,
+  type MaintenancePlan,
   type MaintenanceReport,
   type MaintenanceStep,
   maintainCustomKeyStore,

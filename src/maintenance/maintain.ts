@@ -49,6 +49,31 @@ export interface MaintenanceOptions extends WaitOptions {
    * connected again and waited for (default true). With `false` it is left DISCONNECTED.
    */
   reconnect?: boolean;
+  /**
+   * Whether to wait for CONNECTED after connecting the store again (default true). With `false`
+   * the run returns once KMS accepted the Connect (`stateAfter` CONNECTING).
+   */
+  waitForConnected?: boolean;
+  /**
+   * Asked once, after the first Describe and before anything else is sent, when the run would
+   * disconnect the store. Resolving false ends the run with outcome `declined` and nothing sent;
+   * throwing ends it with that error.
+   */
+  confirmDisconnect?: (plan: MaintenancePlan) => boolean | Promise<boolean>;
+}
+
+/** What {@link MaintenanceOptions.confirmDisconnect} is asked about. */
+export interface MaintenancePlan {
+  /** The store. */
+  customKeyStoreId: string;
+  /** Its name. */
+  customKeyStoreName: string | undefined;
+  /** Its state now. */
+  state: ConnectionState;
+  /** The properties that need the store DISCONNECTED. */
+  properties: UpdatableProperty[];
+  /** Whether the run will connect it again afterwards. */
+  reconnect: boolean;
 }
 
 /** What a step of the run did. */
@@ -103,10 +128,11 @@ export interface MaintenanceReport {
   /** Whether the run connected the store again (after the update, or in a rollback). */
   reconnected: boolean;
   /**
-   * `updated`; `unchanged` (nothing to send); `rolled-back` (the update failed and the store was
-   * put back as it was); `failed` (something failed and the store is not known to be as before).
+   * `updated`; `unchanged` (nothing to send); `declined` (`confirmDisconnect` said no: nothing
+   * sent); `rolled-back` (the update failed and the store was put back as it was); `failed`
+   * (something failed and the store is not known to be as before).
    */
-  outcome: 'updated' | 'unchanged' | 'rolled-back' | 'failed';
+  outcome: 'updated' | 'unchanged' | 'declined' | 'rolled-back' | 'failed';
   /** Every step, in order. */
   steps: MaintenanceStep[];
   /** The connection state after the run, from its last Describe (undefined when none answered). */
@@ -194,12 +220,14 @@ export async function maintainCustomKeyStore(
   let given: UpdateCustomKeyStoreInput;
   let allowDisconnect: unknown;
   let reconnect: unknown;
+  let waitForConnected: unknown;
+  let confirmDisconnect: unknown;
   try {
     given = { ...input };
     if (given.xksProxyAuthenticationCredential !== undefined) {
       given.xksProxyAuthenticationCredential = { ...given.xksProxyAuthenticationCredential };
     }
-    ({ allowDisconnect, reconnect } = options ?? {});
+    ({ allowDisconnect, reconnect, waitForConnected, confirmDisconnect } = options ?? {});
   } catch (error) {
     throw unreadableInputError(operation, error);
   }
@@ -209,6 +237,7 @@ export async function maintainCustomKeyStore(
   for (const [name, value] of [
     ['allowDisconnect', allowDisconnect],
     ['reconnect', reconnect],
+    ['waitForConnected', waitForConnected],
   ] as const) {
     if (value !== undefined && typeof value !== 'boolean') {
       throw new KmsValidationError(operation, [
@@ -216,6 +245,12 @@ export async function maintainCustomKeyStore(
       ]);
     }
   }
+  if (confirmDisconnect !== undefined && typeof confirmDisconnect !== 'function') {
+    throw new KmsValidationError(operation, [
+      { code: 'invalid_type', path: ['confirmDisconnect'], message: 'must be a function' },
+    ]);
+  }
+  const confirm = confirmDisconnect as MaintenanceOptions['confirmDisconnect'];
   const wanted = parsed.data;
   const id = wanted.customKeyStoreId;
   const resolved = await validate(operation, id, options);
@@ -318,6 +353,21 @@ export async function maintainCustomKeyStore(
         );
       }
       const wasConnected = connectedBefore.has(before.connectionState);
+      if (mustDisconnect && confirm) {
+        const confirmed = await session.step(async () =>
+          confirm({
+            customKeyStoreId: id,
+            customKeyStoreName: before.customKeyStoreName,
+            state: before.connectionState,
+            properties: [...report.propertiesNeedingDisconnect],
+            reconnect: wasConnected && reconnect !== false,
+          }),
+        );
+        if (!confirmed) {
+          report.outcome = 'declined';
+          return finish();
+        }
+      }
       if (mustDisconnect) {
         if (before.connectionState !== 'DISCONNECTING') await run.disconnect(api, id);
         report.disconnected = true;
@@ -332,7 +382,8 @@ export async function maintainCustomKeyStore(
           try {
             await run.call('connect', (signal) => api.connectCustomKeyStore(id, { signal }), true);
             report.reconnected = true;
-            await run.waitFor(['CONNECTED'], true, true);
+            if (waitForConnected !== false) await run.waitFor(['CONNECTED'], true, true);
+            else await run.describe(api, id, true);
             report.outcome = 'rolled-back';
           } catch {
             // The rollback's failure is in the report; the update's error is the one to throw.
@@ -344,7 +395,8 @@ export async function maintainCustomKeyStore(
       if (putBack) {
         await run.call('connect', (signal) => api.connectCustomKeyStore(id, { signal }));
         report.reconnected = true;
-        await run.waitFor(['CONNECTED'], true);
+        if (waitForConnected !== false) await run.waitFor(['CONNECTED'], true);
+        else await run.describe(api, id);
       } else {
         await run.describe(api, id);
       }
