@@ -308,6 +308,7 @@ async function runUpdate(
           );
         };
   let report: MaintenanceReport;
+  let lastState: string | undefined;
   try {
     report = await client.maintainCustomKeyStore(input, {
       allowDisconnect: values['no-disconnect'] !== true,
@@ -317,12 +318,21 @@ async function runUpdate(
       timeoutMs: request.timeoutMs,
       pollIntervalMs: request.pollIntervalMs,
       signal: io.signal,
-      onPoll: (poll) => io.stderr.write(`${printable(id)}: ${printable(poll.state)}\n`),
+      // One line per state change, on stderr: stdout keeps the result (or the JSON report).
+      onPoll: (poll) => {
+        if (poll.state === lastState) return;
+        lastState = poll.state;
+        io.stderr.write(`${printable(id)}: ${printable(poll.state)}\n`);
+      },
     });
   } catch (error) {
     const failed = maintenanceReportOf(error);
     // What was done before the failure, so that the operator knows the store's state.
-    if (failed && error instanceof KmsError) {
+    if (
+      failed &&
+      error instanceof KmsError &&
+      failed.steps.some((step) => step.action !== 'describe')
+    ) {
       if (values.json === true) io.stdout.write(formatJson(failed));
       else io.stderr.write(formatReport(failed));
     }
