@@ -318,6 +318,54 @@ describe('the maintenance run', () => {
     ).rejects.toBeInstanceOf(KmsValidationError);
   });
 
+  it('confirmDisconnect is asked once before a disconnect; false sends nothing', async () => {
+    const plans: unknown[] = [];
+    const input = {
+      customKeyStoreId: defaultKeyStoreIds.cloudHsm,
+      keyStorePassword: 'new-kmsuser-pw',
+    };
+    const declined = await client.maintainCustomKeyStore(input, {
+      ...fast,
+      confirmDisconnect: (plan) => {
+        plans.push(plan);
+        return false;
+      },
+    });
+    expect(declined.outcome).toBe('declined');
+    expect(plans).toEqual([
+      {
+        customKeyStoreId: defaultKeyStoreIds.cloudHsm,
+        customKeyStoreName: 'payments-hsm',
+        state: 'CONNECTED',
+        properties: ['keyStorePassword'],
+        reconnect: true,
+      },
+    ]);
+    expect(mutations()).toEqual([]);
+    // Not asked when no disconnect is needed.
+    await client.maintainCustomKeyStore(
+      { customKeyStoreId: defaultKeyStoreIds.cloudHsm, newCustomKeyStoreName: 'renamed' },
+      { ...fast, confirmDisconnect: () => Promise.reject(new Error('must not be asked')) },
+    );
+    expect(mutations()).toEqual(['UpdateCustomKeyStore']);
+  });
+
+  it('waitForConnected: false returns once the Connect is accepted', async () => {
+    const report = await client.maintainCustomKeyStore(
+      { customKeyStoreId: defaultKeyStoreIds.cloudHsm, keyStorePassword: 'new-kmsuser-pw' },
+      { ...fast, waitForConnected: false },
+    );
+    expect(actions(report)).toEqual([
+      'describe:ok',
+      'disconnect:ok',
+      'wait:ok',
+      'update:ok',
+      'connect:ok',
+      'describe:ok',
+    ]);
+    expect(report.stateAfter).toBe('CONNECTING');
+  });
+
   it('nothing to change: no update is sent', async () => {
     const report = await client.maintainCustomKeyStore(
       { customKeyStoreId: defaultKeyStoreIds.externalPublic, xksProxyUriPath: '/kms/xks/v1' },
