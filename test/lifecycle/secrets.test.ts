@@ -64,7 +64,7 @@ beforeEach(async () => {
     region: emulator.region,
     credentials: emulatorCredentials,
     maxAttempts: 2,
-    logger: { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') },
+    logger: { debug: log('debug'), warn: log('warn') },
   });
 });
 
