@@ -123,9 +123,9 @@ export interface StateChange {
 
 /**
  * A key store as the emulator holds it now. The objects are live: they change as the state and
- * UpdateCustomKeyStore do. `xksProxyAuthenticationCredential.rawSecretAccessKey` and
- * `keyStorePassword` are readable but not enumerable: `util.inspect` and `JSON.stringify` of a
- * store leave them out.
+ * UpdateCustomKeyStore do. `xksProxyAuthenticationCredential.rawSecretAccessKey` is readable (and
+ * kept by a spread) but `[redacted]` in `util.inspect` and `JSON.stringify`; `keyStorePassword` is
+ * readable but not enumerable, so both leave it out.
  */
 export interface EmulatedKeyStore extends Readonly<Omit<KeyStoreSeed, 'connectionState'>> {
   /** The current state. */
@@ -851,10 +851,28 @@ function decodeMarker(marker: string, count: number): number {
   return index;
 }
 
-/** A credential whose secret is readable but left out of `util.inspect` and `JSON.stringify`. */
+/** Where `util.inspect` looks for an object's own view. */
+const inspectCustom = Symbol.for('nodejs.util.inspect.custom');
+
+/**
+ * A frozen copy of a credential: both fields are plain (spreading it keeps the secret, for a
+ * probe that signs with it), but `util.inspect` and `JSON.stringify` show the secret as
+ * `[redacted]`.
+ */
 function protectedCredential(credential: EmulatedXksProxyCredential): EmulatedXksProxyCredential {
-  const copy = { accessKeyId: credential.accessKeyId } as EmulatedXksProxyCredential;
-  Object.defineProperty(copy, 'rawSecretAccessKey', { value: credential.rawSecretAccessKey });
+  const copy = {
+    accessKeyId: credential.accessKeyId,
+    rawSecretAccessKey: credential.rawSecretAccessKey,
+  };
+  const view = () => ({ accessKeyId: copy.accessKeyId, rawSecretAccessKey: '[redacted]' });
+  Object.defineProperty(copy, 'toJSON', { value: view });
+  Object.defineProperty(copy, inspectCustom, {
+    value: (
+      _depth: number,
+      options: object,
+      inspect: (value: unknown, options: object) => string,
+    ) => inspect(view(), options),
+  });
   return Object.freeze(copy);
 }
 
