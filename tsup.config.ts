@@ -80,6 +80,8 @@ const common: Options = {
     'emulator/index': 'src/emulator/index.ts',
   },
   dts: true,
+  // The library entries ship their source maps, sources included (src/ is not shipped): a user
+  // stepping into the client, or running with --enable-source-maps, sees our TypeScript.
   sourcemap: true,
   target: 'node20',
   platform: 'node',
@@ -122,10 +124,13 @@ export default defineConfig([
     outDir: 'dist/cli',
     format: 'cjs',
     dts: false,
+    // No source map: it would be 1 MB (two thirds of the package unpacked), mostly undici's
+    // sources, for an executable that prints error messages, not stacks, and keeps its names.
+    sourcemap: false,
     splitting: false,
     noExternal: [zodLocales, /^undici\/lib\//],
     // Reading and parsing are per byte: without comments and indentation the file is half the
-    // size. Names are kept (stack traces, error names); the source map maps back.
+    // size. Names are kept (stack traces, error names).
     esbuildOptions(options) {
       options.minifyWhitespace = true;
       options.minifySyntax = true;

@@ -294,7 +294,8 @@ export class KmsClient {
    * @throws {@link CustomKeyStoreNotFoundException} when no store has that ID or name.
    * @throws {@link InvalidMarkerException} when `marker` is not one KMS handed out.
    * @throws {@link KmsValidationError} before sending anything when the input is invalid.
-   * @throws {@link KmsResponseError} when the response does not match the KMS model.
+   * @throws {@link KmsResponseError} when the response cannot be used: a member of the wrong
+   *   type, or a date a JavaScript `Date` cannot hold.
    */
   describeCustomKeyStores(
     input: DescribeCustomKeyStoresInput = {},
@@ -307,6 +308,11 @@ export class KmsClient {
    * Every custom key store, following `NextMarker` from page to page. `limit` sets the page size;
    * `marker` starts from a page handed out before. The options apply to each page's call.
    *
+   * A page that says `Truncated: true` without a `NextMarker` (the KMS model allows it) cannot be
+   * followed: its entries are yielded, the iteration ends there, and the client's logger is told
+   * (`warn`) that the listing may be incomplete. Entries are yielded as KMS sent them, including
+   * one without an ID or a state.
+   *
    * @example
    * ```ts
    * for await (const store of client.paginateCustomKeyStores()) console.log(store.connectionState);
@@ -315,38 +321,15 @@ export class KmsClient {
    *   hands out the same marker twice, or still has more after 1,000 pages (either
    *   would loop forever).
    */
-  async *paginateCustomKeyStores(
+  paginateCustomKeyStores(
     input: DescribeCustomKeyStoresInput = {},
     options?: CallOptions,
   ): AsyncGenerator<CustomKeyStoreEntry, void, undefined> {
-    let first: DescribeCustomKeyStoresInput;
-    try {
-      // Read the caller's input once; a getter or Proxy trap that throws is bad input.
-      first = { ...input };
-    } catch (error) {
-      throw unreadableInputError(describeCustomKeyStores.name, error);
-    }
-    const seen = new Set<string>();
-    let marker = first.marker;
-    for (let pages = 1; ; pages++) {
-      const page = await this.describeCustomKeyStores({ ...first, marker }, options);
-      yield* page.customKeyStores;
-      if (!page.truncated || page.nextMarker === undefined) return;
-      if (pages >= maxPages) {
-        throw new KmsResponseError({
-          message: `DescribeCustomKeyStores still returned a NextMarker after ${maxPages} pages; stopped there (an account and region has far fewer custom key stores)`,
-          $metadata: page.$metadata,
-        });
-      }
-      if (seen.has(page.nextMarker)) {
-        throw new KmsResponseError({
-          message: `DescribeCustomKeyStores returned NextMarker ${JSON.stringify(page.nextMarker.slice(0, 100))} twice`,
-          $metadata: page.$metadata,
-        });
-      }
-      seen.add(page.nextMarker);
-      marker = page.nextMarker;
-    }
+    return paginateStores(this, input, options, (page) =>
+      this.#config.logger?.warn?.(
+        `DescribeCustomKeyStores page ${page} said Truncated but sent no NextMarker: the listing ends there and may be incomplete`,
+      ),
+    );
   }
 
   /**
@@ -521,4 +504,49 @@ export class KmsClient {
 
 function idInput(input: string | CustomKeyStoreIdInput): unknown {
   return typeof input === 'string' ? { customKeyStoreId: input } : input;
+}
+
+/**
+ * The paginator behind {@link KmsClient.paginateCustomKeyStores}. `onIncomplete` is called with
+ * the page number when a page says `Truncated` without a `NextMarker`, where the iteration ends:
+ * the fleet records it, the client method warns.
+ */
+export async function* paginateStores(
+  client: Pick<KmsClient, 'describeCustomKeyStores'>,
+  input: DescribeCustomKeyStoresInput,
+  options: CallOptions | undefined,
+  onIncomplete: (page: number) => void,
+): AsyncGenerator<CustomKeyStoreEntry, void, undefined> {
+  let first: DescribeCustomKeyStoresInput;
+  try {
+    // Read the caller's input once; a getter or Proxy trap that throws is bad input.
+    first = { ...input };
+  } catch (error) {
+    throw unreadableInputError(describeCustomKeyStores.name, error);
+  }
+  const seen = new Set<string>();
+  let marker = first.marker;
+  for (let pages = 1; ; pages++) {
+    const page = await client.describeCustomKeyStores({ ...first, marker }, options);
+    yield* page.customKeyStores;
+    if (!page.truncated) return;
+    if (page.nextMarker === undefined) {
+      onIncomplete(pages);
+      return;
+    }
+    if (pages >= maxPages) {
+      throw new KmsResponseError({
+        message: `DescribeCustomKeyStores still returned a NextMarker after ${maxPages} pages; stopped there (an account and region has far fewer custom key stores)`,
+        $metadata: page.$metadata,
+      });
+    }
+    if (seen.has(page.nextMarker)) {
+      throw new KmsResponseError({
+        message: `DescribeCustomKeyStores returned NextMarker ${JSON.stringify(page.nextMarker.slice(0, 100))} twice`,
+        $metadata: page.$metadata,
+      });
+    }
+    seen.add(page.nextMarker);
+    marker = page.nextMarker;
+  }
 }

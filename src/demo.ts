@@ -170,10 +170,10 @@ async function printStores(client: KmsClient): Promise<void> {
   const rows = [['ID', 'NAME', 'TYPE', 'STATE']];
   for await (const store of client.paginateCustomKeyStores()) {
     const state = store.connectionErrorCode
-      ? `${store.connectionState} (${store.connectionErrorCode})`
-      : store.connectionState;
+      ? `${store.connectionState ?? '-'} (${store.connectionErrorCode})`
+      : (store.connectionState ?? '-');
     rows.push([
-      store.customKeyStoreId,
+      store.customKeyStoreId ?? '-',
       store.customKeyStoreName ?? '',
       store.customKeyStoreType ?? '',
       state,

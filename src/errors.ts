@@ -109,6 +109,9 @@ export type ModeledExceptionOptions = Omit<ServiceExceptionOptions, 'name'>;
  * cluster) of a store that is not, or deleting a store that is not DISCONNECTED.
  */
 export class CustomKeyStoreInvalidStateException extends KmsServiceException {
+  /** The KMS error code, as a literal type: `switch (error.name)` narrows to this class. */
+  declare readonly name: 'CustomKeyStoreInvalidStateException';
+
   /** @param options - as sent by KMS. */
   constructor(options: ModeledExceptionOptions) {
     super({ ...options, name: 'CustomKeyStoreInvalidStateException' });
@@ -117,6 +120,9 @@ export class CustomKeyStoreInvalidStateException extends KmsServiceException {
 
 /** No custom key store with that ID (or name) exists in this account and region. */
 export class CustomKeyStoreNotFoundException extends KmsServiceException {
+  /** The KMS error code, as a literal type: `switch (error.name)` narrows to this class. */
+  declare readonly name: 'CustomKeyStoreNotFoundException';
+
   /** @param options - as sent by KMS. */
   constructor(options: ModeledExceptionOptions) {
     super({ ...options, name: 'CustomKeyStoreNotFoundException' });
@@ -125,6 +131,9 @@ export class CustomKeyStoreNotFoundException extends KmsServiceException {
 
 /** KMS failed internally (HTTP 500). Retried by the client; thrown when attempts run out. */
 export class KMSInternalException extends KmsServiceException {
+  /** The KMS error code, as a literal type: `switch (error.name)` narrows to this class. */
+  declare readonly name: 'KMSInternalException';
+
   /** @param options - as sent by KMS; `$fault` is always `server`. */
   constructor(options: ModeledExceptionOptions) {
     super({ ...options, $fault: 'server', name: 'KMSInternalException' });
@@ -133,6 +142,9 @@ export class KMSInternalException extends KmsServiceException {
 
 /** ConnectCustomKeyStore: the CloudHSM cluster of the store is not active. */
 export class CloudHsmClusterNotActiveException extends KmsServiceException {
+  /** The KMS error code, as a literal type: `switch (error.name)` narrows to this class. */
+  declare readonly name: 'CloudHsmClusterNotActiveException';
+
   /** @param options - as sent by KMS. */
   constructor(options: ModeledExceptionOptions) {
     super({ ...options, name: 'CloudHsmClusterNotActiveException' });
@@ -141,6 +153,9 @@ export class CloudHsmClusterNotActiveException extends KmsServiceException {
 
 /** ConnectCustomKeyStore: the CloudHSM cluster does not meet KMS's configuration requirements. */
 export class CloudHsmClusterInvalidConfigurationException extends KmsServiceException {
+  /** The KMS error code, as a literal type: `switch (error.name)` narrows to this class. */
+  declare readonly name: 'CloudHsmClusterInvalidConfigurationException';
+
   /** @param options - as sent by KMS. */
   constructor(options: ModeledExceptionOptions) {
     super({ ...options, name: 'CloudHsmClusterInvalidConfigurationException' });
@@ -149,6 +164,9 @@ export class CloudHsmClusterInvalidConfigurationException extends KmsServiceExce
 
 /** DescribeCustomKeyStores: the `marker` is not one KMS handed out. */
 export class InvalidMarkerException extends KmsServiceException {
+  /** The KMS error code, as a literal type: `switch (error.name)` narrows to this class. */
+  declare readonly name: 'InvalidMarkerException';
+
   /** @param options - as sent by KMS. */
   constructor(options: ModeledExceptionOptions) {
     super({ ...options, name: 'InvalidMarkerException' });
@@ -157,6 +175,9 @@ export class InvalidMarkerException extends KmsServiceException {
 
 /** CreateCustomKeyStore: the CloudHSM cluster is already associated with another custom key store (a cluster serves one store only). */
 export class CloudHsmClusterInUseException extends KmsServiceException {
+  /** The KMS error code, as a literal type: `switch (error.name)` narrows to this class. */
+  declare readonly name: 'CloudHsmClusterInUseException';
+
   /** @param options - as sent by KMS. */
   constructor(options: ModeledExceptionOptions) {
     super({ ...options, name: 'CloudHsmClusterInUseException' });
@@ -165,6 +186,9 @@ export class CloudHsmClusterInUseException extends KmsServiceException {
 
 /** CreateCustomKeyStore / UpdateCustomKeyStore: no CloudHSM cluster with that ID in this account and region. */
 export class CloudHsmClusterNotFoundException extends KmsServiceException {
+  /** The KMS error code, as a literal type: `switch (error.name)` narrows to this class. */
+  declare readonly name: 'CloudHsmClusterNotFoundException';
+
   /** @param options - as sent by KMS. */
   constructor(options: ModeledExceptionOptions) {
     super({ ...options, name: 'CloudHsmClusterNotFoundException' });
@@ -173,6 +197,9 @@ export class CloudHsmClusterNotFoundException extends KmsServiceException {
 
 /** UpdateCustomKeyStore: the new CloudHSM cluster is not related to the store's cluster (it does not share its backup history). */
 export class CloudHsmClusterNotRelatedException extends KmsServiceException {
+  /** The KMS error code, as a literal type: `switch (error.name)` narrows to this class. */
+  declare readonly name: 'CloudHsmClusterNotRelatedException';
+
   /** @param options - as sent by KMS. */
   constructor(options: ModeledExceptionOptions) {
     super({ ...options, name: 'CloudHsmClusterNotRelatedException' });
@@ -181,6 +208,9 @@ export class CloudHsmClusterNotRelatedException extends KmsServiceException {
 
 /** CreateCustomKeyStore: the trust anchor certificate is not the one of the CloudHSM cluster. */
 export class IncorrectTrustAnchorException extends KmsServiceException {
+  /** The KMS error code, as a literal type: `switch (error.name)` narrows to this class. */
+  declare readonly name: 'IncorrectTrustAnchorException';
+
   /** @param options - as sent by KMS. */
   constructor(options: ModeledExceptionOptions) {
     super({ ...options, name: 'IncorrectTrustAnchorException' });
@@ -189,6 +219,9 @@ export class IncorrectTrustAnchorException extends KmsServiceException {
 
 /** CreateCustomKeyStore / UpdateCustomKeyStore: another custom key store in this account and region has that name. */
 export class CustomKeyStoreNameInUseException extends KmsServiceException {
+  /** The KMS error code, as a literal type: `switch (error.name)` narrows to this class. */
+  declare readonly name: 'CustomKeyStoreNameInUseException';
+
   /** @param options - as sent by KMS. */
   constructor(options: ModeledExceptionOptions) {
     super({ ...options, name: 'CustomKeyStoreNameInUseException' });
@@ -197,6 +230,9 @@ export class CustomKeyStoreNameInUseException extends KmsServiceException {
 
 /** DeleteCustomKeyStore: the store still holds KMS keys; schedule them for deletion and wait until they are deleted first. */
 export class CustomKeyStoreHasCMKsException extends KmsServiceException {
+  /** The KMS error code, as a literal type: `switch (error.name)` narrows to this class. */
+  declare readonly name: 'CustomKeyStoreHasCMKsException';
+
   /** @param options - as sent by KMS. */
   constructor(options: ModeledExceptionOptions) {
     super({ ...options, name: 'CustomKeyStoreHasCMKsException' });
@@ -205,6 +241,9 @@ export class CustomKeyStoreHasCMKsException extends KmsServiceException {
 
 /** CreateCustomKeyStore: a quota was exceeded, e.g. the number of custom key stores per account and region. */
 export class LimitExceededException extends KmsServiceException {
+  /** The KMS error code, as a literal type: `switch (error.name)` narrows to this class. */
+  declare readonly name: 'LimitExceededException';
+
   /** @param options - as sent by KMS. */
   constructor(options: ModeledExceptionOptions) {
     super({ ...options, name: 'LimitExceededException' });
@@ -213,6 +252,9 @@ export class LimitExceededException extends KmsServiceException {
 
 /** CreateCustomKeyStore / UpdateCustomKeyStore: another external key store in this region uses the same proxy URI endpoint and path. */
 export class XksProxyUriInUseException extends KmsServiceException {
+  /** The KMS error code, as a literal type: `switch (error.name)` narrows to this class. */
+  declare readonly name: 'XksProxyUriInUseException';
+
   /** @param options - as sent by KMS. */
   constructor(options: ModeledExceptionOptions) {
     super({ ...options, name: 'XksProxyUriInUseException' });
@@ -221,6 +263,9 @@ export class XksProxyUriInUseException extends KmsServiceException {
 
 /** CreateCustomKeyStore / UpdateCustomKeyStore: another external key store with VPC endpoint service connectivity uses the same proxy URI endpoint. */
 export class XksProxyUriEndpointInUseException extends KmsServiceException {
+  /** The KMS error code, as a literal type: `switch (error.name)` narrows to this class. */
+  declare readonly name: 'XksProxyUriEndpointInUseException';
+
   /** @param options - as sent by KMS. */
   constructor(options: ModeledExceptionOptions) {
     super({ ...options, name: 'XksProxyUriEndpointInUseException' });
@@ -229,6 +274,9 @@ export class XksProxyUriEndpointInUseException extends KmsServiceException {
 
 /** CreateCustomKeyStore / UpdateCustomKeyStore: KMS could not reach the XKS proxy (no answer to GetHealthStatus). */
 export class XksProxyUriUnreachableException extends KmsServiceException {
+  /** The KMS error code, as a literal type: `switch (error.name)` narrows to this class. */
+  declare readonly name: 'XksProxyUriUnreachableException';
+
   /** @param options - as sent by KMS. */
   constructor(options: ModeledExceptionOptions) {
     super({ ...options, name: 'XksProxyUriUnreachableException' });
@@ -237,6 +285,9 @@ export class XksProxyUriUnreachableException extends KmsServiceException {
 
 /** CreateCustomKeyStore / UpdateCustomKeyStore: the XKS proxy refused the proxy authentication credential. */
 export class XksProxyIncorrectAuthenticationCredentialException extends KmsServiceException {
+  /** The KMS error code, as a literal type: `switch (error.name)` narrows to this class. */
+  declare readonly name: 'XksProxyIncorrectAuthenticationCredentialException';
+
   /** @param options - as sent by KMS. */
   constructor(options: ModeledExceptionOptions) {
     super({ ...options, name: 'XksProxyIncorrectAuthenticationCredentialException' });
@@ -245,6 +296,9 @@ export class XksProxyIncorrectAuthenticationCredentialException extends KmsServi
 
 /** CreateCustomKeyStore / UpdateCustomKeyStore: another external key store in this region uses that VPC endpoint service. */
 export class XksProxyVpcEndpointServiceInUseException extends KmsServiceException {
+  /** The KMS error code, as a literal type: `switch (error.name)` narrows to this class. */
+  declare readonly name: 'XksProxyVpcEndpointServiceInUseException';
+
   /** @param options - as sent by KMS. */
   constructor(options: ModeledExceptionOptions) {
     super({ ...options, name: 'XksProxyVpcEndpointServiceInUseException' });
@@ -253,6 +307,9 @@ export class XksProxyVpcEndpointServiceInUseException extends KmsServiceExceptio
 
 /** CreateCustomKeyStore / UpdateCustomKeyStore: KMS could not find the VPC endpoint service. */
 export class XksProxyVpcEndpointServiceNotFoundException extends KmsServiceException {
+  /** The KMS error code, as a literal type: `switch (error.name)` narrows to this class. */
+  declare readonly name: 'XksProxyVpcEndpointServiceNotFoundException';
+
   /** @param options - as sent by KMS. */
   constructor(options: ModeledExceptionOptions) {
     super({ ...options, name: 'XksProxyVpcEndpointServiceNotFoundException' });
@@ -261,6 +318,9 @@ export class XksProxyVpcEndpointServiceNotFoundException extends KmsServiceExcep
 
 /** CreateCustomKeyStore / UpdateCustomKeyStore: the VPC endpoint service does not meet KMS's requirements (private DNS, allowed principal, acceptance, load balancer). */
 export class XksProxyVpcEndpointServiceInvalidConfigurationException extends KmsServiceException {
+  /** The KMS error code, as a literal type: `switch (error.name)` narrows to this class. */
+  declare readonly name: 'XksProxyVpcEndpointServiceInvalidConfigurationException';
+
   /** @param options - as sent by KMS. */
   constructor(options: ModeledExceptionOptions) {
     super({ ...options, name: 'XksProxyVpcEndpointServiceInvalidConfigurationException' });
@@ -269,6 +329,9 @@ export class XksProxyVpcEndpointServiceInvalidConfigurationException extends Kms
 
 /** CreateCustomKeyStore / UpdateCustomKeyStore: KMS could not interpret the XKS proxy's answer. */
 export class XksProxyInvalidResponseException extends KmsServiceException {
+  /** The KMS error code, as a literal type: `switch (error.name)` narrows to this class. */
+  declare readonly name: 'XksProxyInvalidResponseException';
+
   /** @param options - as sent by KMS. */
   constructor(options: ModeledExceptionOptions) {
     super({ ...options, name: 'XksProxyInvalidResponseException' });
@@ -277,6 +340,9 @@ export class XksProxyInvalidResponseException extends KmsServiceException {
 
 /** CreateCustomKeyStore / UpdateCustomKeyStore: the XKS proxy configuration is not valid (e.g. the path or the TLS setup). */
 export class XksProxyInvalidConfigurationException extends KmsServiceException {
+  /** The KMS error code, as a literal type: `switch (error.name)` narrows to this class. */
+  declare readonly name: 'XksProxyInvalidConfigurationException';
+
   /** @param options - as sent by KMS. */
   constructor(options: ModeledExceptionOptions) {
     super({ ...options, name: 'XksProxyInvalidConfigurationException' });
@@ -313,9 +379,37 @@ const modeledExceptions: Readonly<Record<string, ModeledExceptionClass>> = {
 
 /**
  * Every KMS error code with a class of its own: the errors the KMS model lists for the six custom
- * key store operations (test/lifecycle/errors.test.ts checks the list against the model).
+ * key store operations (test/lifecycle/model.test.ts checks the list against the model).
  */
 export const modeledErrorCodes: readonly string[] = Object.freeze(Object.keys(modeledExceptions));
+
+/**
+ * Every exception with a class of its own. Each has a literal `name`, so `switch (error.name)`
+ * narrows a value of this type to one class (the AWS SDK's exceptions work the same way).
+ */
+export type ModeledServiceException =
+  | CustomKeyStoreInvalidStateException
+  | CustomKeyStoreNotFoundException
+  | KMSInternalException
+  | CloudHsmClusterNotActiveException
+  | CloudHsmClusterInvalidConfigurationException
+  | InvalidMarkerException
+  | CloudHsmClusterInUseException
+  | CloudHsmClusterNotFoundException
+  | CloudHsmClusterNotRelatedException
+  | CustomKeyStoreHasCMKsException
+  | CustomKeyStoreNameInUseException
+  | IncorrectTrustAnchorException
+  | LimitExceededException
+  | XksProxyIncorrectAuthenticationCredentialException
+  | XksProxyInvalidConfigurationException
+  | XksProxyInvalidResponseException
+  | XksProxyUriEndpointInUseException
+  | XksProxyUriInUseException
+  | XksProxyUriUnreachableException
+  | XksProxyVpcEndpointServiceInUseException
+  | XksProxyVpcEndpointServiceInvalidConfigurationException
+  | XksProxyVpcEndpointServiceNotFoundException;
 
 /** Builds the exception for an error code: its own class when it has one, else the base class. */
 export function createServiceException(options: ServiceExceptionOptions): KmsServiceException {
@@ -346,6 +440,9 @@ export interface ValidationIssue {
  * (a getter or a `Proxy` trap that throws; its error is the `cause`).
  */
 export class KmsValidationError extends KmsError {
+  /** Always `KmsValidationError`, as a literal type: `switch (error.name)` narrows to this class. */
+  declare readonly name: 'KmsValidationError';
+
   /** Each problem found, with its path in the input. */
   readonly issues: readonly ValidationIssue[];
 
@@ -366,6 +463,7 @@ export class KmsValidationError extends KmsError {
       `Invalid input for ${operation}: ${summary}`,
       options?.cause === undefined ? undefined : { cause: options.cause },
     );
+    this.name = 'KmsValidationError';
     this.issues = issues;
   }
 }
@@ -413,6 +511,9 @@ export interface KmsConfigErrorOptions {
  * `code`, `setting` and `value` say the same as the message, for programs.
  */
 export class KmsConfigError extends KmsError {
+  /** Always `KmsConfigError`, as a literal type: `switch (error.name)` narrows to this class. */
+  declare readonly name: 'KmsConfigError';
+
   /** For credential failures: every source tried, in order, and why each gave nothing. */
   readonly sources: readonly CredentialSourceFailure[];
   /** What it is about, when it is one of the {@link KmsConfigErrorCode} cases. */
@@ -428,6 +529,7 @@ export class KmsConfigError extends KmsError {
    */
   constructor(message: string, options?: KmsConfigErrorOptions) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'KmsConfigError';
     this.sources = options?.sources ?? [];
     this.code = options?.code;
     this.setting = options?.setting;
@@ -445,6 +547,9 @@ export type TimeoutPhase = 'connect' | 'request' | 'call';
  * Its `name` is `TimeoutError`.
  */
 export class KmsTimeoutError extends KmsError {
+  /** Always `TimeoutError`, as a literal type: `switch (error.name)` narrows to this class. */
+  declare readonly name: 'TimeoutError';
+
   /** `connect` or `request`. */
   readonly phase: TimeoutPhase;
   /** The limit that was hit, in milliseconds. */
@@ -476,6 +581,9 @@ export class KmsTimeoutError extends KmsError {
  * reset, DNS failure, socket closed mid-body, TLS failure) and no attempt is left.
  */
 export class KmsNetworkError extends KmsError {
+  /** Always `KmsNetworkError`, as a literal type: `switch (error.name)` narrows to this class. */
+  declare readonly name: 'KmsNetworkError';
+
   /** The system error code (`ECONNRESET`, `ECONNREFUSED`, `UND_ERR_SOCKET`, …), when there is one. */
   readonly code: string | undefined;
 
@@ -487,6 +595,7 @@ export class KmsNetworkError extends KmsError {
     $metadata?: ResponseMetadata;
   }) {
     super(options.message, { cause: options.cause, $metadata: options.$metadata });
+    this.name = 'KmsNetworkError';
     this.code = options.code;
   }
 }
@@ -496,6 +605,9 @@ export class KmsNetworkError extends KmsError {
  * shape the operation promises, or is larger than the 1 MiB limit.
  */
 export class KmsResponseError extends KmsError {
+  /** Always `KmsResponseError`, as a literal type: `switch (error.name)` narrows to this class. */
+  declare readonly name: 'KmsResponseError';
+
   /** Start of the body (at most 200 characters), for diagnosis. */
   readonly bodyExcerpt: string | undefined;
 
@@ -507,6 +619,7 @@ export class KmsResponseError extends KmsError {
     $metadata?: ResponseMetadata;
   }) {
     super(options.message, { cause: options.cause, $metadata: options.$metadata });
+    this.name = 'KmsResponseError';
     this.bodyExcerpt = options.bodyExcerpt;
   }
 }
@@ -526,6 +639,9 @@ export type WaiterFailureReason = 'timeout' | 'failed';
  * are thrown as they are, and an abort rejects with the signal's reason.
  */
 export class KmsWaiterError extends KmsError {
+  /** Always `KmsWaiterError`, as a literal type: `switch (error.name)` narrows to this class. */
+  declare readonly name: 'KmsWaiterError';
+
   /** The store waited on. */
   readonly customKeyStoreId: string;
   /** `timeout` or `failed`. */
@@ -554,6 +670,7 @@ export class KmsWaiterError extends KmsError {
     cause?: unknown;
   }) {
     super(options.message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'KmsWaiterError';
     this.customKeyStoreId = options.customKeyStoreId;
     this.reason = options.reason;
     this.expectedStates = [...options.expectedStates];
@@ -592,3 +709,28 @@ for (const [brand, errorClass] of Object.entries({
 })) {
   Object.defineProperty(errorClass, brandKey, { value: brand });
 }
+
+/**
+ * Every error class of the library with a literal `name`: the modeled KMS exceptions and the
+ * library's own errors (not the base {@link KmsServiceException}, whose `name` is any KMS error
+ * code). `switch (error.name)` narrows a value of this type to one class:
+ *
+ * @example
+ * ```ts
+ * function explain(error: KnownKmsError): string {
+ *   switch (error.name) {
+ *     case 'CustomKeyStoreNotFoundException': return 'no such store';
+ *     case 'KmsWaiterError': return `waiter ${error.reason}`;  // error is a KmsWaiterError here
+ *     default: return error.message;
+ *   }
+ * }
+ * ```
+ */
+export type KnownKmsError =
+  | ModeledServiceException
+  | KmsValidationError
+  | KmsConfigError
+  | KmsTimeoutError
+  | KmsNetworkError
+  | KmsResponseError
+  | KmsWaiterError;

@@ -5,7 +5,7 @@
  * or after an interrupted run, is safe. A profile or region that cannot be listed is reported in
  * `failures` and does not stop the others.
  */
-import { KmsClient } from './client.js';
+import { KmsClient, paginateStores } from './client.js';
 import { maxTimerMs, waiterDefaults } from './config/defaults.js';
 import type { KmsClientConfig } from './config/options.js';
 import { type KmsConfigErrorCode, KmsValidationError, KmsWaiterError } from './errors.js';
@@ -55,8 +55,8 @@ export interface FleetTarget {
   customKeyStoreName?: string;
   /** `AWS_CLOUDHSM` or `EXTERNAL_KEY_STORE`. */
   customKeyStoreType?: string;
-  /** Its connection state when listed. */
-  stateBefore: ConnectionState;
+  /** Its connection state when listed; absent when KMS listed it without one (it is acted on). */
+  stateBefore?: ConnectionState;
   /** What was done. */
   action: FleetTargetAction;
   /** `x-amzn-requestid` of the Disconnect / Connect KMS accepted. */
@@ -67,7 +67,12 @@ export interface FleetTarget {
   error?: FleetError;
 }
 
-/** A profile × region whose stores could not be listed (no credentials, AccessDenied, unreachable). */
+/**
+ * A profile × region whose stores could not be listed (no credentials, AccessDenied, unreachable),
+ * or were listed only in part: a page said `Truncated` without a `NextMarker` (the stores listed
+ * before it are still acted on), or a selected store was listed without an ID (it cannot be acted
+ * on). The error is then a `KmsResponseError`.
+ */
 export interface FleetFailure {
   /** The profile; absent when none was named. */
   profile?: string;
@@ -75,6 +80,12 @@ export interface FleetFailure {
   region?: string;
   /** Why. */
   error: FleetError;
+  /**
+   * True when the stores of this profile × region were listed, but not all of them could be: a
+   * page said `Truncated` without a `NextMarker`, or a selected store came without an ID. The
+   * stores listed are in `targets` and are acted on.
+   */
+  partial?: true;
 }
 
 /** The audit record {@link applyToFleet} returns. Plain data: `JSON.stringify` it as it is. */
@@ -106,7 +117,7 @@ export type FleetProgress =
   /** A profile × region could not be listed. */
   | { type: 'failure'; failure: FleetFailure }
   /** A Describe of a store while it is acted on or waited for: its current state. */
-  | { type: 'state'; target: FleetTarget; state: ConnectionState }
+  | { type: 'state'; target: FleetTarget; state: ConnectionState | undefined }
   /** A store is done (its `action` is final). */
   | { type: 'done'; target: FleetTarget };
 
@@ -240,10 +251,28 @@ export async function applyToFleet(options: FleetOptions): Promise<FleetRecord> 
             signal?.throwIfAborted();
             const resolvedRegion = region ?? (await client.resolveConfig()).region;
             const targets: FleetTarget[] = [];
-            for await (const entry of client.paginateCustomKeyStores({}, { signal })) {
+            const gaps: FleetFailure[] = [];
+            const gap = (message: string) =>
+              gaps.push({
+                ...failureOf(profile, resolvedRegion, { name: 'KmsResponseError', message }),
+                partial: true,
+              });
+            const stores = paginateStores(client, {}, { signal }, (page) =>
+              gap(
+                `DescribeCustomKeyStores page ${page} said Truncated but sent no NextMarker: the stores after it were not listed`,
+              ),
+            );
+            for await (const entry of stores) {
               if (options.type !== undefined && entry.customKeyStoreType !== options.type) continue;
               if (!matchesName(entry.customKeyStoreName ?? '')) continue;
-              targets.push(targetOf(profile, resolvedRegion, entry, options.action));
+              const id = entry.customKeyStoreId;
+              if (!id) {
+                gap(
+                  `DescribeCustomKeyStores listed a store without CustomKeyStoreId (name ${JSON.stringify(entry.customKeyStoreName ?? null)}, state ${entry.connectionState ?? 'unknown'}): it cannot be acted on`,
+                );
+                continue;
+              }
+              targets.push(targetOf(profile, resolvedRegion, entry, id, options.action));
             }
             report({
               type: 'listed',
@@ -251,7 +280,7 @@ export async function applyToFleet(options: FleetOptions): Promise<FleetRecord> 
               region: resolvedRegion,
               targets,
             });
-            return { client, targets };
+            return { client, targets, gaps };
           } catch (error) {
             if (signal?.aborted) return { interrupted: true };
             return { failure: failureOf(profile, region, errorOf(error, options)) };
@@ -264,6 +293,12 @@ export async function applyToFleet(options: FleetOptions): Promise<FleetRecord> 
       if ('failure' in result && result.failure) {
         record.failures.push(result.failure);
         report({ type: 'failure', failure: result.failure });
+      }
+      if ('gaps' in result && result.gaps) {
+        for (const gap of result.gaps) {
+          record.failures.push(gap);
+          report({ type: 'failure', failure: gap });
+        }
       }
       if ('targets' in result && result.targets) {
         record.targets.push(...result.targets);
@@ -348,7 +383,7 @@ async function act(
     timeoutMs: Math.max(1, Math.round(deadline - performance.now())),
     pollIntervalMs: options.pollIntervalMs,
     signal: options.signal,
-    onPoll: (poll: { state: ConnectionState }) =>
+    onPoll: (poll: { state: ConnectionState | undefined }) =>
       report({ type: 'state', target, state: poll.state }),
   };
   let result: EnsureStateResult;
@@ -377,11 +412,15 @@ async function act(
   if (wait) target.stateAfter = result.state;
 }
 
-/** A selected store as listed; `already` when it is at the goal or on its way. */
+/**
+ * A selected store as listed; `already` when it is at the goal or on its way. A store listed
+ * without a state is acted on: the ensure call describes it again and decides.
+ */
 function targetOf(
   profile: string | undefined,
   region: string,
   entry: CustomKeyStoreEntry,
+  customKeyStoreId: string,
   action: FleetAction,
 ): FleetTarget {
   const there =
@@ -391,10 +430,10 @@ function targetOf(
   return {
     ...(profile !== undefined && { profile }),
     region,
-    customKeyStoreId: entry.customKeyStoreId,
+    customKeyStoreId,
     ...(entry.customKeyStoreName !== undefined && { customKeyStoreName: entry.customKeyStoreName }),
     ...(entry.customKeyStoreType !== undefined && { customKeyStoreType: entry.customKeyStoreType }),
-    stateBefore: entry.connectionState,
+    ...(entry.connectionState !== undefined && { stateBefore: entry.connectionState }),
     // `skipped` until acted on: a store not reached (interrupted, declined) stays so.
     action: there ? 'already' : 'skipped',
   };

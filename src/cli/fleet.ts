@@ -178,9 +178,10 @@ function summary(record: FleetRecord): string {
       `${by(done).length} ${done}, ${by('already').length} already, ${by('failed').length} failed${by('skipped').length ? `, ${by('skipped').length} skipped` : ''} (${count(record.targets.length, 'store')} in ${count(regions, 'region')})`,
     );
   }
-  if (record.failures.length > 0) {
-    parts.push(`${count(record.failures.length, 'profile/region')} could not be listed`);
-  }
+  const unlisted = record.failures.filter((failure) => !failure.partial).length;
+  if (unlisted > 0) parts.push(`${count(unlisted, 'profile/region')} could not be listed`);
+  const gaps = record.failures.length - unlisted;
+  if (gaps > 0) parts.push(`${count(gaps, 'listing problem')} (listed in part)`);
   if (record.interrupted) parts.push('interrupted');
   return `${parts.join('; ')}.`;
 }
@@ -190,7 +191,7 @@ const columns: readonly [string, (target: FleetTarget, state: string | undefined
   ['REGION', (target) => target.region],
   ['ID', (target) => target.customKeyStoreId],
   ['NAME', (target) => target.customKeyStoreName ?? '-'],
-  ['STATE', (target, state) => state ?? target.stateAfter ?? target.stateBefore],
+  ['STATE', (target, state) => state || target.stateAfter || target.stateBefore || '-'],
   [
     'RESULT',
     (target) =>
@@ -218,7 +219,8 @@ export function formatFleetTable(
 
 function failureLine(failure: FleetRecord['failures'][number]): string {
   const where = `${failure.profile ?? '(default profile)'} ${failure.region ?? '(default region)'}`;
-  return printable(`${where}: could not list: ${failure.error.name}: ${failure.error.message}`);
+  const what = failure.partial ? 'listed in part' : 'could not list';
+  return printable(`${where}: ${what}: ${failure.error.name}: ${failure.error.message}`);
 }
 
 interface Display {
@@ -286,7 +288,7 @@ class LiveTable implements Display {
   update(event: FleetProgress): void {
     if (event.type === 'listed') this.#targets.push(...event.targets);
     else if (event.type === 'failure') this.#failures.push(failureLine(event.failure));
-    else if (event.type === 'state') this.#states.set(event.target, event.state);
+    else if (event.type === 'state') this.#states.set(event.target, event.state ?? '');
     else this.#states.delete(event.target);
     this.#schedule();
   }

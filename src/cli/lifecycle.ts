@@ -322,7 +322,7 @@ async function runUpdate(
       onPoll: (poll) => {
         if (poll.state === lastState) return;
         lastState = poll.state;
-        io.stderr.write(`${printable(id)}: ${printable(poll.state)}\n`);
+        io.stderr.write(`${printable(id)}: ${printable(poll.state ?? 'unknown')}\n`);
       },
     });
   } catch (error) {

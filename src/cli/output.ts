@@ -30,10 +30,10 @@ export function formatElapsed(ms: number): string {
 
 /** Columns of the describe table. */
 const columns: readonly [string, (entry: CustomKeyStoreEntry) => string][] = [
-  ['ID', (entry) => entry.customKeyStoreId],
+  ['ID', (entry) => entry.customKeyStoreId || '-'],
   ['NAME', (entry) => entry.customKeyStoreName ?? '-'],
   ['TYPE', (entry) => entry.customKeyStoreType ?? '-'],
-  ['STATE', (entry) => entry.connectionState],
+  ['STATE', (entry) => entry.connectionState || '-'],
   ['ERROR', (entry) => entry.connectionErrorCode ?? '-'],
   ['CREATED', (entry) => formatDate(entry.creationDate)],
 ];
@@ -48,6 +48,14 @@ const columns: readonly [string, (entry: CustomKeyStoreEntry) => string][] = [
  */
 export function printable(text: string, keepLineBreaks = false): string {
   return text.replace(keepLineBreaks ? controlsButLineFeed : controls, '?');
+}
+
+/**
+ * A connection state to print: `unknown` when KMS sent none or an empty one (the model allows
+ * both), else the state made {@link printable}.
+ */
+export function printableState(state: string | undefined): string {
+  return state ? printable(state) : 'unknown';
 }
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: removing control characters is the point.
@@ -123,8 +131,9 @@ export class Progress {
   /** Feeds a poll of the waiter. */
   update(poll: WaiterPoll): void {
     const detail = poll.connectionErrorCode ? printable(poll.connectionErrorCode) : undefined;
-    const changed = poll.state !== this.#state || detail !== this.#detail;
-    this.#state = printable(poll.state);
+    const state = printableState(poll.state);
+    const changed = state !== this.#state || detail !== this.#detail;
+    this.#state = state;
     this.#detail = detail;
     if (this.#live) this.#draw();
     else if (changed) this.#sink.write(`${this.#line()}\n`);

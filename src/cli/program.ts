@@ -32,6 +32,7 @@ import {
   formatTable,
   Progress,
   printable,
+  printableState,
   type TextSink,
 } from './output.js';
 import { WaitingNotice } from './waiting.js';
@@ -251,7 +252,7 @@ async function run(context: Context): Promise<number> {
           if (values.json === true) context.io.stdout.write(formatJson(entry));
           else {
             context.io.stdout.write(
-              `${printable(entry.customKeyStoreId)}: ${printable(entry.connectionState)}\n`,
+              `${printable(context.positionals[0]!)}: ${printableState(entry.connectionState)}\n`,
             );
           }
           return exitCodes.ok;
@@ -382,7 +383,7 @@ async function withProgress<T>(
 function describeResult(result: EnsureStateResult, waited: boolean): string {
   const { action } = result;
   const id = printable(result.customKeyStoreId);
-  const state = printable(result.state);
+  const state = printableState(result.state);
   const elapsed = formatElapsed(result.elapsedMs);
   switch (action) {
     case 'none':

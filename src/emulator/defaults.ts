@@ -17,14 +17,39 @@ export interface EmulatorCredentials {
   expiration?: Date;
 }
 
-/**
- * The key pair the emulator accepts by default: AWS's published example credentials, which
- * open nothing anywhere else. Pass them to the client pointed at the emulator.
- */
-export const emulatorCredentials: Readonly<EmulatorCredentials> = Object.freeze({
+/** AWS's published example key pair, which opens nothing anywhere else. */
+const exampleKeyPair = {
   accessKeyId: 'AKIAIOSFODNN7EXAMPLE',
   secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
-});
+} as const;
+
+/**
+ * The key pair the emulator accepts when started without `credentials`, kept apart from
+ * {@link emulatorCredentials}: nothing done to that shared object can change what an emulator
+ * accepts.
+ */
+export function defaultEmulatorCredentials(): EmulatorCredentials {
+  return { ...exampleKeyPair };
+}
+
+/**
+ * The key pair the emulator accepts by default: AWS's published example credentials, which
+ * open nothing anywhere else. Pass them to any client pointed at the emulator: ours, the AWS SDK
+ * v3 (which records where credentials came from by adding a `$source` property to the object it
+ * is given, so a frozen object made it throw `TypeError` before sending), the AWS CLI's
+ * environment.
+ *
+ * A plain, extensible object whose two keys are read-only: a client may add properties to it,
+ * nobody can change the key pair, and the emulator does not read this object at all (it keeps its
+ * own copy), so sharing it between clients, tests and emulators is safe.
+ */
+export const emulatorCredentials: Readonly<EmulatorCredentials> = Object.defineProperties(
+  {},
+  {
+    accessKeyId: { value: exampleKeyPair.accessKeyId, enumerable: true },
+    secretAccessKey: { value: exampleKeyPair.secretAccessKey, enumerable: true },
+  },
+) as Readonly<EmulatorCredentials>;
 
 /** The region the emulator serves by default. */
 export const emulatorRegion = 'us-east-1';

@@ -21,9 +21,9 @@
  */
 import { type CloudHsmClusterSeed, defaultCloudHsmClusters } from './clusters.js';
 import {
+  defaultEmulatorCredentials,
   defaultKeyStores,
   type EmulatorCredentials,
-  emulatorCredentials,
   emulatorRegion,
 } from './defaults.js';
 import { FaultQueue, type FaultSpec, type PendingFault } from './faults.js';
@@ -69,11 +69,20 @@ export type {
 export { simulatedXksProxyProbe } from './store.js';
 
 /**
+ * The connection state of an emulated key store: `CONNECTED`, `CONNECTING`, `FAILED`,
+ * `DISCONNECTED` or `DISCONNECTING`, the five states KMS documents (the emulator runs no other).
+ * The same type as {@link EmulatedConnectionState}, kept under its first name.
+ *
  * @deprecated Use {@link EmulatedConnectionState}: the emulator's state type, named apart from
  * the client's `ConnectionState` (which also admits states a later KMS may add).
  */
 export type ConnectionState = import('./store.js').EmulatedConnectionState;
 /**
+ * The XKS proxy settings of an emulated external key store, in camelCase (`connectivity`,
+ * `accessKeyId`, `uriEndpoint`, `uriPath`, `vpcEndpointServiceName`, `vpcEndpointServiceOwner`),
+ * as a seed gives them and Describe returns them. The same type as
+ * {@link EmulatedXksProxyConfiguration}, kept under its first name.
+ *
  * @deprecated Use {@link EmulatedXksProxyConfiguration}: the emulator's seed shape, named apart
  * from the client's `XksProxyConfiguration`.
  */
@@ -222,7 +231,7 @@ export async function startKmsEmulator(options: KmsEmulatorOptions = {}): Promis
     throw new TypeError('xksProxyProbe must be a function');
   }
   if (port > 65535) throw new TypeError(`port must be 0–65535, got ${port}`);
-  const credentials = options.credentials ?? [emulatorCredentials];
+  const credentials = options.credentials ?? [defaultEmulatorCredentials()];
   if (credentials.length === 0) throw new TypeError('credentials must not be empty');
   for (const entry of credentials) {
     if (!entry.accessKeyId || !entry.secretAccessKey) {

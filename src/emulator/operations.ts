@@ -3,6 +3,7 @@
  * (SerializationException for malformed JSON or a wrong JSON type), check the model's constraints
  * (ValidationException listing each violation), then run the operation on the key stores.
  */
+import { characterCount, firstCharacters } from './characters.js';
 import { EmulatorError, frameworkErrors, validationError } from './errors.js';
 import type {
   CreateInput,
@@ -95,7 +96,8 @@ const echoLimit = 256;
 
 function echo(value: string | number): string {
   const text = String(value);
-  return text.length > echoLimit ? `${text.slice(0, echoLimit)}...` : text;
+  const shown = firstCharacters(text, echoLimit);
+  return shown.length < text.length ? `${shown}...` : text;
 }
 
 /** Collects the constraint violations of one input. */
@@ -110,7 +112,10 @@ class Violations {
     }
   }
 
-  /** A length violation; the value of a sensitive member is never echoed, as KMS does. */
+  /**
+   * The model's length constraint, in characters (code points), as KMS counts them; the value of
+   * a sensitive member is never echoed, as KMS does.
+   */
   length(
     field: string,
     value: string | undefined,
@@ -119,13 +124,14 @@ class Violations {
     sensitive = false,
   ): void {
     if (value === undefined) return;
+    const length = characterCount(value);
     const shown = sensitive ? 'Value' : `Value '${echo(value)}'`;
-    if (value.length < min) {
+    if (length < min) {
       this.list.push(
         `${shown} at '${field}' failed to satisfy constraint: Member must have length greater than or equal to ${min}`,
       );
     }
-    if (value.length > max) {
+    if (length > max) {
       this.list.push(
         `${shown} at '${field}' failed to satisfy constraint: Member must have length less than or equal to ${max}`,
       );

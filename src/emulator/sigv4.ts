@@ -286,7 +286,10 @@ export interface VerifierOptions {
   /** The service the credential scope must name (`kms`). */
   service: string;
   credentials: readonly VerifierCredentials[];
-  /** Largest difference between the request date and the server clock; default 15 minutes. */
+  /**
+   * Largest difference between the request date and the server clock; default 5 minutes, KMS's
+   * window (`Signature expired: … (… - 5 min.)`).
+   */
   maxSkewMs?: number;
 }
 
@@ -299,7 +302,8 @@ export interface Verified {
   requestDate: Date;
 }
 
-const fifteenMinutes = 15 * 60 * 1000;
+/** KMS refuses a request signed more than 5 minutes before or after its clock. */
+const fiveMinutes = 5 * 60 * 1000;
 const amzDatePattern = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/;
 
 /** Formats an instant as SigV4's basic ISO-8601 `YYYYMMDDTHHMMSSZ`. */
@@ -324,7 +328,7 @@ export function parseAmzDate(value: string): Date | undefined {
 /**
  * Verifies SigV4 header authentication the way KMS does, in this order: the Authorization header
  * and its fields, the signed `host` and `x-amz-date`, the credential scope, the access key and
- * session token, the signature, then the 15-minute clock window. Signing keys are cached per
+ * session token, the signature, then KMS's 5-minute clock window. Signing keys are cached per
  * access key, date, region and service.
  */
 export class SigV4Verifier {
@@ -335,7 +339,7 @@ export class SigV4Verifier {
 
   /** @param options - region, service and the accepted credentials. */
   constructor(options: VerifierOptions) {
-    this.#options = { maxSkewMs: fifteenMinutes, ...options };
+    this.#options = { maxSkewMs: fiveMinutes, ...options };
     this.#regions = new Set(typeof options.region === 'string' ? [options.region] : options.region);
     this.#credentials = new Map(options.credentials.map((entry) => [entry.accessKeyId, entry]));
   }

@@ -4,6 +4,7 @@
  * Transition timers are unref'd (they never keep the process alive) and cleared by `dispose()`.
  */
 import { randomBytes } from 'node:crypto';
+import { characterCount } from './characters.js';
 import { type CloudHsmClusterSeed, ClusterDirectory, defaultCloudHsmClusters } from './clusters.js';
 import { EmulatorError, frameworkErrors } from './errors.js';
 import { exampleTrustAnchor } from './trust-anchor.js';
@@ -745,11 +746,17 @@ export class KeyStoreRegistry {
   }
 }
 
+function isCharacterCountIn(value: string, min: number, max: number): boolean {
+  const count = characterCount(value);
+  return count >= min && count <= max;
+}
+
 function checkSeed(seed: KeyStoreSeed): void {
-  if (typeof seed.id !== 'string' || seed.id.length < 1 || seed.id.length > 64) {
+  // Lengths in characters (code points), as the model counts them.
+  if (typeof seed.id !== 'string' || !isCharacterCountIn(seed.id, 1, 64)) {
     throw new TypeError(`A key store ID must be 1–64 characters, got ${JSON.stringify(seed.id)}`);
   }
-  if (typeof seed.name !== 'string' || seed.name.length < 1 || seed.name.length > 256) {
+  if (typeof seed.name !== 'string' || !isCharacterCountIn(seed.name, 1, 256)) {
     throw new TypeError(`Key store ${seed.id}: the name must be 1–256 characters`);
   }
   const keys = seed.kmsKeyCount;

@@ -9,6 +9,7 @@
 import {
   CustomKeyStoreInvalidStateException,
   KmsError,
+  KmsResponseError,
   KmsValidationError,
   type ResponseMetadata,
   type ValidationIssue,
@@ -292,7 +293,14 @@ export async function maintainCustomKeyStore(
     const run = new Steps(session, report, () => lastPoll);
     try {
       const before = await run.describe(api, id);
-      report.stateBefore = before.connectionState;
+      const stateBefore = before.connectionState;
+      if (stateBefore === undefined) {
+        // The model allows an entry without it; without it there is no deciding what is safe.
+        throw new KmsResponseError({
+          message: `DescribeCustomKeyStores returned no ConnectionState for ${id}: the maintenance run cannot tell whether the store must be disconnected`,
+        });
+      }
+      report.stateBefore = stateBefore;
       report.customKeyStoreType = before.customKeyStoreType;
 
       // What would change, and which of it needs DISCONNECTED, for this type of store.
@@ -333,32 +341,32 @@ export async function maintainCustomKeyStore(
       );
       if (report.updatedProperties.length === 0) {
         report.outcome = 'unchanged';
-        report.stateAfter = before.connectionState;
+        report.stateAfter = stateBefore;
         report.entryAfter = before;
         return finish();
       }
       const mustDisconnect =
-        report.propertiesNeedingDisconnect.length > 0 && before.connectionState !== 'DISCONNECTED';
+        report.propertiesNeedingDisconnect.length > 0 && stateBefore !== 'DISCONNECTED';
       if (mustDisconnect && allowDisconnect === false) {
-        report.stateAfter = before.connectionState;
+        report.stateAfter = stateBefore;
         report.entryAfter = before;
         throw new KmsValidationError(
           operation,
           report.propertiesNeedingDisconnect.map((property) =>
             issue(
               property,
-              `needs the store DISCONNECTED; it is ${before.connectionState} and allowDisconnect is false`,
+              `needs the store DISCONNECTED; it is ${stateBefore} and allowDisconnect is false`,
             ),
           ),
         );
       }
-      const wasConnected = connectedBefore.has(before.connectionState);
+      const wasConnected = connectedBefore.has(stateBefore);
       if (mustDisconnect && confirm) {
         const confirmed = await session.step(async () =>
           confirm({
             customKeyStoreId: id,
             customKeyStoreName: before.customKeyStoreName,
-            state: before.connectionState,
+            state: stateBefore,
             properties: [...report.propertiesNeedingDisconnect],
             reconnect: wasConnected && reconnect !== false,
           }),
@@ -369,7 +377,7 @@ export async function maintainCustomKeyStore(
         }
       }
       if (mustDisconnect) {
-        if (before.connectionState !== 'DISCONNECTING') await run.disconnect(api, id);
+        if (stateBefore !== 'DISCONNECTING') await run.disconnect(api, id);
         report.disconnected = true;
         await run.waitFor(['DISCONNECTED'], false);
       }

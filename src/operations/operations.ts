@@ -13,7 +13,10 @@ import {
   storeNameLength,
 } from './limits.js';
 
-/** A string of `min` to `max` UTF-16 units, as zod's minLength / maxLength count. */
+/**
+ * A string of `min` to `max` UTF-16 units. zod counts code points, which is never more: a string
+ * this accepts, zod accepts; a longer one (emoji) goes to zod for its decision.
+ */
 const isLength = (value: unknown, min: number, max: number): value is string =>
   typeof value === 'string' && value.length >= min && value.length <= max;
 
@@ -144,16 +147,23 @@ export interface XksProxyConfiguration {
   readonly [wireName: WireFieldName]: unknown;
 }
 
-/** One custom key store as DescribeCustomKeyStores returns it, in camelCase. */
+/**
+ * One custom key store as DescribeCustomKeyStores returns it, in camelCase. The KMS model makes
+ * every member optional, so each is typed so: KMS always sends the ID and the state today, but an
+ * entry without them is returned as it came rather than failing the whole listing.
+ */
 export interface CustomKeyStoreEntry {
-  /** The store ID, e.g. `cks-1234567890abcdef0`. Always present. */
-  customKeyStoreId: string;
+  /** The store ID, e.g. `cks-1234567890abcdef0`. Absent only if KMS left it out. */
+  customKeyStoreId?: string;
   /** The friendly name. */
   customKeyStoreName?: string;
   /** `AWS_CLOUDHSM` or `EXTERNAL_KEY_STORE`. */
   customKeyStoreType?: CustomKeyStoreType;
-  /** CONNECTED, CONNECTING, FAILED, DISCONNECTED or DISCONNECTING. Always present. */
-  connectionState: ConnectionState;
+  /**
+   * CONNECTED, CONNECTING, FAILED, DISCONNECTED or DISCONNECTING (or a state added later, or an
+   * empty string, passed through). Absent only if KMS left it out.
+   */
+  connectionState?: ConnectionState;
   /** Why the store is FAILED; present only in that state. */
   connectionErrorCode?: ConnectionErrorCode;
   /** When the store was created. */
@@ -184,9 +194,12 @@ export interface DescribeCustomKeyStoresInput {
 export interface DescribeCustomKeyStoresPage {
   /** The stores on this page. */
   customKeyStores: CustomKeyStoreEntry[];
-  /** Pass as `marker` to get the next page; present when `truncated` is true. */
+  /**
+   * Pass as `marker` to get the next page. KMS sends it when `truncated` is true; a page that
+   * says `truncated` without one cannot be followed (the paginator ends there).
+   */
   nextMarker?: string;
-  /** Whether more pages follow. */
+  /** Whether KMS says more pages follow. */
   truncated: boolean;
 }
 
@@ -324,7 +337,9 @@ const isPlainObject = (value: unknown): value is Record<string, unknown> =>
 const isOptionalString = (value: unknown): boolean =>
   value === undefined || value === null || typeof value === 'string';
 const optionalEntryStrings = [
+  'CustomKeyStoreId',
   'CustomKeyStoreName',
+  'ConnectionState',
   'CustomKeyStoreType',
   'ConnectionErrorCode',
   'CloudHsmClusterId',
@@ -337,13 +352,10 @@ function isWellFormedDescribeOutput(body: unknown): boolean {
   const { CustomKeyStores: stores, NextMarker: marker, Truncated: truncated } = body;
   if (!isOptionalString(marker)) return false;
   if (truncated !== undefined && truncated !== null && typeof truncated !== 'boolean') return false;
-  if (truncated === true && (typeof marker !== 'string' || marker === '')) return false;
   if (stores === undefined || stores === null) return true;
   if (!Array.isArray(stores)) return false;
   return stores.every((entry: unknown) => {
     if (!isPlainObject(entry)) return false;
-    if (!isLength(entry.CustomKeyStoreId, 1, Number.POSITIVE_INFINITY)) return false;
-    if (!isLength(entry.ConnectionState, 1, Number.POSITIVE_INFINITY)) return false;
     if (!optionalEntryStrings.every((key) => isOptionalString(entry[key]))) return false;
     const created = entry.CreationDate;
     if (created !== undefined && created !== null) {
@@ -385,7 +397,7 @@ export const describeCustomKeyStores: Operation<
         );
     const output: DescribeCustomKeyStoresPage = {
       customKeyStores: (wire.CustomKeyStores ?? []).map(
-        // The schema checked the two required fields and every modeled field's type.
+        // The schema checked every modeled field's type; none is required.
         (entry) => renameFields(entry, entryFields) as unknown as CustomKeyStoreEntry,
       ),
       truncated: wire.Truncated === true,

@@ -68,33 +68,42 @@ const wireXksProxyConfiguration = z.looseObject({
   VpcEndpointServiceOwner: optionalString,
 });
 
+/**
+ * One Describe entry. The KMS model requires none of its members, and the AWS SDK returns an
+ * entry without an ID or a state, or with an empty state, as it came: so do we. Only a member of
+ * the wrong type is refused.
+ */
 const wireEntry = z.looseObject({
-  CustomKeyStoreId: z.string().check(z.minLength(1)),
+  CustomKeyStoreId: optionalString,
   CustomKeyStoreName: optionalString,
   CustomKeyStoreType: optionalString,
-  ConnectionState: z.string().check(z.minLength(1)),
+  ConnectionState: optionalString,
   ConnectionErrorCode: optionalString,
   // Epoch seconds, possibly fractional, as the JSON 1.1 protocol sends timestamps (finite:
   // zod refuses Infinity and NaN for any number), within what a Date can hold (±8.64e15 ms):
   // past that the result would be an Invalid Date.
-  CreationDate: z.nullish(z.number().check(z.minimum(-maxDateSeconds), z.maximum(maxDateSeconds))),
+  CreationDate: z.nullish(
+    z
+      .number()
+      .check(
+        z.minimum(-maxDateSeconds, 'a timestamp before what a JavaScript Date can hold'),
+        z.maximum(maxDateSeconds, 'a timestamp after what a JavaScript Date can hold'),
+      ),
+  ),
   CloudHsmClusterId: optionalString,
   TrustAnchorCertificate: optionalString,
   XksProxyConfiguration: z.nullish(wireXksProxyConfiguration),
 });
 
-export const describeOutput = z
-  .looseObject({
-    CustomKeyStores: z.nullish(z.array(wireEntry)),
-    NextMarker: optionalString,
-    Truncated: z.nullish(z.boolean()),
-  })
-  .check(
-    z.refine((body) => body.Truncated !== true || (body.NextMarker ?? '') !== '', {
-      message: 'Truncated is true but NextMarker is missing',
-      path: ['NextMarker'],
-    }),
-  );
+/**
+ * A Describe page. `Truncated: true` without a `NextMarker` is accepted, as the model allows it:
+ * the page is returned as it came, and the paginator ends there (see `paginateCustomKeyStores`).
+ */
+export const describeOutput = z.looseObject({
+  CustomKeyStores: z.nullish(z.array(wireEntry)),
+  NextMarker: optionalString,
+  Truncated: z.nullish(z.boolean()),
+});
 
 /** A string field of the lifecycle operations: its model length, and its model pattern if any. */
 function modelString(field: keyof typeof fieldLengths, pattern?: keyof typeof modelPatterns) {

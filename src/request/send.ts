@@ -295,7 +295,7 @@ async function parseOutput<Input, Output>(
   } catch (cause) {
     const reason = cause instanceof Error ? cause.message : String(cause);
     throw new KmsResponseError({
-      message: `${operation.name} response does not match the KMS model: ${redactSecrets(reason, secrets)}`,
+      message: `${operation.name} response cannot be used: ${redactSecrets(reason, secrets)}`,
       bodyExcerpt: excerpt(response.body, secrets),
       cause,
       $metadata,

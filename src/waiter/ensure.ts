@@ -10,7 +10,7 @@ import type {
   EnsureDisconnectedOptions,
   EnsureStateResult,
 } from './types.js';
-import { inSession, type Session, validate } from './wait.js';
+import { inSession, isStateIn, type Session, validate } from './wait.js';
 
 /**
  * Disconnects the store unless it is already disconnected or disconnecting: the idempotent kill
@@ -78,7 +78,7 @@ async function disconnect(
   } catch (error) {
     if (!(error instanceof CustomKeyStoreInvalidStateException)) throw error;
     const entry = await session.describe();
-    if (settled.includes(entry.connectionState)) return 'already';
+    if (isStateIn(settled, entry.connectionState)) return 'already';
     throw error;
   }
 }
@@ -131,7 +131,7 @@ async function connectOnce(
     await session.step((signal) => settledOrAborted(previous, signal));
     let entry = session.last!;
     if (turn.settledAt >= session.lastDescribedAt) entry = await session.describe();
-    if (connectedOrOnItsWay.includes(entry.connectionState)) return { sent: false, entry };
+    if (isStateIn(connectedOrOnItsWay, entry.connectionState)) return { sent: false, entry };
     try {
       await session.step((signal) => api.connectCustomKeyStore(id, { signal }));
     } finally {
@@ -204,14 +204,14 @@ export async function ensureConnected(
         ...connectedOrOnItsWay,
       ]);
       entry = session.last!;
-      if (connectedOrOnItsWay.includes(entry.connectionState)) return connecting(entry);
+      if (isStateIn(connectedOrOnItsWay, entry.connectionState)) return connecting(entry);
     }
     if (entry.connectionState === 'DISCONNECTING' || state === 'FAILED') {
       // DISCONNECTED may last only a moment when another caller is connecting the store too:
       // CONNECTING or CONNECTED mean it got there first.
       entry = await session.waitFor(['DISCONNECTED'], false, entry, connectedOrOnItsWay);
       session.expected = ['CONNECTED'];
-      if (connectedOrOnItsWay.includes(entry.connectionState)) return connecting(entry);
+      if (isStateIn(connectedOrOnItsWay, entry.connectionState)) return connecting(entry);
     }
     try {
       const attempt = await connectOnce(api, customKeyStoreId, session);

@@ -27,8 +27,8 @@ export interface CustomKeyStoreApi {
 export interface WaiterPoll {
   /** The store polled. */
   customKeyStoreId: string;
-  /** Its connection state. */
-  state: ConnectionState;
+  /** Its connection state; undefined when KMS sent an entry without one (the model allows it). */
+  state: ConnectionState | undefined;
   /** Its `ConnectionErrorCode`, when FAILED. */
   connectionErrorCode: string | undefined;
   /** The whole entry. */
@@ -84,8 +84,8 @@ export interface EnsureStateResult {
   customKeyStoreId: string;
   /** What the call did. */
   action: EnsureAction;
-  /** The state of the last Describe. */
-  state: ConnectionState;
+  /** The state of the last Describe; undefined when KMS sent an entry without one. */
+  state: ConnectionState | undefined;
   /** The entry of the last Describe. */
   entry: CustomKeyStoreEntry;
   /** Milliseconds the call took. */

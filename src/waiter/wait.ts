@@ -109,7 +109,12 @@ export class Session {
     const output = await this.step((signal) =>
       this.#api.describeCustomKeyStores({ customKeyStoreId: this.#id }, { signal }),
     );
-    const entry = output.customKeyStores.find((item) => item.customKeyStoreId === this.#id);
+    const entries = output.customKeyStores;
+    // Described by ID, KMS returns that store alone: an entry without an ID (the model allows
+    // it; an empty one says as little) is then the store asked for.
+    const entry =
+      entries.find((item) => item.customKeyStoreId === this.#id) ??
+      (entries.length === 1 && !entries[0]!.customKeyStoreId ? entries[0] : undefined);
     if (!entry) {
       throw new KmsResponseError({
         message: `DescribeCustomKeyStores returned no entry for ${this.#id}`,
@@ -147,7 +152,7 @@ export class Session {
     let entry = from ?? (await this.describe());
     for (;;) {
       const state = entry.connectionState;
-      if (targets.includes(state) || overtaken.includes(state)) return entry;
+      if (isStateIn(targets, state) || isStateIn(overtaken, state)) return entry;
       if (failOnFailed && entry.connectionState === 'FAILED') throw this.failed(entry);
       const delay = interval;
       await this.step((signal) => sleep(delay, signal));
@@ -241,4 +246,12 @@ export async function waitForConnectionState(
   return inSession(api, customKeyStoreId, resolved, targets, (session) =>
     session.waitFor(targets, true),
   );
+}
+
+/**
+ * Whether a state is one of `states`. An entry without a state (the KMS model allows it) is in
+ * none: the waiter keeps polling, and the ensure calls act as for any other state.
+ */
+export function isStateIn(states: readonly string[], state: string | undefined): boolean {
+  return state !== undefined && states.includes(state);
 }

@@ -88,7 +88,7 @@ describe('paginateCustomKeyStores against the emulator', () => {
   it('yields every store across several pages, in order, following NextMarker', async () => {
     const ids: string[] = [];
     for await (const entry of harness.client.paginateCustomKeyStores({ limit: 3 })) {
-      ids.push(entry.customKeyStoreId);
+      ids.push(entry.customKeyStoreId!);
     }
     expect(ids).toEqual(allIds);
     // 11 stores, 3 per page: 4 requests, each after the first with the previous NextMarker.
@@ -116,7 +116,7 @@ describe('paginateCustomKeyStores against the emulator', () => {
         { limit: 2 },
         { signal: controller.signal },
       )) {
-        seen.push(entry.customKeyStoreId);
+        seen.push(entry.customKeyStoreId!);
         controller.abort(reason);
       }
     })().catch((caught: unknown) => caught);

@@ -237,17 +237,11 @@ describe('describeCustomKeyStores response', () => {
       /CustomKeyStores\.0\.CreationDate/,
     ],
     [
-      'ConnectionState is missing',
-      { CustomKeyStores: [{ CustomKeyStoreId: 'cks-1' }] },
-      /ConnectionState/,
-    ],
-    [
       'CustomKeyStoreId is a number',
       { CustomKeyStores: [{ ...xksWire, CustomKeyStoreId: 7 }] },
       /CustomKeyStoreId/,
     ],
     ['Truncated is a string', { CustomKeyStores: [], Truncated: 'yes' }, /Truncated/],
-    ['Truncated without NextMarker', { CustomKeyStores: [], Truncated: true }, /NextMarker/],
     ['the body is not JSON', 'not json at all', /not a JSON object/],
   ])('throws KmsResponseError when %s', async (_label, body, pattern) => {
     answer(body);
@@ -274,7 +268,8 @@ describe('paginateCustomKeyStores', () => {
     answer({ CustomKeyStores: [xksWire], NextMarker: 'same', Truncated: true });
     const seen: string[] = [];
     const error = await (async () => {
-      for await (const entry of client.paginateCustomKeyStores()) seen.push(entry.customKeyStoreId);
+      for await (const entry of client.paginateCustomKeyStores())
+        seen.push(entry.customKeyStoreId!);
     })().catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(KmsResponseError);
     expect((error as Error).message).toMatch(/NextMarker "same" twice/);

@@ -111,7 +111,7 @@ describe('the maintenance run', () => {
         // Already the path: not sent.
         xksProxyUriPath: '/kms/xks/v1',
       },
-      { ...fast, onPoll: (poll) => polls.push(poll.state) },
+      { ...fast, onPoll: (poll) => polls.push(poll.state ?? '') },
     );
     expect(mutations()).toEqual([
       'DisconnectCustomKeyStore',

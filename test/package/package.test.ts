@@ -268,6 +268,74 @@ void client.disconnectCustomKeyStore(42);
     }
   }, 180_000);
 
+  it('every entry resolves to its types in every mode attw checks: node10, node16 (CJS and ESM), bundler', () => {
+    // attw --pack exits non-zero on any problem; the JSON says what it checked.
+    const attw = join(root, 'node_modules', '@arethetypeswrong', 'cli', 'dist', 'index.js');
+    const report = JSON.parse(run('node', [attw, '--pack', root, '--format', 'json'], root));
+    expect(report.analysis.problems).toEqual([]);
+    expect(report.problems).toEqual({});
+    const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+    const entries = Object.keys(manifest.exports);
+    const checked = report.analysis.entrypoints as Record<
+      string,
+      { resolutions: Record<string, { resolution?: { fileName: string } }> }
+    >;
+    expect(Object.keys(checked).sort()).toEqual([...entries].sort());
+    for (const entry of entries.filter((name) => name !== './package.json')) {
+      const { resolutions } = checked[entry]!;
+      expect(Object.keys(resolutions).sort(), entry).toEqual([
+        'bundler',
+        'node10',
+        'node16-cjs',
+        'node16-esm',
+      ]);
+      for (const [mode, { resolution }] of Object.entries(resolutions)) {
+        expect(resolution?.fileName, `${entry} under ${mode}`).toMatch(/\.d\.c?ts$/);
+      }
+    }
+  }, 180_000);
+
+  it('the types compile for a consumer under moduleResolution node10 (CommonJS), every entry', () => {
+    const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+    const entries = Object.keys(manifest.exports).filter((name) => name !== './package.json');
+    const source = [
+      ...entries.map(
+        (entry, index) =>
+          `import * as entry${index} from 'kms-custom-key-store${entry.slice(1)}';\nvoid entry${index};`,
+      ),
+      `import { KmsClient } from 'kms-custom-key-store';`,
+      `import { emulatorCredentials } from 'kms-custom-key-store/emulator';`,
+      `const client = new KmsClient({ region: 'eu-west-1', credentials: emulatorCredentials });`,
+      `// @ts-expect-error the id must be a string or { customKeyStoreId }`,
+      `void client.disconnectCustomKeyStore(42);`,
+      '',
+    ].join('\n');
+    writeFileSync(join(project, 'check-node10.ts'), source);
+    const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
+    run(
+      'node',
+      [
+        tsc,
+        '--noEmit',
+        '--strict',
+        '--skipLibCheck',
+        'false',
+        '--module',
+        'commonjs',
+        '--moduleResolution',
+        'node10',
+        '--target',
+        'es2022',
+        '--types',
+        'node',
+        '--typeRoots',
+        join(root, 'node_modules', '@types'),
+        'check-node10.ts',
+      ],
+      project,
+    );
+  }, 180_000);
+
   it('installs the kms-cks command, which runs and describes the emulator stores', async () => {
     const bin = join(project, 'node_modules', '.bin', 'kms-cks');
     const { stdout: version } = await promisify(execFile)(bin, ['--version'], { cwd: project });
@@ -400,6 +468,38 @@ void client.disconnectCustomKeyStore(42);
       emulator.kill('SIGTERM');
       const code = await new Promise((resolve) => emulator.once('exit', resolve));
       expect(code).toBe(0);
+    }
+  });
+
+  it('ships source maps, with their sources, for the library entries and none for the kms-cks bundle', () => {
+    const installedRoot = join(project, 'node_modules', 'kms-custom-key-store');
+    const files = run('npm', ['pack', '--dry-run', '--json'], root);
+    const listed: string[] = JSON.parse(files)[0].files.map((f: { path: string }) => f.path);
+    expect(listed.filter((path) => path.startsWith('dist/cli/'))).toEqual([
+      'dist/cli/bin.cjs',
+      'dist/cli/cli.cjs',
+    ]);
+    expect(readFileSync(join(installedRoot, 'dist/cli/cli.cjs'), 'utf8')).not.toMatch(
+      /sourceMappingURL/,
+    );
+    const code = listed.filter(
+      (path) => /\.c?js$/.test(path) && !path.startsWith('dist/cli/') && path.startsWith('dist/'),
+    );
+    expect(code).toEqual(
+      expect.arrayContaining(['dist/index.js', 'dist/index.cjs', 'dist/emulator/index.js']),
+    );
+    for (const path of code) {
+      const text = readFileSync(join(installedRoot, path), 'utf8');
+      const url = /\/\/# sourceMappingURL=(\S+)\s*$/.exec(text)?.[1];
+      expect(url, path).toBe(`${path.split('/').pop()}.map`);
+      const mapPath = join(path, '..', url!);
+      expect(listed, path).toContain(mapPath);
+      // src/ is not shipped: a map is of use only with the sources in it.
+      const map = JSON.parse(readFileSync(join(installedRoot, mapPath), 'utf8'));
+      expect(map.sourcesContent?.length, mapPath).toBe(map.sources.length);
+      expect(map.sourcesContent.every((content: unknown) => typeof content === 'string')).toBe(
+        true,
+      );
     }
   });
 
