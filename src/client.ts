@@ -12,16 +12,27 @@ import { validateConfig } from './config/validate.js';
 import type { CredentialSource } from './credentials/credentials.js';
 import { type KmsConfigError, KmsError, KmsResponseError } from './errors.js';
 import {
+  type MaintenanceOptions,
+  type MaintenanceReport,
+  maintainCustomKeyStore,
+} from './maintenance/maintain.js';
+import {
+  type CreateCustomKeyStoreInput,
+  type CreateCustomKeyStoreResult,
   type CustomKeyStoreEntry,
   type CustomKeyStoreIdInput,
   connectCustomKeyStore,
+  createCustomKeyStore,
   type DescribeCustomKeyStoresInput,
   type DescribeCustomKeyStoresPage,
+  deleteCustomKeyStore,
   describeCustomKeyStores,
   disconnectCustomKeyStore,
   type EmptyOutput,
   type KnownConnectionState,
   type Operation,
+  type UpdateCustomKeyStoreInput,
+  updateCustomKeyStore,
 } from './operations/operations.js';
 import { type Connector, createConnector } from './request/connector.js';
 import { loadPool, type PoolClass } from './request/pool.js';
@@ -51,6 +62,13 @@ export type DisconnectCustomKeyStoreOutput = WithMetadata<EmptyOutput>;
 export type ConnectCustomKeyStoreOutput = WithMetadata<EmptyOutput>;
 /** Result of DescribeCustomKeyStores: one page of entries, and the metadata. */
 export type DescribeCustomKeyStoresOutput = WithMetadata<DescribeCustomKeyStoresPage>;
+
+/** Result of CreateCustomKeyStore: the new store's ID, and the metadata. */
+export type CreateCustomKeyStoreOutput = WithMetadata<CreateCustomKeyStoreResult>;
+/** Result of UpdateCustomKeyStore: nothing but the metadata. */
+export type UpdateCustomKeyStoreOutput = WithMetadata<EmptyOutput>;
+/** Result of DeleteCustomKeyStore: nothing but the metadata. */
+export type DeleteCustomKeyStoreOutput = WithMetadata<EmptyOutput>;
 
 /** The resolved configuration, without secrets, as {@link KmsClient.resolveConfig} returns it. */
 export interface ResolvedClientConfig {
@@ -177,6 +195,94 @@ export class KmsClient {
     options?: CallOptions,
   ): Promise<ConnectCustomKeyStoreOutput> {
     return this.#send(connectCustomKeyStore, idInput(input), options);
+  }
+
+  /**
+   * Creates a custom key store: a CloudHSM one (`customKeyStoreType` absent or `AWS_CLOUDHSM`) or
+   * an external one (`EXTERNAL_KEY_STORE`). The new store is DISCONNECTED; connect it next.
+   * The proxy credential and the `kmsuser` password never appear in an error, a log line or a trace.
+   *
+   * @example
+   * ```ts
+   * const { customKeyStoreId } = await client.createCustomKeyStore({
+   *   customKeyStoreType: 'EXTERNAL_KEY_STORE',
+   *   customKeyStoreName: 'orders-xks-2',
+   *   xksProxyUriEndpoint: 'https://xks.example.com',
+   *   xksProxyUriPath: '/kms/xks/v1',
+   *   xksProxyConnectivity: 'PUBLIC_ENDPOINT',
+   *   xksProxyAuthenticationCredential: { accessKeyId, rawSecretAccessKey },
+   * });
+   * ```
+   * @param input - see {@link CreateCustomKeyStoreInput}.
+   * @param options - abort signal and time limits for this call.
+   * @throws {@link KmsValidationError} before sending anything when a field breaks the model
+   *   (length, pattern, enum) or a rule across fields (a missing field of the type, a field of the
+   *   other type, VPC connectivity without a service name); each issue names its field.
+   * @throws {@link CustomKeyStoreNameInUseException}, {@link CloudHsmClusterInUseException},
+   *   {@link XksProxyUriInUseException}, {@link LimitExceededException} and the other modeled
+   *   errors of CreateCustomKeyStore, each a class of its own.
+   */
+  createCustomKeyStore(
+    input: CreateCustomKeyStoreInput,
+    options?: CallOptions,
+  ): Promise<CreateCustomKeyStoreOutput> {
+    return this.#send(createCustomKeyStore, input, options);
+  }
+
+  /**
+   * Changes the properties of a custom key store, as they are sent: no disconnect, no connect.
+   * Properties that need DISCONNECTED fail with {@link CustomKeyStoreInvalidStateException} on a
+   * connected store; {@link KmsClient.maintainCustomKeyStore} disconnects only when needed,
+   * updates and reconnects.
+   *
+   * @param input - the store ID and the properties to change (see {@link UpdateCustomKeyStoreInput}).
+   * @param options - abort signal and time limits for this call.
+   * @throws {@link KmsValidationError} before sending anything (no property to change, CloudHSM and
+   *   XKS fields together, a field breaking the model).
+   * @throws {@link CustomKeyStoreInvalidStateException}, {@link CloudHsmClusterNotRelatedException},
+   *   {@link XksProxyIncorrectAuthenticationCredentialException} and the other modeled errors of
+   *   UpdateCustomKeyStore, each a class of its own.
+   */
+  updateCustomKeyStore(
+    input: UpdateCustomKeyStoreInput,
+    options?: CallOptions,
+  ): Promise<UpdateCustomKeyStoreOutput> {
+    return this.#send(updateCustomKeyStore, input, options);
+  }
+
+  /**
+   * The maintenance run: applies an update whatever state the store is in. Disconnects (and waits)
+   * only when a changed property needs DISCONNECTED, updates, then connects again a store that was
+   * CONNECTED and waits for CONNECTED. A failed update after a disconnect is rolled back (the store
+   * is connected again) and its typed error thrown with the report attached
+   * (`maintenanceReportOf(error)`). See {@link maintainCustomKeyStore}.
+   *
+   * @param input - as {@link KmsClient.updateCustomKeyStore}.
+   * @param options - `allowDisconnect: false` refuses when a disconnect would be needed;
+   *   `reconnect: false` leaves the store DISCONNECTED; deadline, polling, signal, `onPoll`.
+   * @returns the report: `stateBefore`, each step with its request ID and time, `stateAfter`.
+   */
+  maintainCustomKeyStore(
+    input: UpdateCustomKeyStoreInput,
+    options?: MaintenanceOptions,
+  ): Promise<MaintenanceReport> {
+    return maintainCustomKeyStore(this, input, options);
+  }
+
+  /**
+   * Deletes a custom key store. KMS only deletes a DISCONNECTED store that holds no KMS keys.
+   *
+   * @param input - the store ID, or `{ customKeyStoreId }`.
+   * @param options - abort signal and time limits for this call.
+   * @throws {@link CustomKeyStoreHasCMKsException} while the store holds KMS keys.
+   * @throws {@link CustomKeyStoreInvalidStateException} when the store is not DISCONNECTED.
+   * @throws {@link CustomKeyStoreNotFoundException} when no store has that ID.
+   */
+  deleteCustomKeyStore(
+    input: string | CustomKeyStoreIdInput,
+    options?: CallOptions,
+  ): Promise<DeleteCustomKeyStoreOutput> {
+    return this.#send(deleteCustomKeyStore, idInput(input), options);
   }
 
   /**

@@ -2,8 +2,10 @@
  * `npm run demo`: the whole product with no AWS account. Starts the embedded KMS emulator,
  * points the real client at it, disconnects an external key store while printing each state it
  * passes through, shows the typed errors for an unknown ID and for disconnecting twice, and
- * ends with the fleet kill switch across two regions served by the one emulator: a dry run of
- * `kms-cks disconnect --all`, then the real run.
+ * goes on with the fleet kill switch across two regions served by the one emulator: a dry run of
+ * `kms-cks disconnect --all`, then the real run; and ends with maintenance: the store connected
+ * again, its XKS proxy credential rotated in place (no disconnect), then its proxy moved to a new
+ * endpoint with `kms-cks update` (disconnect, update, reconnect).
  */
 import { main as kmsCks } from './cli/program.js';
 import {
@@ -99,11 +101,57 @@ async function run(client: KmsClient, emulator: KmsEmulator): Promise<void> {
   say(`5. And for real, waiting for DISCONNECTED: kms-cks ${fleet.join(' ')} --yes --wait`);
   const code = await cli(emulator, [...fleet, '--yes', '--wait', '--poll-interval', '200ms']);
   if (code !== 0) throw new Error(`kms-cks disconnect --all exited ${code}`);
+
+  say();
+  say(`6. Rotate the XKS proxy credential of ${name} while it serves traffic`);
+  await client.ensureConnected(id, { wait: true, pollIntervalMs: 200 });
+  const before = await client.describeCustomKeyStores({ customKeyStoreId: id });
+  const rotation = await client.maintainCustomKeyStore(
+    {
+      customKeyStoreId: id,
+      xksProxyAuthenticationCredential: {
+        accessKeyId: 'ROTATED234567ROTATED',
+        rawSecretAccessKey: demoProxySecret,
+      },
+    },
+    { pollIntervalMs: 200 },
+  );
+  say(
+    `   ${rotation.stateBefore} → ${rotation.steps.map((step) => step.action).join(' → ')} → ${rotation.stateAfter}: the credential is changed in place, no disconnect`,
+  );
+  const rotated =
+    rotation.entryAfter?.xksProxyConfiguration?.accessKeyId !==
+    before.customKeyStores[0]?.xksProxyConfiguration?.accessKeyId;
+  const printed = JSON.stringify(rotation.entryAfter?.xksProxyConfiguration);
+  say(
+    `   Describe shows the new access key ID: ${rotated ? 'yes' : 'NO'}; printed, it is ${printed?.includes('"accessKeyId":"[redacted]"') ? '[redacted]' : 'SHOWN'}, and the secret is never returned`,
+  );
+  if (!rotated) throw new Error('the rotated access key ID is not shown by Describe');
+
+  const move = [
+    'update',
+    id,
+    '--xks-proxy-uri-endpoint',
+    'https://xks-proxy-2.orders.example.com',
+    '--yes',
+    '--wait',
+    '--poll-interval',
+    '200ms',
+    '--region',
+    emulator.region,
+  ];
+  say();
+  say(`7. Move its proxy to a new endpoint (needs DISCONNECTED): kms-cks ${move.join(' ')}`);
+  const moved = await cli(emulator, move);
+  if (moved !== 0) throw new Error(`kms-cks update exited ${moved}`);
   say();
   say(
-    `Done: ${name} went CONNECTED → DISCONNECTING → DISCONNECTED, then every external key store of ${emulator.regions.join(' and ')} was disconnected, against the embedded emulator.`,
+    `Done: ${name} went CONNECTED → DISCONNECTING → DISCONNECTED, every external key store of ${emulator.regions.join(' and ')} was disconnected, then ${name} was connected again, its proxy credential rotated and its proxy moved, against the embedded emulator.`,
   );
 }
+
+/** A made-up XKS proxy secret for the rotation (43–64 characters of the model's alphabet). */
+const demoProxySecret = 'ZGVtby1wcm94eS1zZWNyZXQtYWNjZXNzLWtleS0wMDAwMDA=';
 
 /** Runs kms-cks in-process against the emulator, its output indented under the step. */
 function cli(emulator: KmsEmulator, args: string[]): Promise<number> {

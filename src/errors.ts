@@ -104,7 +104,9 @@ export type ModeledExceptionOptions = Omit<ServiceExceptionOptions, 'name'>;
 
 /**
  * The custom key store is in a state that does not allow the operation: disconnecting a store that
- * is DISCONNECTED or DISCONNECTING, or connecting one that is DISCONNECTING or FAILED.
+ * is DISCONNECTED or DISCONNECTING, connecting one that is DISCONNECTING or FAILED, updating a
+ * property that needs DISCONNECTED (an XKS endpoint or connectivity, a CloudHSM password or
+ * cluster) of a store that is not, or deleting a store that is not DISCONNECTED.
  */
 export class CustomKeyStoreInvalidStateException extends KmsServiceException {
   /** The KMS error code, as a literal type: `switch (error.name)` narrows to this class. */
@@ -171,6 +173,182 @@ export class InvalidMarkerException extends KmsServiceException {
   }
 }
 
+/** CreateCustomKeyStore: the CloudHSM cluster is already associated with another custom key store (a cluster serves one store only). */
+export class CloudHsmClusterInUseException extends KmsServiceException {
+  /** The KMS error code, as a literal type: `switch (error.name)` narrows to this class. */
+  declare readonly name: 'CloudHsmClusterInUseException';
+
+  /** @param options - as sent by KMS. */
+  constructor(options: ModeledExceptionOptions) {
+    super({ ...options, name: 'CloudHsmClusterInUseException' });
+  }
+}
+
+/** CreateCustomKeyStore / UpdateCustomKeyStore: no CloudHSM cluster with that ID in this account and region. */
+export class CloudHsmClusterNotFoundException extends KmsServiceException {
+  /** The KMS error code, as a literal type: `switch (error.name)` narrows to this class. */
+  declare readonly name: 'CloudHsmClusterNotFoundException';
+
+  /** @param options - as sent by KMS. */
+  constructor(options: ModeledExceptionOptions) {
+    super({ ...options, name: 'CloudHsmClusterNotFoundException' });
+  }
+}
+
+/** UpdateCustomKeyStore: the new CloudHSM cluster is not related to the store's cluster (it does not share its backup history). */
+export class CloudHsmClusterNotRelatedException extends KmsServiceException {
+  /** The KMS error code, as a literal type: `switch (error.name)` narrows to this class. */
+  declare readonly name: 'CloudHsmClusterNotRelatedException';
+
+  /** @param options - as sent by KMS. */
+  constructor(options: ModeledExceptionOptions) {
+    super({ ...options, name: 'CloudHsmClusterNotRelatedException' });
+  }
+}
+
+/** CreateCustomKeyStore: the trust anchor certificate is not the one of the CloudHSM cluster. */
+export class IncorrectTrustAnchorException extends KmsServiceException {
+  /** The KMS error code, as a literal type: `switch (error.name)` narrows to this class. */
+  declare readonly name: 'IncorrectTrustAnchorException';
+
+  /** @param options - as sent by KMS. */
+  constructor(options: ModeledExceptionOptions) {
+    super({ ...options, name: 'IncorrectTrustAnchorException' });
+  }
+}
+
+/** CreateCustomKeyStore / UpdateCustomKeyStore: another custom key store in this account and region has that name. */
+export class CustomKeyStoreNameInUseException extends KmsServiceException {
+  /** The KMS error code, as a literal type: `switch (error.name)` narrows to this class. */
+  declare readonly name: 'CustomKeyStoreNameInUseException';
+
+  /** @param options - as sent by KMS. */
+  constructor(options: ModeledExceptionOptions) {
+    super({ ...options, name: 'CustomKeyStoreNameInUseException' });
+  }
+}
+
+/** DeleteCustomKeyStore: the store still holds KMS keys; schedule them for deletion and wait until they are deleted first. */
+export class CustomKeyStoreHasCMKsException extends KmsServiceException {
+  /** The KMS error code, as a literal type: `switch (error.name)` narrows to this class. */
+  declare readonly name: 'CustomKeyStoreHasCMKsException';
+
+  /** @param options - as sent by KMS. */
+  constructor(options: ModeledExceptionOptions) {
+    super({ ...options, name: 'CustomKeyStoreHasCMKsException' });
+  }
+}
+
+/** CreateCustomKeyStore: a quota was exceeded, e.g. the number of custom key stores per account and region. */
+export class LimitExceededException extends KmsServiceException {
+  /** The KMS error code, as a literal type: `switch (error.name)` narrows to this class. */
+  declare readonly name: 'LimitExceededException';
+
+  /** @param options - as sent by KMS. */
+  constructor(options: ModeledExceptionOptions) {
+    super({ ...options, name: 'LimitExceededException' });
+  }
+}
+
+/** CreateCustomKeyStore / UpdateCustomKeyStore: another external key store in this region uses the same proxy URI endpoint and path. */
+export class XksProxyUriInUseException extends KmsServiceException {
+  /** The KMS error code, as a literal type: `switch (error.name)` narrows to this class. */
+  declare readonly name: 'XksProxyUriInUseException';
+
+  /** @param options - as sent by KMS. */
+  constructor(options: ModeledExceptionOptions) {
+    super({ ...options, name: 'XksProxyUriInUseException' });
+  }
+}
+
+/** CreateCustomKeyStore / UpdateCustomKeyStore: another external key store with VPC endpoint service connectivity uses the same proxy URI endpoint. */
+export class XksProxyUriEndpointInUseException extends KmsServiceException {
+  /** The KMS error code, as a literal type: `switch (error.name)` narrows to this class. */
+  declare readonly name: 'XksProxyUriEndpointInUseException';
+
+  /** @param options - as sent by KMS. */
+  constructor(options: ModeledExceptionOptions) {
+    super({ ...options, name: 'XksProxyUriEndpointInUseException' });
+  }
+}
+
+/** CreateCustomKeyStore / UpdateCustomKeyStore: KMS could not reach the XKS proxy (no answer to GetHealthStatus). */
+export class XksProxyUriUnreachableException extends KmsServiceException {
+  /** The KMS error code, as a literal type: `switch (error.name)` narrows to this class. */
+  declare readonly name: 'XksProxyUriUnreachableException';
+
+  /** @param options - as sent by KMS. */
+  constructor(options: ModeledExceptionOptions) {
+    super({ ...options, name: 'XksProxyUriUnreachableException' });
+  }
+}
+
+/** CreateCustomKeyStore / UpdateCustomKeyStore: the XKS proxy refused the proxy authentication credential. */
+export class XksProxyIncorrectAuthenticationCredentialException extends KmsServiceException {
+  /** The KMS error code, as a literal type: `switch (error.name)` narrows to this class. */
+  declare readonly name: 'XksProxyIncorrectAuthenticationCredentialException';
+
+  /** @param options - as sent by KMS. */
+  constructor(options: ModeledExceptionOptions) {
+    super({ ...options, name: 'XksProxyIncorrectAuthenticationCredentialException' });
+  }
+}
+
+/** CreateCustomKeyStore / UpdateCustomKeyStore: another external key store in this region uses that VPC endpoint service. */
+export class XksProxyVpcEndpointServiceInUseException extends KmsServiceException {
+  /** The KMS error code, as a literal type: `switch (error.name)` narrows to this class. */
+  declare readonly name: 'XksProxyVpcEndpointServiceInUseException';
+
+  /** @param options - as sent by KMS. */
+  constructor(options: ModeledExceptionOptions) {
+    super({ ...options, name: 'XksProxyVpcEndpointServiceInUseException' });
+  }
+}
+
+/** CreateCustomKeyStore / UpdateCustomKeyStore: KMS could not find the VPC endpoint service. */
+export class XksProxyVpcEndpointServiceNotFoundException extends KmsServiceException {
+  /** The KMS error code, as a literal type: `switch (error.name)` narrows to this class. */
+  declare readonly name: 'XksProxyVpcEndpointServiceNotFoundException';
+
+  /** @param options - as sent by KMS. */
+  constructor(options: ModeledExceptionOptions) {
+    super({ ...options, name: 'XksProxyVpcEndpointServiceNotFoundException' });
+  }
+}
+
+/** CreateCustomKeyStore / UpdateCustomKeyStore: the VPC endpoint service does not meet KMS's requirements (private DNS, allowed principal, acceptance, load balancer). */
+export class XksProxyVpcEndpointServiceInvalidConfigurationException extends KmsServiceException {
+  /** The KMS error code, as a literal type: `switch (error.name)` narrows to this class. */
+  declare readonly name: 'XksProxyVpcEndpointServiceInvalidConfigurationException';
+
+  /** @param options - as sent by KMS. */
+  constructor(options: ModeledExceptionOptions) {
+    super({ ...options, name: 'XksProxyVpcEndpointServiceInvalidConfigurationException' });
+  }
+}
+
+/** CreateCustomKeyStore / UpdateCustomKeyStore: KMS could not interpret the XKS proxy's answer. */
+export class XksProxyInvalidResponseException extends KmsServiceException {
+  /** The KMS error code, as a literal type: `switch (error.name)` narrows to this class. */
+  declare readonly name: 'XksProxyInvalidResponseException';
+
+  /** @param options - as sent by KMS. */
+  constructor(options: ModeledExceptionOptions) {
+    super({ ...options, name: 'XksProxyInvalidResponseException' });
+  }
+}
+
+/** CreateCustomKeyStore / UpdateCustomKeyStore: the XKS proxy configuration is not valid (e.g. the path or the TLS setup). */
+export class XksProxyInvalidConfigurationException extends KmsServiceException {
+  /** The KMS error code, as a literal type: `switch (error.name)` narrows to this class. */
+  declare readonly name: 'XksProxyInvalidConfigurationException';
+
+  /** @param options - as sent by KMS. */
+  constructor(options: ModeledExceptionOptions) {
+    super({ ...options, name: 'XksProxyInvalidConfigurationException' });
+  }
+}
+
 type ModeledExceptionClass = new (options: ModeledExceptionOptions) => KmsServiceException;
 
 /** Error codes with a class of their own. */
@@ -181,7 +359,29 @@ const modeledExceptions: Readonly<Record<string, ModeledExceptionClass>> = {
   CloudHsmClusterNotActiveException,
   CloudHsmClusterInvalidConfigurationException,
   InvalidMarkerException,
+  CloudHsmClusterInUseException,
+  CloudHsmClusterNotFoundException,
+  CloudHsmClusterNotRelatedException,
+  IncorrectTrustAnchorException,
+  CustomKeyStoreNameInUseException,
+  CustomKeyStoreHasCMKsException,
+  LimitExceededException,
+  XksProxyUriInUseException,
+  XksProxyUriEndpointInUseException,
+  XksProxyUriUnreachableException,
+  XksProxyIncorrectAuthenticationCredentialException,
+  XksProxyVpcEndpointServiceInUseException,
+  XksProxyVpcEndpointServiceNotFoundException,
+  XksProxyVpcEndpointServiceInvalidConfigurationException,
+  XksProxyInvalidResponseException,
+  XksProxyInvalidConfigurationException,
 };
+
+/**
+ * Every KMS error code with a class of its own: the errors the KMS model lists for the six custom
+ * key store operations (test/lifecycle/model.test.ts checks the list against the model).
+ */
+export const modeledErrorCodes: readonly string[] = Object.freeze(Object.keys(modeledExceptions));
 
 /**
  * Every exception with a class of its own. Each has a literal `name`, so `switch (error.name)`
@@ -193,7 +393,23 @@ export type ModeledServiceException =
   | KMSInternalException
   | CloudHsmClusterNotActiveException
   | CloudHsmClusterInvalidConfigurationException
-  | InvalidMarkerException;
+  | InvalidMarkerException
+  | CloudHsmClusterInUseException
+  | CloudHsmClusterNotFoundException
+  | CloudHsmClusterNotRelatedException
+  | CustomKeyStoreHasCMKsException
+  | CustomKeyStoreNameInUseException
+  | IncorrectTrustAnchorException
+  | LimitExceededException
+  | XksProxyIncorrectAuthenticationCredentialException
+  | XksProxyInvalidConfigurationException
+  | XksProxyInvalidResponseException
+  | XksProxyUriEndpointInUseException
+  | XksProxyUriInUseException
+  | XksProxyUriUnreachableException
+  | XksProxyVpcEndpointServiceInUseException
+  | XksProxyVpcEndpointServiceInvalidConfigurationException
+  | XksProxyVpcEndpointServiceNotFoundException;
 
 /** Builds the exception for an error code: its own class when it has one, else the base class. */
 export function createServiceException(options: ServiceExceptionOptions): KmsServiceException {

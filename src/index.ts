@@ -4,10 +4,13 @@
  */
 export {
   type ConnectCustomKeyStoreOutput,
+  type CreateCustomKeyStoreOutput,
+  type DeleteCustomKeyStoreOutput,
   type DescribeCustomKeyStoresOutput,
   type DisconnectCustomKeyStoreOutput,
   KmsClient,
   type ResolvedClientConfig,
+  type UpdateCustomKeyStoreOutput,
 } from './client.js';
 export { waiterDefaults } from './config/defaults.js';
 export { type EndpointParams, resolveEndpoint } from './config/endpoint.js';
@@ -18,12 +21,18 @@ export type {
   Credentials,
 } from './credentials/credentials.js';
 export {
+  CloudHsmClusterInUseException,
   CloudHsmClusterInvalidConfigurationException,
   CloudHsmClusterNotActiveException,
+  CloudHsmClusterNotFoundException,
+  CloudHsmClusterNotRelatedException,
   type CredentialSourceFailure,
+  CustomKeyStoreHasCMKsException,
   CustomKeyStoreInvalidStateException,
+  CustomKeyStoreNameInUseException,
   CustomKeyStoreNotFoundException,
   type Fault,
+  IncorrectTrustAnchorException,
   InvalidMarkerException,
   KMSInternalException,
   KmsConfigError,
@@ -37,13 +46,24 @@ export {
   KmsValidationError,
   KmsWaiterError,
   type KnownKmsError,
+  LimitExceededException,
   type ModeledExceptionOptions,
   type ModeledServiceException,
+  modeledErrorCodes,
   type ResponseMetadata,
   type ServiceExceptionOptions,
   type TimeoutPhase,
   type ValidationIssue,
   type WaiterFailureReason,
+  XksProxyIncorrectAuthenticationCredentialException,
+  XksProxyInvalidConfigurationException,
+  XksProxyInvalidResponseException,
+  XksProxyUriEndpointInUseException,
+  XksProxyUriInUseException,
+  XksProxyUriUnreachableException,
+  XksProxyVpcEndpointServiceInUseException,
+  XksProxyVpcEndpointServiceInvalidConfigurationException,
+  XksProxyVpcEndpointServiceNotFoundException,
 } from './errors.js';
 export {
   applyToFleet,
@@ -60,8 +80,22 @@ export {
   fleetDefaults,
 } from './fleet.js';
 export {
+  type MaintenanceAction,
+  type MaintenanceApi,
+  type MaintenanceOptions,
+  type MaintenancePlan,
+  type MaintenanceReport,
+  type MaintenanceStep,
+  maintainCustomKeyStore,
+  maintenanceReportOf,
+} from './maintenance/maintain.js';
+export {
   type ConnectionErrorCode,
   type ConnectionState,
+  type CreateCloudHsmKeyStoreInput,
+  type CreateCustomKeyStoreInput,
+  type CreateCustomKeyStoreResult,
+  type CreateExternalKeyStoreInput,
   type CustomKeyStoreEntry,
   type CustomKeyStoreIdInput,
   type CustomKeyStoreType,
@@ -70,8 +104,12 @@ export {
   type DescribeCustomKeyStoresPage,
   type EmptyOutput,
   type KnownConnectionState,
+  type UpdatableProperty,
+  type UpdateCustomKeyStoreInput,
   type WireFieldName,
+  type XksProxyAuthenticationCredential,
   type XksProxyConfiguration,
+  type XksProxyConnectivityType,
 } from './operations/operations.js';
 export type { CallOptions, WithMetadata } from './request/send.js';
 export {

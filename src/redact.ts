@@ -10,6 +10,11 @@ export interface SecretValues {
   secretAccessKey?: string | undefined;
   /** The session token. */
   sessionToken?: string | undefined;
+  /**
+   * Secret values of the input (a proxy credential, a CloudHSM password), redacted whatever
+   * their length: the model marks them sensitive, and a server may echo them in a message.
+   */
+  inputSecrets?: readonly string[] | undefined;
 }
 
 /** What replaces a secret. */
@@ -42,6 +47,17 @@ export function redactSecrets(text: string, secrets?: SecretValues): string {
       secret,
       encodeURIComponent(secret),
       secret.replace(/\//g, '\\/'),
+    ])) {
+      if (redacted.includes(form)) redacted = redacted.split(form).join(redactedMark);
+    }
+  }
+  for (const secret of secrets?.inputSecrets ?? []) {
+    if (secret === '') continue;
+    for (const form of new Set([
+      secret,
+      encodeURIComponent(secret),
+      secret.replace(/\//g, '\\/'),
+      JSON.stringify(secret).slice(1, -1),
     ])) {
       if (redacted.includes(form)) redacted = redacted.split(form).join(redactedMark);
     }

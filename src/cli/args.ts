@@ -76,6 +76,30 @@ const waitOptions = {
   json: { type: 'boolean' },
 } as const satisfies Record<string, OptionSpec>;
 
+/** Flags of the properties Create and Update share, named as the AWS CLI names them. */
+const lifecycleOptions = {
+  'cloud-hsm-cluster-id': { type: 'string' },
+  'key-store-password-file': { type: 'string' },
+  'xks-proxy-uri-endpoint': { type: 'string' },
+  'xks-proxy-uri-path': { type: 'string' },
+  'xks-proxy-connectivity': { type: 'string' },
+  'xks-proxy-vpc-endpoint-service-name': { type: 'string' },
+  'xks-proxy-vpc-endpoint-service-owner': { type: 'string' },
+  'xks-proxy-access-key-id': { type: 'string' },
+  'xks-proxy-secret-file': { type: 'string' },
+  json: { type: 'boolean' },
+} as const satisfies Record<string, OptionSpec>;
+
+/** Help lines of the secrets, shared by create and update. */
+const secretHelp = [
+  'Secrets are never flag values (shell history, `ps`): the XKS proxy secret access key comes from',
+  '--xks-proxy-secret-file FILE or KMS_CKS_XKS_SECRET, the CloudHSM kmsuser password from',
+  '--key-store-password-file FILE or KMS_CKS_KEY_STORE_PASSWORD; else, on a terminal, a hidden',
+  "prompt asks. A secret file must be a regular file of at most 4 KiB, yours or root's, not",
+  'writable by group or others; a final line break is not part of the secret. Secrets are never',
+  'printed, not even with --json.',
+];
+
 /** The commands: their options, positionals and help text. */
 export const commands = {
   disconnect: {
@@ -146,6 +170,100 @@ export const commands = {
       '  --timeout <time>    give up after this long (90s, 10m, 1h, or ms); default 30m',
       '  --poll-interval <t> first delay between two Describe calls; default 2s',
       '  --json              print the entry reached as JSON',
+    ],
+  },
+  create: {
+    options: {
+      ...lifecycleOptions,
+      'custom-key-store-name': { type: 'string' },
+      'custom-key-store-type': { type: 'string' },
+      'trust-anchor-certificate': { type: 'string' },
+    },
+    positionals: [],
+    summary: 'Create a custom key store (CloudHSM or external); it starts DISCONNECTED',
+    usage:
+      'kms-cks create --custom-key-store-name NAME --cloud-hsm-cluster-id ID --trust-anchor-certificate file://customerCA.crt [--key-store-password-file FILE] [--json]\n       kms-cks create --custom-key-store-name NAME --custom-key-store-type EXTERNAL_KEY_STORE --xks-proxy-uri-endpoint https://HOST --xks-proxy-uri-path /kms/xks/v1 --xks-proxy-connectivity PUBLIC_ENDPOINT --xks-proxy-access-key-id ID [--xks-proxy-secret-file FILE] [--json]',
+    details: [
+      'Sends CreateCustomKeyStore and prints the new store ID. Every field is checked against the',
+      'KMS model before anything is sent.',
+      '',
+      '  --custom-key-store-name <name>         a name unique in the account and region',
+      '  --custom-key-store-type <type>         AWS_CLOUDHSM (default) or EXTERNAL_KEY_STORE',
+      '  --cloud-hsm-cluster-id <id>            CloudHSM: the cluster (cluster-…)',
+      '  --trust-anchor-certificate <pem>       CloudHSM: the PEM, or file://PATH to read it',
+      '  --key-store-password-file <file>       CloudHSM: the kmsuser password (see below)',
+      '  --xks-proxy-uri-endpoint <url>         XKS: https://host of the proxy',
+      '  --xks-proxy-uri-path <path>            XKS: the API path, ending in /kms/xks/v1',
+      '  --xks-proxy-connectivity <c>           XKS: PUBLIC_ENDPOINT or VPC_ENDPOINT_SERVICE',
+      '  --xks-proxy-vpc-endpoint-service-name <n>   XKS over VPC: the endpoint service',
+      '  --xks-proxy-vpc-endpoint-service-owner <a>  XKS over VPC: its account, when not yours',
+      '  --xks-proxy-access-key-id <id>         XKS: the access key ID of the proxy credential',
+      '  --xks-proxy-secret-file <file>         XKS: its secret access key (see below)',
+      '  --json                                 print {"customKeyStoreId", "$metadata"} as JSON',
+      '',
+      ...secretHelp,
+    ],
+  },
+  update: {
+    options: {
+      ...lifecycleOptions,
+      'new-custom-key-store-name': { type: 'string' },
+      'change-key-store-password': { type: 'boolean' },
+      'no-reconnect': { type: 'boolean' },
+      'no-disconnect': { type: 'boolean' },
+      wait: { type: 'boolean' },
+      yes: { type: 'boolean', short: 'y' },
+      timeout: { type: 'string' },
+      'poll-interval': { type: 'string' },
+    },
+    positionals: ['id'],
+    summary:
+      'Change a custom key store whatever its state: disconnect only when needed, update, reconnect',
+    usage:
+      'kms-cks update <id> [--new-custom-key-store-name N] [--xks-proxy-access-key-id ID] [--xks-proxy-uri-endpoint URL] [--xks-proxy-uri-path P] [--change-key-store-password] [--cloud-hsm-cluster-id ID] [--wait] [--no-reconnect] [--yes] [--json]',
+    details: [
+      'The maintenance run. Describes the store; when a changed property needs it DISCONNECTED',
+      '(XKS: endpoint, connectivity, VPC endpoint service; CloudHSM: password, cluster) and it is',
+      'not, disconnects it and waits; sends UpdateCustomKeyStore; connects it again when it was',
+      'CONNECTED. A name, an XKS proxy credential or path is changed in place, without a',
+      'disconnect. If the update fails after a disconnect, the store is connected again and the',
+      'error is reported with every step. A disconnect is asked for once on a terminal, and',
+      'needs --yes without one.',
+      '',
+      '  --new-custom-key-store-name <name>     a new name',
+      '  --xks-proxy-access-key-id <id>         rotate the XKS proxy credential (its secret: below)',
+      '  --xks-proxy-uri-endpoint <url>         move the proxy (needs a disconnect)',
+      '  --xks-proxy-uri-path <path>            a new API path',
+      '  --xks-proxy-connectivity <c>           PUBLIC_ENDPOINT or VPC_ENDPOINT_SERVICE (disconnect)',
+      '  --xks-proxy-vpc-endpoint-service-name <n>   (disconnect)',
+      '  --xks-proxy-vpc-endpoint-service-owner <a>  (disconnect)',
+      '  --key-store-password-file <file>       rotate the CloudHSM kmsuser password (disconnect)',
+      '  --change-key-store-password            the same, the password from',
+      '                                         KMS_CKS_KEY_STORE_PASSWORD or a hidden prompt',
+      '  --cloud-hsm-cluster-id <id>            move to a related cluster (disconnect)',
+      '  --wait                                 wait until the store is CONNECTED again',
+      '  --no-reconnect                         leave a store the run disconnected DISCONNECTED',
+      '  --no-disconnect                        refuse (nothing sent) when a disconnect is needed',
+      '  -y, --yes                              do not ask before disconnecting',
+      '  --timeout <time>                       deadline of the whole run; default 30m',
+      '  --poll-interval <t>                    first delay between two Describe calls; default 2s',
+      '  --json                                 print the report (steps, request IDs) as JSON',
+      '',
+      ...secretHelp,
+    ],
+  },
+  delete: {
+    options: { yes: { type: 'boolean', short: 'y' }, json: { type: 'boolean' } },
+    positionals: ['id'],
+    summary: 'Delete a DISCONNECTED custom key store that holds no KMS keys',
+    usage: 'kms-cks delete <id> [--yes] [--json]',
+    details: [
+      'Sends DeleteCustomKeyStore. It cannot be undone: it asks once on a terminal, and needs',
+      '--yes without one. KMS refuses a store that is not DISCONNECTED',
+      '(CustomKeyStoreInvalidStateException) or that holds KMS keys (CustomKeyStoreHasCMKsException).',
+      '',
+      '  -y, --yes           do not ask for confirmation',
+      '  --json              print {"customKeyStoreId", "deleted", "$metadata"} as JSON',
     ],
   },
   emulator: {
@@ -436,8 +554,11 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
     throw new UsageError(`missing <${required[parsed.positionals.length]}>`, name);
   }
   if (parsed.positionals.length > spec.positionals.length) {
+    // create and update take secrets: a secret typed in the wrong place is not echoed back.
     throw new UsageError(
-      `unexpected argument '${parsed.positionals[spec.positionals.length]}'`,
+      name === 'create' || name === 'update'
+        ? `unexpected argument number ${spec.positionals.length + 1} (not shown: secrets are read from a file, the environment or a prompt, never from the command line)`
+        : `unexpected argument '${parsed.positionals[spec.positionals.length]}'`,
       name,
     );
   }

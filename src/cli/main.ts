@@ -60,6 +60,41 @@ async function readStdin(maxBytes: number): Promise<string> {
 // A terminal that cannot move the cursor (TERM=dumb: Emacs shells, some CI consoles) gets plain lines.
 const cursorTerminal = process.stderr.isTTY === true && process.env.TERM !== 'dumb';
 
+/**
+ * Asks for a secret on the terminal without echoing it: stdin in raw mode, read up to Enter.
+ * Backspace erases, Ctrl-C interrupts (as elsewhere), Ctrl-D ends the input.
+ */
+function promptSecret(question: string): Promise<string> {
+  return new Promise((resolve) => {
+    const stdin = process.stdin;
+    process.stderr.write(question);
+    let value = '';
+    const done = () => {
+      stdin.off('data', onData);
+      stdin.setRawMode(false);
+      stdin.pause();
+      process.stderr.write('\n');
+      resolve(value);
+    };
+    const onData = (chunk: Buffer) => {
+      for (const char of chunk.toString('utf8')) {
+        if (char === '\r' || char === '\n' || char === '\u0004') return done();
+        if (char === '\u0003') {
+          value = '';
+          done();
+          onSignal('SIGINT');
+          return;
+        }
+        if (char === '\u007f' || char === '\b') value = value.slice(0, -1);
+        else value += char;
+      }
+    };
+    stdin.setRawMode(true);
+    stdin.resume();
+    stdin.on('data', onData);
+  });
+}
+
 import('./program.js')
   .then(({ main }) =>
     main(process.argv.slice(2), {
@@ -73,6 +108,10 @@ import('./program.js')
       prompt:
         process.stderr.isTTY === true && process.getBuiltinModule('node:tty').isatty(0)
           ? prompt
+          : undefined,
+      promptSecret:
+        process.stderr.isTTY === true && process.getBuiltinModule('node:tty').isatty(0)
+          ? promptSecret
           : undefined,
       signal: controller.signal,
       readStdin,

@@ -88,6 +88,13 @@ export interface CliIo {
   prompt?: (question: string) => Promise<string>;
   /** Reads stdin to its end, at most `maxBytes` (`xks check` takes the secret there). */
   readStdin?: (maxBytes: number) => Promise<string>;
+  /**
+   * Asks for a secret on the terminal without echoing it (create, update); the bin gives one when
+   * stdin and stderr are terminals. Without it a secret must come from a file or the environment.
+   */
+  promptSecret?: (question: string) => Promise<string>;
+  /** The environment secrets are read from (`KMS_CKS_XKS_SECRET`, …); default `process.env`. */
+  env?: NodeJS.ProcessEnv;
   /** Aborted on SIGINT / SIGTERM: ends a wait (exit 130) or stops the emulator (exit 0). */
   signal?: AbortSignal;
   /**
@@ -267,6 +274,21 @@ async function run(context: Context): Promise<number> {
     throw new UsageError('give an <id> or --name, not both', command);
   }
   const config = clientConfig(context);
+  if (command === 'create' || command === 'update' || command === 'delete') {
+    // Loaded for these commands only, as the emulator is.
+    const { runLifecycle } = await import('./lifecycle.js');
+    return runLifecycle(
+      {
+        command,
+        positionals: context.positionals,
+        values,
+        clientConfig: config,
+        timeoutMs,
+        pollIntervalMs,
+      },
+      context.io,
+    );
+  }
   if (all && (command === 'disconnect' || command === 'connect')) {
     if (values['reset-failed'] !== undefined) {
       throw new UsageError('--reset-failed is for one store, not --all', command);

@@ -23,6 +23,7 @@
  * as KMS does; the default `mode: 'simulated'` sends nothing.
  * @packageDocumentation
  */
+import { type CloudHsmClusterSeed, defaultCloudHsmClusters } from './clusters.js';
 import {
   breakGlassCredentials,
   defaultEmulatorCredentials,
@@ -31,6 +32,7 @@ import {
   emulatorRegion,
 } from './defaults.js';
 import { FaultQueue, type FaultSpec, type PendingFault } from './faults.js';
+import { redactForLog } from './redact.js';
 import { EmulatorServer, type RecordedRequest, RequestLog } from './server.js';
 import { SigV4Verifier } from './sigv4.js';
 import {
@@ -39,6 +41,7 @@ import {
   KeyStoreRegistry,
   type KeyStoreSeed,
   type XksProbeSettings,
+  type XksProxyProbe,
 } from './store.js';
 import {
   type XksEmulationOptions,
@@ -47,6 +50,11 @@ import {
   xksLiveSettings,
 } from './xks-live.js';
 
+export {
+  type CloudHsmClusterSeed,
+  defaultCloudHsmClusterIds,
+  defaultCloudHsmClusters,
+} from './clusters.js';
 export {
   breakGlassCredentials,
   defaultKeyStoreIds,
@@ -63,10 +71,16 @@ export type {
   EmulatedConnectionState,
   EmulatedKeyStore,
   EmulatedXksProxyConfiguration,
+  EmulatedXksProxyCredential,
   KeyStoreSeed,
   StateChange,
   XksProbeSettings,
+  XksProxyProbe,
+  XksProxyProbeError,
+  XksProxyProbeResult,
+  XksProxyProbeTarget,
 } from './store.js';
+export { simulatedXksProxyProbe } from './store.js';
 export type {
   XksEkmDetails,
   XksEmulationOptions,
@@ -159,6 +173,24 @@ export interface KmsEmulatorOptions {
    * `ConnectionErrorCode`); while CONNECTED, a periodic `KmsHealthCheck` records its health.
    */
   xks?: XksEmulationOptions;
+  /**
+   * The CloudHSM clusters CreateCustomKeyStore and UpdateCustomKeyStore know: a list (every region
+   * gets its own copy) or a list per region. Default {@link defaultCloudHsmClusters}. Clusters of
+   * seeded CloudHSM stores are added when not listed. Two clusters are related (a store can move
+   * between them) when their `sourceClusterId` lineages meet.
+   */
+  cloudHsmClusters?:
+    | readonly CloudHsmClusterSeed[]
+    | Readonly<Record<string, readonly CloudHsmClusterSeed[]>>;
+  /** Most custom key stores per region; CreateCustomKeyStore past it gets LimitExceededException. Default 10. */
+  keyStoreQuota?: number;
+  /**
+   * Decides whether CreateCustomKeyStore and UpdateCustomKeyStore of an external key store can use
+   * the XKS proxy (KMS calls its GetHealthStatus first). Default {@link simulatedXksProxyProbe}:
+   * every proxy is healthy. Return `{ error: 'XksProxyUriUnreachableException' }` (or another
+   * XKS error) to answer with that error; a live mode probes a real proxy here.
+   */
+  xksProxyProbe?: XksProxyProbe;
 }
 
 /** The key stores of one region of an emulator, and how to change them. */
@@ -169,6 +201,8 @@ export interface KmsEmulatorRegion {
   readonly keyStores: ReadonlyMap<string, EmulatedKeyStore>;
   /** Adds a key store to this region. @throws TypeError when the seed is invalid or its ID or name is taken. */
   addKeyStore(seed: KeyStoreSeed): EmulatedKeyStore;
+  /** Adds a CloudHSM cluster to this region. @throws TypeError for a malformed or taken cluster ID. */
+  addCloudHsmCluster(seed: CloudHsmClusterSeed): void;
   /** Puts a store of this region in a state at once, cancelling any transition in progress. @throws TypeError for an unknown ID. */
   setConnectionState(
     id: string,
@@ -259,6 +293,10 @@ export async function startKmsEmulator(options: KmsEmulatorOptions = {}): Promis
   const bodyTimeoutMs = nonNegative('bodyTimeoutMs', options.bodyTimeoutMs, 10_000);
   if (bodyTimeoutMs < 1) throw new TypeError('bodyTimeoutMs must be at least 1');
   const port = nonNegative('port', options.port, 0);
+  const keyStoreQuota = nonNegative('keyStoreQuota', options.keyStoreQuota, 10);
+  if (options.xksProxyProbe !== undefined && typeof options.xksProxyProbe !== 'function') {
+    throw new TypeError('xksProxyProbe must be a function');
+  }
   if (port > 65535) throw new TypeError(`port must be 0–65535, got ${port}`);
   const credentials = options.credentials ?? defaultEmulatorCredentials();
   if (credentials.length === 0) throw new TypeError('credentials must not be empty');
@@ -306,6 +344,9 @@ export async function startKmsEmulator(options: KmsEmulatorOptions = {}): Promis
           now,
           region: name,
           xks,
+          clusters: clustersFor(name, options.cloudHsmClusters),
+          keyStoreQuota,
+          xksProxyProbe: options.xksProxyProbe,
         }),
       );
     }
@@ -326,13 +367,21 @@ export async function startKmsEmulator(options: KmsEmulatorOptions = {}): Promis
       region: name,
       keyStores: registry.stores,
       addKeyStore: (seed) => registry.add(seed),
+      addCloudHsmCluster: (seed) => registry.clusters.add(seed),
       setConnectionState: (id, state, errorCode) => registry.setState(id, state, errorCode),
       probeXksProxy: (settings, kmsOperation) => registry.probeXksProxy(settings, kmsOperation),
     };
   };
   const faults = new FaultQueue();
   const log = new RequestLog(maxRecorded, maxRecordedBytes);
-  const record = recording ? (entry: RecordedRequest) => log.add(entry) : undefined;
+  const record = recording
+    ? (entry: RecordedRequest) => {
+        // Only the record is cleaned: Create and Update used the secrets as sent.
+        Object.assign(entry, redactForLog(entry.body, entry.input));
+        if (entry.input === undefined) delete entry.input;
+        log.add(entry);
+      }
+    : undefined;
   const server = new EmulatorServer({
     verifier: new SigV4Verifier({ region: regions, service: 'kms', credentials }),
     stores: registries,
@@ -385,6 +434,7 @@ export async function startKmsEmulator(options: KmsEmulatorOptions = {}): Promis
       xksRequests.length = 0;
     },
     addKeyStore: (seed) => stores.add(seed),
+    addCloudHsmCluster: (seed) => stores.clusters.add(seed),
     setConnectionState: (id, state, errorCode) => stores.setState(id, state, errorCode),
     probeXksProxy: (settings, kmsOperation) => stores.probeXksProxy(settings, kmsOperation),
     setClockOffset: (offsetMs) => {
@@ -409,6 +459,17 @@ function allowedActions(actions: readonly string[]): ReadonlySet<string> {
     names.add(name);
   }
   return names;
+}
+
+/** The clusters of one region: the list given (a copy per region), the region's own list, or the defaults. */
+function clustersFor(
+  region: string,
+  clusters: KmsEmulatorOptions['cloudHsmClusters'],
+): readonly CloudHsmClusterSeed[] {
+  if (clusters === undefined) return defaultCloudHsmClusters();
+  if (Array.isArray(clusters)) return clusters as readonly CloudHsmClusterSeed[];
+  const perRegion = clusters as Readonly<Record<string, readonly CloudHsmClusterSeed[]>>;
+  return Object.hasOwn(perRegion, region) ? perRegion[region]! : [];
 }
 
 /** The regions served, the primary first. @throws TypeError for an invalid or repeated region. */

@@ -9,7 +9,13 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { EmulatorError, frameworkErrors, shortErrorType } from './errors.js';
 import type { FaultKind, FaultQueue, FaultSpec } from './faults.js';
-import { operationOf, parseBody, runOperation, targetPrefix } from './operations.js';
+import {
+  operationNames,
+  operationOf,
+  parseBody,
+  runOperation,
+  targetPrefix,
+} from './operations.js';
 import type { HeaderPairs, SigV4Verifier } from './sigv4.js';
 import type { KeyStoreRegistry } from './store.js';
 
@@ -319,7 +325,7 @@ export class EmulatorServer {
       replyError(
         new EmulatorError(
           frameworkErrors.unknownOperation,
-          `Unknown operation ${request.method} ${target}; the emulator serves TrentService.DisconnectCustomKeyStore, ConnectCustomKeyStore and DescribeCustomKeyStores over POST.`,
+          `Unknown operation ${request.method} ${target}; the emulator serves TrentService.${operationNames.join(', ')} over POST.`,
         ),
       );
       return;
@@ -345,7 +351,7 @@ export class EmulatorServer {
       entry.input = input;
       // The verifier only accepts the regions served, so the registry exists.
       const stores = this.#context.stores.get(verified.region)!;
-      const output = runOperation(operation, input, stores, requestId);
+      const output = await runOperation(operation, input, stores, requestId);
       reply(200, JSON.stringify(output), 'application/x-amz-json-1.1');
     } catch (error) {
       if (!(error instanceof EmulatorError)) throw error;

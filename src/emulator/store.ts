@@ -3,17 +3,20 @@
  * disconnect goes through DISCONNECTING, connect through CONNECTING, each after `transitionMs`.
  * Transition timers are unref'd (they never keep the process alive) and cleared by `dispose()`.
  */
+import { randomBytes } from 'node:crypto';
 import { characterCount } from './characters.js';
-import { EmulatorError } from './errors.js';
+import { type CloudHsmClusterSeed, ClusterDirectory, defaultCloudHsmClusters } from './clusters.js';
+import { EmulatorError, frameworkErrors } from './errors.js';
+import { exampleTrustAnchor } from './trust-anchor.js';
 import {
   checkXksCredential,
   probeXksProxy,
-  type StoredXksCredential,
   type XksHealthRecord,
   type XksOutboundRequestRecord,
-  type XksProxyAuthenticationCredential,
   type XksProxyCaller,
 } from './xks-live.js';
+
+export { exampleTrustAnchor } from './trust-anchor.js';
 
 /** The connection states KMS reports. */
 export type EmulatedConnectionState =
@@ -90,16 +93,7 @@ export interface KeyStoreSeed {
   trustAnchorCertificate?: string;
   /** External key stores: the proxy configuration; a default is made up when absent. */
   xksProxyConfiguration?: EmulatedXksProxyConfiguration;
-  /**
-   * External key stores: the proxy credential the emulator signs its proxy requests with in live
-   * XKS mode. Its `accessKeyId` is the configuration's (given in either or both, the same). The
-   * secret is never sent by Describe, logged, or shown by `JSON.stringify` / `util.inspect`.
-   */
-  xksProxyAuthenticationCredential?: XksProxyAuthenticationCredential;
-  /**
-   * When set, connecting ends in `FAILED` with this `ConnectionErrorCode` instead of `CONNECTED`,
-   * after `transitionMs`, in live XKS mode too (the seed decides; no proxy is called).
-   */
+  /** When set, connecting ends in `FAILED` with this `ConnectionErrorCode` instead of `CONNECTED`. */
   connectFailure?: ConnectionErrorCode;
   /** When set, ConnectCustomKeyStore is rejected with this error (CloudHSM stores). */
   connectException?:
@@ -107,6 +101,26 @@ export interface KeyStoreSeed {
     | 'CloudHsmClusterInvalidConfigurationException';
   /** Extra fields merged into the Describe entry as they are, to test forward compatibility. */
   extraFields?: Record<string, unknown>;
+  /**
+   * External key stores: the proxy authentication credential KMS signs its requests to the proxy
+   * with. Default: `xksProxyConfiguration.accessKeyId` and a made-up secret. Its access key ID is
+   * the one Describe shows; the secret is never shown (not even by `util.inspect` of the store).
+   * In live XKS mode only a store with a credential given here (or by Create / Update) talks to its
+   * proxy: a made-up one could sign nothing a real proxy accepts, so such a store stays simulated.
+   */
+  xksProxyAuthenticationCredential?: EmulatedXksProxyCredential;
+  /** CloudHSM key stores: the `kmsuser` password; never shown. Default: a made-up one. */
+  keyStorePassword?: string;
+  /** How many KMS keys the store holds; DeleteCustomKeyStore refuses while it is not 0. Default 0. */
+  kmsKeyCount?: number;
+}
+
+/** The proxy authentication credential of an external key store. */
+export interface EmulatedXksProxyCredential {
+  /** 20–30 characters of A–Z and 2–7. */
+  readonly accessKeyId: string;
+  /** 43–64 characters of A–Z, a–z, 0–9, `/`, `+`, `=`. */
+  readonly rawSecretAccessKey: string;
 }
 
 /** One state a store went through, with when (emulator clock). */
@@ -117,7 +131,12 @@ export interface StateChange {
   at: Date;
 }
 
-/** A key store as the emulator holds it now. The objects are live: they change as the state does. */
+/**
+ * A key store as the emulator holds it now. The objects are live: they change as the state and
+ * UpdateCustomKeyStore do. `xksProxyAuthenticationCredential.rawSecretAccessKey` is readable (and
+ * kept by a spread) but `[redacted]` in `util.inspect` and `JSON.stringify`; `keyStorePassword` is
+ * readable but not enumerable, so both leave it out.
+ */
 export interface EmulatedKeyStore extends Readonly<Omit<KeyStoreSeed, 'connectionState'>> {
   /** The current state. */
   readonly connectionState: string;
@@ -134,12 +153,16 @@ export interface EmulatedKeyStore extends Readonly<Omit<KeyStoreSeed, 'connectio
   readonly xksHealth?: XksHealthRecord;
 }
 
+type Writable<T> = { -readonly [K in keyof T]: T[K] };
+
 interface MutableKeyStore
-  extends Omit<EmulatedKeyStore, 'connectionState' | 'history' | 'xksHealth'> {
+  extends Writable<
+    Omit<EmulatedKeyStore, 'connectionState' | 'history' | 'creationDate' | 'xksHealth'>
+  > {
   connectionState: string;
   connectionErrorCode?: string;
+  creationDate: Date;
   history: StateChange[];
-  xksProxyAuthenticationCredential?: StoredXksCredential;
   xksHealth?: XksHealthRecord;
 }
 
@@ -154,7 +177,7 @@ export interface XksProbeSettings {
   /** e.g. `/kms/xks/v1` */
   uriPath: string;
   /** The credential to sign with. */
-  xksProxyAuthenticationCredential: XksProxyAuthenticationCredential;
+  xksProxyAuthenticationCredential: EmulatedXksProxyCredential;
 }
 
 const defaultCreationDate = new Date('2024-01-15T10:00:00Z');
@@ -168,11 +191,101 @@ export interface RegistryOptions {
   transitionMs: number;
   /** The emulator clock. */
   now: () => number;
-  /** The region these stores are in: live XKS requests are signed for it. Default `us-east-1`. */
+  /** The region served (given to the XKS proxy probe). */
   region?: string;
+  /** The CloudHSM clusters of the region; default {@link defaultCloudHsmClusters}. */
+  clusters?: readonly CloudHsmClusterSeed[];
+  /** Most custom key stores in the region (LimitExceededException past it); default 10. */
+  keyStoreQuota?: number;
+  /**
+   * Decides whether Create and Update can reach an XKS proxy in simulated mode; default: every
+   * proxy is healthy. In live mode (`xks`), `PUBLIC_ENDPOINT` stores are probed for real instead.
+   */
+  xksProxyProbe?: XksProxyProbe;
   /** Live XKS: the caller of proxies. Absent = simulated (timers only, no network). */
   xks?: XksProxyCaller;
 }
+
+/** The proxy settings Create or Update would give an external key store, for the probe. */
+export interface XksProxyProbeTarget {
+  /** `CreateCustomKeyStore` or `UpdateCustomKeyStore`. */
+  readonly operation: 'CreateCustomKeyStore' | 'UpdateCustomKeyStore';
+  /** The region of the request. */
+  readonly region: string | undefined;
+  /** The store being updated (undefined for Create). */
+  readonly customKeyStoreId: string | undefined;
+  /** The store's name after the call. */
+  readonly customKeyStoreName: string;
+  /** The settings after the call. */
+  readonly xksProxyConfiguration: Readonly<EmulatedXksProxyConfiguration>;
+  /** The credential after the call. */
+  readonly xksProxyAuthenticationCredential: EmulatedXksProxyCredential;
+}
+
+/** Errors a probe can decide Create or Update with (the XKS errors of both operations). */
+export type XksProxyProbeError =
+  | 'XksProxyUriUnreachableException'
+  | 'XksProxyIncorrectAuthenticationCredentialException'
+  | 'XksProxyInvalidResponseException'
+  | 'XksProxyInvalidConfigurationException'
+  | 'XksProxyVpcEndpointServiceNotFoundException'
+  | 'XksProxyVpcEndpointServiceInvalidConfigurationException';
+
+/** What a probe found: nothing wrong (undefined), or the error KMS would answer with. */
+export type XksProxyProbeResult = { error: XksProxyProbeError; message?: string } | undefined;
+
+/**
+ * The one place where a live XKS health check decides CreateCustomKeyStore and
+ * UpdateCustomKeyStore of an external key store: KMS calls the proxy's GetHealthStatus with the
+ * new settings before it accepts them. The default (simulated mode) finds every proxy healthy;
+ * a live mode plugs a real probe in here.
+ */
+export type XksProxyProbe = (target: XksProxyProbeTarget) => Promise<XksProxyProbeResult>;
+
+/** The default probe: simulated mode, every proxy is reachable and accepts its credential. */
+export const simulatedXksProxyProbe: XksProxyProbe = async () => undefined;
+
+/** Input of CreateCustomKeyStore, validated by `operations.ts` (camelCase of the wire). */
+export interface CreateInput {
+  customKeyStoreName: string;
+  customKeyStoreType: CustomKeyStoreType;
+  cloudHsmClusterId?: string;
+  trustAnchorCertificate?: string;
+  keyStorePassword?: string;
+  xksProxyConfiguration?: EmulatedXksProxyConfiguration;
+  xksProxyAuthenticationCredential?: EmulatedXksProxyCredential;
+}
+
+/** Input of UpdateCustomKeyStore, validated by `operations.ts`; absent fields are unchanged. */
+export interface UpdateInput {
+  customKeyStoreId: string;
+  newCustomKeyStoreName?: string;
+  keyStorePassword?: string;
+  cloudHsmClusterId?: string;
+  xksProxyUriEndpoint?: string;
+  xksProxyUriPath?: string;
+  xksProxyVpcEndpointServiceName?: string;
+  xksProxyVpcEndpointServiceOwner?: string;
+  xksProxyAuthenticationCredential?: EmulatedXksProxyCredential;
+  xksProxyConnectivity?: 'PUBLIC_ENDPOINT' | 'VPC_ENDPOINT_SERVICE';
+}
+
+/** Update fields of external key stores that need the store DISCONNECTED, as KMS documents. */
+const xksNeedsDisconnected = [
+  'xksProxyUriEndpoint',
+  'xksProxyConnectivity',
+  'xksProxyVpcEndpointServiceName',
+  'xksProxyVpcEndpointServiceOwner',
+] as const;
+/** Update fields of CloudHSM key stores that need the store DISCONNECTED. */
+const cloudHsmNeedsDisconnected = ['keyStorePassword', 'cloudHsmClusterId'] as const;
+const xksUpdateFields = [
+  ...xksNeedsDisconnected,
+  'xksProxyUriPath',
+  'xksProxyAuthenticationCredential',
+] as const;
+
+const defaultKeyStoreQuota = 10;
 
 /** Describe input, already validated. */
 export interface DescribeInput {
@@ -193,7 +306,11 @@ export class KeyStoreRegistry {
   /** Live XKS: the current connection attempt of each store; a stale answer is dropped. */
   readonly #attempts = new Map<string, number>();
   #attemptCounter = 0;
+  /** Stores whose proxy credential was made up for a seed without one: never live. */
+  readonly #madeUpCredentials = new Set<string>();
   readonly #options: RegistryOptions;
+  /** The CloudHSM clusters of the region. */
+  readonly clusters: ClusterDirectory;
 
   /**
    * @param seeds - the initial stores.
@@ -201,6 +318,7 @@ export class KeyStoreRegistry {
    */
   constructor(seeds: readonly KeyStoreSeed[], options: RegistryOptions) {
     this.#options = options;
+    this.clusters = new ClusterDirectory(options.clusters ?? defaultCloudHsmClusters());
     for (const seed of seeds) this.add(seed);
   }
 
@@ -216,20 +334,31 @@ export class KeyStoreRegistry {
     for (const store of this.#stores.values()) {
       if (store.name === seed.name) throw new TypeError(`Duplicate key store name: ${seed.name}`);
     }
-    const credential = seedCredential(seed);
     const state = seed.connectionState ?? 'CONNECTED';
+    const { xksProxyAuthenticationCredential: given, keyStorePassword, ...visible } = seed;
+    const credential = seedCredential(seed, given);
     const store: MutableKeyStore = {
-      ...seed,
-      ...typeDefaults(seed, credential),
+      ...visible,
+      ...typeDefaults(seed),
       creationDate: seed.creationDate ?? defaultCreationDate,
       connectionState: state,
       connectionErrorCode:
         state === 'FAILED' ? (seed.connectionErrorCode ?? 'INTERNAL_ERROR') : undefined,
       history: [{ state, at: new Date(this.#options.now()) }],
-      xksProxyAuthenticationCredential: credential,
     };
-    // The seed's own object (secret and all) is not kept; no credential, no key.
-    if (!credential) delete store.xksProxyAuthenticationCredential;
+    if (seed.type === 'EXTERNAL_KEY_STORE') {
+      const xks = store.xksProxyConfiguration!;
+      const accessKeyId = credential?.accessKeyId ?? xks.accessKeyId;
+      store.xksProxyConfiguration = { ...xks, accessKeyId };
+      setCredential(store, {
+        accessKeyId,
+        rawSecretAccessKey: credential?.rawSecretAccessKey ?? defaultProxySecret(accessKeyId),
+      });
+      if (!credential) this.#madeUpCredentials.add(seed.id);
+    } else {
+      setPassword(store, keyStorePassword ?? 'kmsuser-example-password');
+      this.clusters.ensure(store.cloudHsmClusterId!, store.trustAnchorCertificate!);
+    }
     this.#stores.set(seed.id, store);
     if (state === 'CONNECTED') this.#startHealthChecks(store);
     return store;
@@ -237,8 +366,8 @@ export class KeyStoreRegistry {
 
   /**
    * Whether a store's connection is decided by its live proxy: live XKS mode, an external key
-   * store with `PUBLIC_ENDPOINT` connectivity, a proxy credential to sign with, and no seeded
-   * `connectFailure` (which keeps the simulated outcome).
+   * store with `PUBLIC_ENDPOINT` connectivity, a proxy credential given to sign with (not one
+   * made up for a seed), and no seeded `connectFailure` (which keeps the simulated outcome).
    */
   isLive(store: EmulatedKeyStore): boolean {
     return (
@@ -246,6 +375,7 @@ export class KeyStoreRegistry {
       store.type === 'EXTERNAL_KEY_STORE' &&
       store.xksProxyConfiguration?.connectivity === 'PUBLIC_ENDPOINT' &&
       store.xksProxyAuthenticationCredential !== undefined &&
+      !this.#madeUpCredentials.has(store.id) &&
       store.connectFailure === undefined
     );
   }
@@ -283,6 +413,346 @@ export class KeyStoreRegistry {
       kmsOperation,
       kmsRequestId,
     );
+  }
+
+  /** CreateCustomKeyStore: checks KMS's rules, asks the XKS probe, adds the store DISCONNECTED. */
+  async create(input: CreateInput, requestId?: string): Promise<string> {
+    const candidate = (): MutableKeyStore => ({
+      id: '',
+      name: input.customKeyStoreName,
+      type: input.customKeyStoreType,
+      cloudHsmClusterId: input.cloudHsmClusterId,
+      trustAnchorCertificate: input.trustAnchorCertificate,
+      xksProxyConfiguration: input.xksProxyConfiguration,
+      creationDate: new Date(this.#options.now()),
+      connectionState: 'DISCONNECTED',
+      history: [],
+    });
+    this.#checkCreate(candidate(), input);
+    if (input.customKeyStoreType === 'EXTERNAL_KEY_STORE') {
+      await this.#probe(
+        'CreateCustomKeyStore',
+        undefined,
+        input.customKeyStoreName,
+        input.xksProxyConfiguration!,
+        input.xksProxyAuthenticationCredential!,
+        requestId,
+      );
+    }
+    // The probe took time: another request may have taken the name, URI or cluster meanwhile.
+    const store = candidate();
+    this.#checkCreate(store, input);
+    store.id = this.#newId();
+    store.history = [{ state: 'DISCONNECTED', at: new Date(this.#options.now()) }];
+    if (input.customKeyStoreType === 'EXTERNAL_KEY_STORE') {
+      setCredential(store, input.xksProxyAuthenticationCredential!);
+    } else {
+      setPassword(store, input.keyStorePassword!);
+    }
+    this.#stores.set(store.id, store);
+    return store.id;
+  }
+
+  /** UpdateCustomKeyStore: checks KMS's rules for the store's type and state, then applies. */
+  async update(input: UpdateInput, requestId?: string): Promise<void> {
+    const store = this.#get(input.customKeyStoreId);
+    const next = this.#checkUpdate(store, input);
+    if (
+      store.type === 'EXTERNAL_KEY_STORE' &&
+      xksUpdateFields.some((field) => input[field] !== undefined)
+    ) {
+      await this.#probe(
+        'UpdateCustomKeyStore',
+        store.id,
+        next.name,
+        next.xksProxyConfiguration!,
+        next.credential!,
+        requestId,
+      );
+    }
+    // The probe took time: check again against what changed meanwhile (state, names, URIs).
+    const current = this.#get(input.customKeyStoreId);
+    const final = this.#checkUpdate(current, input);
+    current.name = final.name;
+    if (current.type === 'EXTERNAL_KEY_STORE') {
+      current.xksProxyConfiguration = final.xksProxyConfiguration;
+      setCredential(current, final.credential!);
+      if (input.xksProxyAuthenticationCredential !== undefined) {
+        this.#madeUpCredentials.delete(current.id);
+      }
+    } else {
+      current.cloudHsmClusterId = final.cloudHsmClusterId;
+      if (input.keyStorePassword !== undefined) setPassword(current, input.keyStorePassword);
+    }
+  }
+
+  /** DeleteCustomKeyStore: only a DISCONNECTED store that holds no KMS keys. */
+  delete(id: string): void {
+    const store = this.#get(id);
+    if (store.connectionState !== 'DISCONNECTED') {
+      throw new EmulatorError(
+        'CustomKeyStoreInvalidStateException',
+        `Custom key store ${id} is ${store.connectionState}. You can delete a custom key store only when its ConnectionState is DISCONNECTED.`,
+      );
+    }
+    const keys = store.kmsKeyCount ?? 0;
+    if (keys > 0) {
+      throw new EmulatorError(
+        'CustomKeyStoreHasCMKsException',
+        `Custom key store ${id} contains ${keys} KMS key${keys === 1 ? '' : 's'}. Schedule them for deletion and wait until they are deleted before you delete the custom key store.`,
+      );
+    }
+    this.#cancel(id);
+    this.#stopHealthChecks(id);
+    this.#madeUpCredentials.delete(id);
+    this.#stores.delete(id);
+  }
+
+  /** The name, uniqueness and cluster rules of Create. */
+  #checkCreate(store: MutableKeyStore, input: CreateInput): void {
+    this.#checkName(store.name, undefined);
+    const quota = this.#options.keyStoreQuota ?? defaultKeyStoreQuota;
+    if (this.#stores.size >= quota) {
+      throw new EmulatorError(
+        'LimitExceededException',
+        `This account and Region already have ${this.#stores.size} custom key stores, the quota of ${quota}.`,
+      );
+    }
+    if (store.type === 'EXTERNAL_KEY_STORE') {
+      this.#checkXksUniqueness(store.xksProxyConfiguration!, undefined);
+      return;
+    }
+    const clusterId = input.cloudHsmClusterId!;
+    const cluster = this.#checkCluster(clusterId);
+    for (const other of this.#stores.values()) {
+      if (other.cloudHsmClusterId === clusterId) {
+        throw new EmulatorError(
+          'CloudHsmClusterInUseException',
+          `CloudHSM cluster ${clusterId} is already associated with custom key store ${other.id}.`,
+        );
+      }
+    }
+    if (cluster.trustAnchorCertificate.trim() !== input.trustAnchorCertificate!.trim()) {
+      throw new EmulatorError(
+        'IncorrectTrustAnchorException',
+        `The trust anchor certificate does not match the trust anchor certificate of CloudHSM cluster ${clusterId}.`,
+      );
+    }
+  }
+
+  /** The state, type, uniqueness and cluster rules of Update; returns the settings after it. */
+  #checkUpdate(
+    store: MutableKeyStore,
+    input: UpdateInput,
+  ): {
+    name: string;
+    xksProxyConfiguration?: EmulatedXksProxyConfiguration;
+    credential?: EmulatedXksProxyCredential;
+    cloudHsmClusterId?: string;
+  } {
+    const external = store.type === 'EXTERNAL_KEY_STORE';
+    const own: readonly string[] = external ? xksUpdateFields : cloudHsmNeedsDisconnected;
+    const foreign = [...xksUpdateFields, ...cloudHsmNeedsDisconnected].filter(
+      (field) => !own.includes(field) && input[field] !== undefined,
+    );
+    if (foreign.length > 0) {
+      throw new EmulatorError(
+        frameworkErrors.validation,
+        `${foreign.join(', ')} cannot be specified for a custom key store of type ${store.type}.`,
+      );
+    }
+    const needsDisconnected = (external ? xksNeedsDisconnected : cloudHsmNeedsDisconnected).filter(
+      (field) => input[field] !== undefined,
+    );
+    if (needsDisconnected.length > 0 && store.connectionState !== 'DISCONNECTED') {
+      throw new EmulatorError(
+        'CustomKeyStoreInvalidStateException',
+        `Custom key store ${store.id} is ${store.connectionState}. To update ${needsDisconnected.join(', ')}, the custom key store must be DISCONNECTED.`,
+      );
+    }
+    const name = input.newCustomKeyStoreName ?? store.name;
+    if (input.newCustomKeyStoreName !== undefined) this.#checkName(name, store.id);
+    if (!external) {
+      const clusterId = input.cloudHsmClusterId ?? store.cloudHsmClusterId;
+      if (
+        input.cloudHsmClusterId !== undefined &&
+        input.cloudHsmClusterId !== store.cloudHsmClusterId
+      ) {
+        this.#checkCluster(input.cloudHsmClusterId);
+        if (!this.clusters.related(input.cloudHsmClusterId, store.cloudHsmClusterId!)) {
+          throw new EmulatorError(
+            'CloudHsmClusterNotRelatedException',
+            `CloudHSM cluster ${input.cloudHsmClusterId} is not related to cluster ${store.cloudHsmClusterId} of custom key store ${store.id}: it must share its backup history.`,
+          );
+        }
+      }
+      return { name, cloudHsmClusterId: clusterId };
+    }
+    const current = store.xksProxyConfiguration!;
+    const connectivity = input.xksProxyConnectivity ?? current.connectivity;
+    const publicNow = connectivity === 'PUBLIC_ENDPOINT';
+    if (
+      publicNow &&
+      (input.xksProxyVpcEndpointServiceName !== undefined ||
+        input.xksProxyVpcEndpointServiceOwner !== undefined)
+    ) {
+      throw new EmulatorError(
+        frameworkErrors.validation,
+        'XksProxyVpcEndpointServiceName and XksProxyVpcEndpointServiceOwner are only valid with XksProxyConnectivity VPC_ENDPOINT_SERVICE.',
+      );
+    }
+    const credential =
+      input.xksProxyAuthenticationCredential ?? store.xksProxyAuthenticationCredential!;
+    const configuration: EmulatedXksProxyConfiguration = {
+      connectivity,
+      accessKeyId: credential.accessKeyId,
+      uriEndpoint: input.xksProxyUriEndpoint ?? current.uriEndpoint,
+      uriPath: input.xksProxyUriPath ?? current.uriPath,
+    };
+    if (!publicNow) {
+      const serviceName =
+        input.xksProxyVpcEndpointServiceName ??
+        (current.connectivity === 'VPC_ENDPOINT_SERVICE'
+          ? current.vpcEndpointServiceName
+          : undefined);
+      if (serviceName === undefined) {
+        throw new EmulatorError(
+          frameworkErrors.validation,
+          'XksProxyVpcEndpointServiceName is required when XksProxyConnectivity is VPC_ENDPOINT_SERVICE.',
+        );
+      }
+      configuration.vpcEndpointServiceName = serviceName;
+      const owner =
+        input.xksProxyVpcEndpointServiceOwner ??
+        (current.connectivity === 'VPC_ENDPOINT_SERVICE'
+          ? current.vpcEndpointServiceOwner
+          : undefined);
+      if (owner !== undefined) configuration.vpcEndpointServiceOwner = owner;
+    }
+    this.#checkXksUniqueness(configuration, store.id);
+    return { name, xksProxyConfiguration: configuration, credential };
+  }
+
+  #checkName(name: string, self: string | undefined): void {
+    for (const other of this.#stores.values()) {
+      if (other.id !== self && other.name === name) {
+        throw new EmulatorError(
+          'CustomKeyStoreNameInUseException',
+          `A custom key store named ${name} already exists in this account and Region (${other.id}).`,
+        );
+      }
+    }
+  }
+
+  /** Endpoint + path unique per region; for VPC connectivity, the endpoint and the service too. */
+  #checkXksUniqueness(
+    configuration: EmulatedXksProxyConfiguration,
+    self: string | undefined,
+  ): void {
+    for (const other of this.#stores.values()) {
+      const theirs = other.xksProxyConfiguration;
+      if (other.id === self || other.type !== 'EXTERNAL_KEY_STORE' || !theirs) continue;
+      if (
+        theirs.uriEndpoint === configuration.uriEndpoint &&
+        theirs.uriPath === configuration.uriPath
+      ) {
+        throw new EmulatorError(
+          'XksProxyUriInUseException',
+          `The XKS proxy URI ${configuration.uriEndpoint}${configuration.uriPath} is already associated with custom key store ${other.id} in this Region.`,
+        );
+      }
+      if (
+        configuration.connectivity !== 'VPC_ENDPOINT_SERVICE' ||
+        theirs.connectivity !== 'VPC_ENDPOINT_SERVICE'
+      )
+        continue;
+      if (theirs.uriEndpoint === configuration.uriEndpoint) {
+        throw new EmulatorError(
+          'XksProxyUriEndpointInUseException',
+          `The XKS proxy URI endpoint ${configuration.uriEndpoint} is already associated with custom key store ${other.id}; external key stores with VPC endpoint service connectivity need a private DNS name each.`,
+        );
+      }
+      if (theirs.vpcEndpointServiceName === configuration.vpcEndpointServiceName) {
+        throw new EmulatorError(
+          'XksProxyVpcEndpointServiceInUseException',
+          `The VPC endpoint service ${configuration.vpcEndpointServiceName} is already associated with custom key store ${other.id} in this Region.`,
+        );
+      }
+    }
+  }
+
+  /** The cluster, when it exists, is active and well configured. */
+  #checkCluster(clusterId: string) {
+    const cluster = this.clusters.get(clusterId);
+    if (!cluster) {
+      throw new EmulatorError(
+        'CloudHsmClusterNotFoundException',
+        `CloudHSM cluster ${clusterId} does not exist in this account and Region.`,
+      );
+    }
+    if (cluster.state !== 'ACTIVE') {
+      throw new EmulatorError(
+        'CloudHsmClusterNotActiveException',
+        `CloudHSM cluster ${clusterId} is ${cluster.state}, not ACTIVE.`,
+      );
+    }
+    if (cluster.invalidConfiguration) {
+      throw new EmulatorError(
+        'CloudHsmClusterInvalidConfigurationException',
+        `CloudHSM cluster ${clusterId} does not meet the configuration requirements for a custom key store.`,
+      );
+    }
+    return cluster;
+  }
+
+  /** Asks the XKS proxy probe (see {@link XksProxyProbe}); throws the error it decides on. */
+  async #probe(
+    operation: XksProxyProbeTarget['operation'],
+    customKeyStoreId: string | undefined,
+    customKeyStoreName: string,
+    xksProxyConfiguration: EmulatedXksProxyConfiguration,
+    credential: EmulatedXksProxyCredential,
+    requestId: string | undefined,
+  ): Promise<void> {
+    if (this.#options.xks) {
+      // Live: the proxy itself decides (VPC endpoint service stores stay simulated: nothing sent).
+      await this.probeXksProxy(
+        {
+          ...(customKeyStoreId !== undefined && { customKeyStoreId }),
+          connectivity: xksProxyConfiguration.connectivity,
+          uriEndpoint: xksProxyConfiguration.uriEndpoint,
+          uriPath: xksProxyConfiguration.uriPath,
+          xksProxyAuthenticationCredential: credential,
+        },
+        operation,
+        requestId,
+      );
+      if (xksProxyConfiguration.connectivity === 'PUBLIC_ENDPOINT') return;
+    }
+    const probe = this.#options.xksProxyProbe ?? simulatedXksProxyProbe;
+    const result = await probe({
+      operation,
+      region: this.#options.region,
+      customKeyStoreId,
+      customKeyStoreName,
+      xksProxyConfiguration: { ...xksProxyConfiguration },
+      xksProxyAuthenticationCredential: protectedCredential(credential),
+    });
+    if (result) {
+      throw new EmulatorError(
+        result.error,
+        result.message ??
+          `KMS could not use the XKS proxy at ${xksProxyConfiguration.uriEndpoint}${xksProxyConfiguration.uriPath} (${result.error}).`,
+      );
+    }
+  }
+
+  /** `cks-` and 17 hex digits, not yet used. */
+  #newId(): string {
+    for (;;) {
+      const id = `cks-${randomBytes(9).toString('hex').slice(0, 17)}`;
+      if (!this.#stores.has(id)) return id;
+    }
   }
 
   /** DisconnectCustomKeyStore. */
@@ -496,36 +966,22 @@ export class KeyStoreRegistry {
   }
 }
 
-function isCharacterCountIn(value: string, min: number, max: number): boolean {
-  const count = characterCount(value);
-  return count >= min && count <= max;
-}
-
-function checkSeed(seed: KeyStoreSeed): void {
-  // Lengths in characters (code points), as the model counts them.
-  if (typeof seed.id !== 'string' || !isCharacterCountIn(seed.id, 1, 64)) {
-    throw new TypeError(`A key store ID must be 1–64 characters, got ${JSON.stringify(seed.id)}`);
-  }
-  if (typeof seed.name !== 'string' || !isCharacterCountIn(seed.name, 1, 256)) {
-    throw new TypeError(`Key store ${seed.id}: the name must be 1–256 characters`);
-  }
-  if (seed.type !== 'AWS_CLOUDHSM' && seed.type !== 'EXTERNAL_KEY_STORE') {
-    throw new TypeError(
-      `Key store ${seed.id}: type must be AWS_CLOUDHSM or EXTERNAL_KEY_STORE, got ${JSON.stringify(seed.type)}`,
-    );
-  }
-}
-
-/** A seed's proxy credential, checked. @throws TypeError naming what is wrong (never the secret). */
-function seedCredential(seed: KeyStoreSeed): StoredXksCredential | undefined {
-  if (seed.xksProxyAuthenticationCredential === undefined) return undefined;
+/**
+ * A seed's proxy credential, checked (the model's patterns; the access key ID the same as the
+ * configuration's when both are given). @throws TypeError naming what is wrong (never the secret).
+ */
+function seedCredential(
+  seed: KeyStoreSeed,
+  given: EmulatedXksProxyCredential | undefined,
+): EmulatedXksProxyCredential | undefined {
+  if (given === undefined) return undefined;
   const where = `Key store ${seed.id}`;
   if (seed.type !== 'EXTERNAL_KEY_STORE') {
     throw new TypeError(
       `${where}: only an EXTERNAL_KEY_STORE has an xksProxyAuthenticationCredential`,
     );
   }
-  const credential = checkXksCredential(seed.xksProxyAuthenticationCredential, where);
+  const credential = checkXksCredential(given, where);
   const configured = seed.xksProxyConfiguration?.accessKeyId;
   if (configured !== undefined && configured !== credential.accessKeyId) {
     throw new TypeError(
@@ -563,11 +1019,42 @@ function healthRecord(record: XksOutboundRequestRecord): XksHealthRecord {
   };
 }
 
+function isCharacterCountIn(value: string, min: number, max: number): boolean {
+  const count = characterCount(value);
+  return count >= min && count <= max;
+}
+
+function checkSeed(seed: KeyStoreSeed): void {
+  // Lengths in characters (code points), as the model counts them.
+  if (typeof seed.id !== 'string' || !isCharacterCountIn(seed.id, 1, 64)) {
+    throw new TypeError(`A key store ID must be 1–64 characters, got ${JSON.stringify(seed.id)}`);
+  }
+  if (typeof seed.name !== 'string' || !isCharacterCountIn(seed.name, 1, 256)) {
+    throw new TypeError(`Key store ${seed.id}: the name must be 1–256 characters`);
+  }
+  const keys = seed.kmsKeyCount;
+  if (keys !== undefined && !(Number.isSafeInteger(keys) && keys >= 0)) {
+    throw new TypeError(`Key store ${seed.id}: kmsKeyCount must be a non-negative integer`);
+  }
+  const credential = seed.xksProxyAuthenticationCredential;
+  if (
+    credential !== undefined &&
+    (typeof credential?.accessKeyId !== 'string' ||
+      typeof credential.rawSecretAccessKey !== 'string')
+  ) {
+    throw new TypeError(
+      `Key store ${seed.id}: xksProxyAuthenticationCredential needs accessKeyId and rawSecretAccessKey`,
+    );
+  }
+  if (seed.type !== 'AWS_CLOUDHSM' && seed.type !== 'EXTERNAL_KEY_STORE') {
+    throw new TypeError(
+      `Key store ${seed.id}: type must be AWS_CLOUDHSM or EXTERNAL_KEY_STORE, got ${JSON.stringify(seed.type)}`,
+    );
+  }
+}
+
 /** Realistic fields for a store seeded without them. */
-function typeDefaults(
-  seed: KeyStoreSeed,
-  credential: StoredXksCredential | undefined,
-): Partial<MutableKeyStore> {
+function typeDefaults(seed: KeyStoreSeed): Partial<MutableKeyStore> {
   if (seed.type === 'AWS_CLOUDHSM') {
     return {
       cloudHsmClusterId: seed.cloudHsmClusterId ?? 'cluster-234abcdefgh',
@@ -577,22 +1064,12 @@ function typeDefaults(
   return {
     xksProxyConfiguration: seed.xksProxyConfiguration ?? {
       connectivity: 'PUBLIC_ENDPOINT',
-      accessKeyId: credential?.accessKeyId ?? 'ABCDE23456FGHIJ76543',
+      accessKeyId: 'ABCDE23456FGHIJ76543',
       uriEndpoint: 'https://xks-proxy.example.com',
       uriPath: '/kms/xks/v1',
     },
   };
 }
-
-/** A made-up PEM trust anchor (not a real certificate; KMS only echoes it). */
-export const exampleTrustAnchor = [
-  '-----BEGIN CERTIFICATE-----',
-  'MIIDhjCCAm6gAwIBAgIJAJ2hO8ZQn0hYMA0GCSqGSIb3DQEBCwUAMFgxCzAJBgNV',
-  'BAYTAlVTMQswCQYDVQQIDAJXQTEQMA4GA1UEBwwHU2VhdHRsZTEPMA0GA1UECgwG',
-  'RXhhbXBsZTEZMBcGA1UEAwwQRXhhbXBsZSBIU00gQ0EgMTAeFw0yNDAxMTUxMDAw',
-  'MDBaFw0zNDAxMTIxMDAwMDBaMFgxCzAJBgNVBAYTAlVTMQswCQYDVQQIDAJXQTEQ',
-  '-----END CERTIFICATE-----',
-].join('\n');
 
 function toEntry(store: MutableKeyStore): Record<string, unknown> {
   const entry: Record<string, unknown> = {
@@ -652,4 +1129,55 @@ function decodeMarker(marker: string, count: number): number {
     );
   }
   return index;
+}
+
+/** Where `util.inspect` looks for an object's own view. */
+const inspectCustom = Symbol.for('nodejs.util.inspect.custom');
+
+/**
+ * A frozen copy of a credential: both fields are plain (spreading it keeps the secret, for a
+ * probe that signs with it), but `util.inspect` and `JSON.stringify` show the secret as
+ * `[redacted]`.
+ */
+function protectedCredential(credential: EmulatedXksProxyCredential): EmulatedXksProxyCredential {
+  const copy = {
+    accessKeyId: credential.accessKeyId,
+    rawSecretAccessKey: credential.rawSecretAccessKey,
+  };
+  const view = () => ({ accessKeyId: copy.accessKeyId, rawSecretAccessKey: '[redacted]' });
+  Object.defineProperty(copy, 'toJSON', { value: view });
+  Object.defineProperty(copy, inspectCustom, {
+    value: (
+      _depth: number,
+      options: object,
+      inspect: (value: unknown, options: object) => string,
+    ) => inspect(view(), options),
+  });
+  return Object.freeze(copy);
+}
+
+/** Sets the proxy credential of a store, and the access key ID Describe shows. */
+function setCredential(store: MutableKeyStore, credential: EmulatedXksProxyCredential): void {
+  store.xksProxyAuthenticationCredential = protectedCredential(credential);
+  if (store.xksProxyConfiguration) {
+    store.xksProxyConfiguration = {
+      ...store.xksProxyConfiguration,
+      accessKeyId: credential.accessKeyId,
+    };
+  }
+}
+
+/** Sets the `kmsuser` password of a store, readable but not enumerable. */
+function setPassword(store: MutableKeyStore, password: string): void {
+  Object.defineProperty(store, 'keyStorePassword', {
+    value: password,
+    writable: true,
+    configurable: true,
+    enumerable: false,
+  });
+}
+
+/** A made-up proxy secret for a seed without one: stable, 43+ characters of the model's alphabet. */
+function defaultProxySecret(accessKeyId: string): string {
+  return `${accessKeyId}EmulatorProxySecretExample0000000000000000`.slice(0, 48);
 }

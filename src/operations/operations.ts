@@ -2,6 +2,7 @@
  * KMS operations as data: the target name, the input schema, how the input goes on the wire, how
  * the output is parsed. The request path (`request/send.ts`) runs any of them.
  */
+import type { ValidationIssue } from '../errors.js';
 import type { Validation } from '../zod-check.js';
 import {
   markerLength,
@@ -35,6 +36,11 @@ export interface Operation<Input, Output> {
   readonly toRequestBody: (input: Input) => Record<string, unknown>;
   /** Builds the result from the response body; fails when the body does not fit the model. */
   readonly parseOutput: (body: Record<string, unknown>) => Output | Promise<Output>;
+  /**
+   * The values of the input that the model marks `sensitive` (a proxy credential, a CloudHSM
+   * password): the request path redacts them from anything a server sends back into an error.
+   */
+  readonly sensitiveValues?: (input: Input) => readonly string[];
 }
 
 /** Input of operations that act on one custom key store. */
@@ -124,7 +130,10 @@ export type WireFieldName = `${Uppercase<string>}${string}`;
 export interface XksProxyConfiguration {
   /** `PUBLIC_ENDPOINT` or `VPC_ENDPOINT_SERVICE` (other values pass through). */
   connectivity?: 'PUBLIC_ENDPOINT' | 'VPC_ENDPOINT_SERVICE' | (string & {});
-  /** The access key ID part of the proxy authentication credential (the secret is never returned). */
+  /**
+   * The access key ID part of the proxy authentication credential (the secret is never returned).
+   * Sensitive in the KMS model: readable here, but `[redacted]` in `JSON.stringify` and `util.inspect`.
+   */
   accessKeyId?: string;
   /** The proxy's URI endpoint, e.g. `https://xks.example.com`. */
   uriEndpoint?: string;
@@ -222,8 +231,33 @@ const entryFields: FieldMap = {
   CreationDate: ['creationDate', epochSecondsToDate],
   CloudHsmClusterId: ['cloudHsmClusterId', asIs],
   TrustAnchorCertificate: ['trustAnchorCertificate', asIs],
-  XksProxyConfiguration: ['xksProxyConfiguration', (value) => renameFields(value, xksFields)],
+  XksProxyConfiguration: [
+    'xksProxyConfiguration',
+    (value) => withSecretAccessKeyId(renameFields(value, xksFields)),
+  ],
 };
+
+/** Where `util.inspect` looks for an object's own view (the `inspect.custom` symbol). */
+const inspectCustom = Symbol.for('nodejs.util.inspect.custom');
+
+/**
+ * The model marks the proxy credential's access key ID sensitive: the property stays readable
+ * (`entry.xksProxyConfiguration.accessKeyId`, to check a rotation), but `JSON.stringify` and
+ * `util.inspect` of the entry (logs, `kms-cks describe --json`) show `[redacted]`.
+ */
+function withSecretAccessKeyId(configuration: Record<string, unknown>): Record<string, unknown> {
+  if (configuration.accessKeyId === undefined) return configuration;
+  const view = () => ({ ...configuration, accessKeyId: '[redacted]' });
+  Object.defineProperty(configuration, 'toJSON', { value: view });
+  Object.defineProperty(configuration, inspectCustom, {
+    value: (
+      _depth: number,
+      options: object,
+      inspect: (value: unknown, options: object) => string,
+    ) => inspect(view(), options),
+  });
+  return configuration;
+}
 
 /** Renames modeled fields (dropping nulls) and keeps unmodeled ones under their wire names. */
 function renameFields(wire: unknown, fields: FieldMap): Record<string, unknown> {
@@ -371,4 +405,329 @@ export const describeCustomKeyStores: Operation<
     if (wire.NextMarker) output.nextMarker = wire.NextMarker;
     return output;
   },
+};
+
+/** The proxy authentication credential of an external key store. Both halves are secret. */
+export interface XksProxyAuthenticationCredential {
+  /** The access key ID the proxy knows the credential by: 20–30 characters of A–Z and 2–7. Sensitive. */
+  accessKeyId: string;
+  /** The raw secret access key: 43–64 characters of A–Z, a–z, 0–9, `/`, `+` and `=`. Sensitive. */
+  rawSecretAccessKey: string;
+}
+
+/** `PUBLIC_ENDPOINT` or `VPC_ENDPOINT_SERVICE`. */
+export type XksProxyConnectivityType = 'PUBLIC_ENDPOINT' | 'VPC_ENDPOINT_SERVICE';
+
+/** CreateCustomKeyStore input for a CloudHSM key store (`customKeyStoreType` absent or `AWS_CLOUDHSM`). */
+export interface CreateCloudHsmKeyStoreInput {
+  /** `AWS_CLOUDHSM`, the default (as in KMS). */
+  customKeyStoreType?: 'AWS_CLOUDHSM';
+  /** A name unique in the account and region, 1–256 characters. */
+  customKeyStoreName: string;
+  /** The CloudHSM cluster, `cluster-` and 11–16 characters; one store per cluster. */
+  cloudHsmClusterId: string;
+  /** The content of the cluster's `customerCA.crt` (PEM), 1–5000 characters. */
+  trustAnchorCertificate: string;
+  /** The password of the `kmsuser` crypto user of the cluster, 7–32 characters. Sensitive. */
+  keyStorePassword: string;
+}
+
+/** CreateCustomKeyStore input for an external key store (XKS). */
+export interface CreateExternalKeyStoreInput {
+  /** `EXTERNAL_KEY_STORE`. */
+  customKeyStoreType: 'EXTERNAL_KEY_STORE';
+  /** A name unique in the account and region, 1–256 characters. */
+  customKeyStoreName: string;
+  /** `https://` and a host name, 10–128 characters; no path, no port. */
+  xksProxyUriEndpoint: string;
+  /** The proxy's API path, ending in `/kms/xks/v1` (or another version), 10–128 characters. */
+  xksProxyUriPath: string;
+  /** The credential KMS signs its requests to the proxy with. */
+  xksProxyAuthenticationCredential: XksProxyAuthenticationCredential;
+  /** How KMS reaches the proxy. */
+  xksProxyConnectivity: XksProxyConnectivityType;
+  /** The VPC endpoint service: required with `VPC_ENDPOINT_SERVICE`, refused with `PUBLIC_ENDPOINT`. */
+  xksProxyVpcEndpointServiceName?: string;
+  /** The account that owns the VPC endpoint service, when it is not yours (12 digits); VPC only. */
+  xksProxyVpcEndpointServiceOwner?: string;
+}
+
+/** Input of CreateCustomKeyStore, discriminated by `customKeyStoreType`. */
+export type CreateCustomKeyStoreInput = CreateCloudHsmKeyStoreInput | CreateExternalKeyStoreInput;
+
+/** Output of CreateCustomKeyStore. */
+export interface CreateCustomKeyStoreResult {
+  /** The new store's ID, e.g. `cks-1234567890abcdef0`; it starts DISCONNECTED. */
+  customKeyStoreId: string;
+}
+
+/**
+ * Input of UpdateCustomKeyStore: the store and what to change. The CloudHSM fields
+ * (`keyStorePassword`, `cloudHsmClusterId`) and the XKS fields (`xksProxy*`) are refused together.
+ */
+export interface UpdateCustomKeyStoreInput {
+  /** The store to change. */
+  customKeyStoreId: string;
+  /** A new name, unique in the account and region. Any state. */
+  newCustomKeyStoreName?: string;
+  /** CloudHSM: the new `kmsuser` password (7–32 characters). The store must be DISCONNECTED. Sensitive. */
+  keyStorePassword?: string;
+  /** CloudHSM: a cluster related to the current one (restored from its backup). DISCONNECTED only. */
+  cloudHsmClusterId?: string;
+  /** XKS: a new proxy endpoint. DISCONNECTED only. */
+  xksProxyUriEndpoint?: string;
+  /** XKS: a new proxy API path. Any state. */
+  xksProxyUriPath?: string;
+  /** XKS: a new VPC endpoint service (VPC connectivity). DISCONNECTED only. */
+  xksProxyVpcEndpointServiceName?: string;
+  /** XKS: the account that owns the VPC endpoint service. DISCONNECTED only. */
+  xksProxyVpcEndpointServiceOwner?: string;
+  /** XKS: a new proxy credential (rotation). Any state. */
+  xksProxyAuthenticationCredential?: XksProxyAuthenticationCredential;
+  /** XKS: new connectivity; `VPC_ENDPOINT_SERVICE` needs a service name. DISCONNECTED only. */
+  xksProxyConnectivity?: XksProxyConnectivityType;
+}
+
+/** The fields of a CloudHSM key store, in Create and Update. */
+export const cloudHsmFields = ['cloudHsmClusterId', 'trustAnchorCertificate', 'keyStorePassword'];
+/** The fields of an external key store, in Create and Update. */
+export const externalKeyStoreFields = [
+  'xksProxyUriEndpoint',
+  'xksProxyUriPath',
+  'xksProxyAuthenticationCredential',
+  'xksProxyConnectivity',
+  'xksProxyVpcEndpointServiceName',
+  'xksProxyVpcEndpointServiceOwner',
+];
+
+const issue = (field: string, message: string): ValidationIssue => ({
+  code: 'custom',
+  path: [field],
+  message,
+});
+
+/** Given fields among `fields` (undefined counts as absent). */
+function given(input: object, fields: readonly string[]): string[] {
+  return fields.filter((field) => (input as Record<string, unknown>)[field] !== undefined);
+}
+
+/** The rules of the VPC fields against the connectivity, when it is given. */
+function connectivityIssues(input: {
+  xksProxyConnectivity?: string | undefined;
+  xksProxyVpcEndpointServiceName?: string | undefined;
+  xksProxyVpcEndpointServiceOwner?: string | undefined;
+}): ValidationIssue[] {
+  const issues: ValidationIssue[] = [];
+  if (input.xksProxyConnectivity === 'VPC_ENDPOINT_SERVICE') {
+    if (input.xksProxyVpcEndpointServiceName === undefined) {
+      issues.push(
+        issue(
+          'xksProxyVpcEndpointServiceName',
+          'is required with xksProxyConnectivity VPC_ENDPOINT_SERVICE',
+        ),
+      );
+    }
+  } else if (input.xksProxyConnectivity === 'PUBLIC_ENDPOINT') {
+    for (const field of given(input, [
+      'xksProxyVpcEndpointServiceName',
+      'xksProxyVpcEndpointServiceOwner',
+    ])) {
+      issues.push(issue(field, 'is only for xksProxyConnectivity VPC_ENDPOINT_SERVICE'));
+    }
+  }
+  return issues;
+}
+
+/** The rules across the fields of Create that KMS documents; each issue names its field. */
+export function createInputIssues(input: CreateCustomKeyStoreInput): ValidationIssue[] {
+  const issues: ValidationIssue[] = [];
+  const type = input.customKeyStoreType ?? 'AWS_CLOUDHSM';
+  const [own, other] =
+    type === 'AWS_CLOUDHSM'
+      ? [cloudHsmFields, externalKeyStoreFields]
+      : [
+          externalKeyStoreFields.filter((field) => !field.startsWith('xksProxyVpcEndpoint')),
+          cloudHsmFields,
+        ];
+  for (const field of own) {
+    if ((input as unknown as Record<string, unknown>)[field] === undefined) {
+      issues.push(issue(field, `is required for customKeyStoreType ${type}`));
+    }
+  }
+  for (const field of given(input, other)) {
+    issues.push(issue(field, `is not a field of customKeyStoreType ${type}`));
+  }
+  if (type === 'EXTERNAL_KEY_STORE') {
+    issues.push(...connectivityIssues(input as CreateExternalKeyStoreInput));
+  }
+  return issues;
+}
+
+/** The rules across the fields of Update that KMS documents; each issue names its field. */
+export function updateInputIssues(input: UpdateCustomKeyStoreInput): ValidationIssue[] {
+  const changes = given(input, updateFields);
+  if (changes.length === 0) {
+    return [
+      {
+        code: 'custom',
+        path: [],
+        message: `give at least one property to change (${updateFields.join(', ')})`,
+      },
+    ];
+  }
+  const hsm = given(input, cloudHsmFields);
+  const xks = given(input, externalKeyStoreFields);
+  const issues: ValidationIssue[] = [];
+  if (hsm.length > 0 && xks.length > 0) {
+    for (const field of xks) {
+      issues.push(
+        issue(field, `is a field of an external key store; ${hsm.join(', ')} of a CloudHSM one`),
+      );
+    }
+  }
+  issues.push(...connectivityIssues(input));
+  return issues;
+}
+
+/** The properties Update can change (everything but the ID). */
+export const updateFields = [
+  'newCustomKeyStoreName',
+  'keyStorePassword',
+  'cloudHsmClusterId',
+  'xksProxyUriEndpoint',
+  'xksProxyUriPath',
+  'xksProxyVpcEndpointServiceName',
+  'xksProxyVpcEndpointServiceOwner',
+  'xksProxyAuthenticationCredential',
+  'xksProxyConnectivity',
+] as const;
+
+/** A property Update can change. */
+export type UpdatableProperty = (typeof updateFields)[number];
+
+/** The schema's result, then the rules across fields. */
+function withRules<T>(
+  parsed: Validation<T>,
+  rules: (input: T) => ValidationIssue[],
+): Validation<T> {
+  if (!parsed.success) return parsed;
+  const issues = rules(parsed.data);
+  if (issues.length === 0) return parsed;
+  return { success: false, issues, error: new Error('input breaks a rule across its fields') };
+}
+
+/** The secret values of a Create or Update input. */
+function lifecycleSecrets(input: {
+  keyStorePassword?: string | undefined;
+  xksProxyAuthenticationCredential?: XksProxyAuthenticationCredential | undefined;
+}): string[] {
+  const secrets: string[] = [];
+  if (input.keyStorePassword !== undefined) secrets.push(input.keyStorePassword);
+  const credential = input.xksProxyAuthenticationCredential;
+  if (credential) secrets.push(credential.accessKeyId, credential.rawSecretAccessKey);
+  return secrets;
+}
+
+/** The wire body of the fields Create and Update share, in the model's order; absent ones left out. */
+function lifecycleBody(input: {
+  cloudHsmClusterId?: string | undefined;
+  trustAnchorCertificate?: string | undefined;
+  keyStorePassword?: string | undefined;
+  customKeyStoreType?: string | undefined;
+  xksProxyUriEndpoint?: string | undefined;
+  xksProxyUriPath?: string | undefined;
+  xksProxyVpcEndpointServiceName?: string | undefined;
+  xksProxyVpcEndpointServiceOwner?: string | undefined;
+  xksProxyAuthenticationCredential?: XksProxyAuthenticationCredential | undefined;
+  xksProxyConnectivity?: string | undefined;
+}): Record<string, unknown> {
+  const credential = input.xksProxyAuthenticationCredential;
+  return {
+    ...(input.cloudHsmClusterId !== undefined && { CloudHsmClusterId: input.cloudHsmClusterId }),
+    ...(input.trustAnchorCertificate !== undefined && {
+      TrustAnchorCertificate: input.trustAnchorCertificate,
+    }),
+    ...(input.keyStorePassword !== undefined && { KeyStorePassword: input.keyStorePassword }),
+    ...(input.customKeyStoreType !== undefined && { CustomKeyStoreType: input.customKeyStoreType }),
+    ...(input.xksProxyUriEndpoint !== undefined && {
+      XksProxyUriEndpoint: input.xksProxyUriEndpoint,
+    }),
+    ...(input.xksProxyUriPath !== undefined && { XksProxyUriPath: input.xksProxyUriPath }),
+    ...(input.xksProxyVpcEndpointServiceName !== undefined && {
+      XksProxyVpcEndpointServiceName: input.xksProxyVpcEndpointServiceName,
+    }),
+    ...(input.xksProxyVpcEndpointServiceOwner !== undefined && {
+      XksProxyVpcEndpointServiceOwner: input.xksProxyVpcEndpointServiceOwner,
+    }),
+    ...(credential !== undefined && {
+      XksProxyAuthenticationCredential: {
+        AccessKeyId: credential.accessKeyId,
+        RawSecretAccessKey: credential.rawSecretAccessKey,
+      },
+    }),
+    ...(input.xksProxyConnectivity !== undefined && {
+      XksProxyConnectivity: input.xksProxyConnectivity,
+    }),
+  };
+}
+
+/**
+ * CreateCustomKeyStore: creates a CloudHSM or external key store, DISCONNECTED. Validated against
+ * the model and KMS's rules across fields before anything is sent.
+ */
+export const createCustomKeyStore: Operation<
+  CreateCustomKeyStoreInput,
+  CreateCustomKeyStoreResult
+> = {
+  name: 'CreateCustomKeyStore',
+  validateInput: async (raw) => {
+    const { check, createInput } = await schemas();
+    return withRules(
+      check(createInput, raw) as Validation<CreateCustomKeyStoreInput>,
+      createInputIssues,
+    );
+  },
+  toRequestBody: (input) => ({
+    CustomKeyStoreName: input.customKeyStoreName,
+    ...lifecycleBody(input),
+  }),
+  parseOutput: (body) => {
+    const id = body.CustomKeyStoreId;
+    if (!isLength(id, storeIdLength.min, storeIdLength.max)) {
+      throw new Error('CustomKeyStoreId: expected a string of 1 to 64 characters');
+    }
+    return { customKeyStoreId: id };
+  },
+  sensitiveValues: lifecycleSecrets,
+};
+
+/**
+ * UpdateCustomKeyStore: changes the properties of a store. Some need the store DISCONNECTED
+ * (see `maintenance/`, which disconnects only when needed).
+ */
+export const updateCustomKeyStore: Operation<UpdateCustomKeyStoreInput, EmptyOutput> = {
+  name: 'UpdateCustomKeyStore',
+  validateInput: async (raw) => {
+    const { check, updateInput } = await schemas();
+    return withRules(
+      check(updateInput, raw) as Validation<UpdateCustomKeyStoreInput>,
+      updateInputIssues,
+    );
+  },
+  toRequestBody: (input) => {
+    const { newCustomKeyStoreName, customKeyStoreId, ...rest } = input;
+    return {
+      CustomKeyStoreId: customKeyStoreId,
+      ...(newCustomKeyStoreName !== undefined && { NewCustomKeyStoreName: newCustomKeyStoreName }),
+      ...lifecycleBody(rest),
+    };
+  },
+  parseOutput: emptyOutput,
+  sensitiveValues: lifecycleSecrets,
+};
+
+/** DeleteCustomKeyStore: deletes a DISCONNECTED store that holds no KMS keys. */
+export const deleteCustomKeyStore: Operation<CustomKeyStoreIdInput, EmptyOutput> = {
+  name: 'DeleteCustomKeyStore',
+  ...storeIdCall,
 };

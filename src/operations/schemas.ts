@@ -5,12 +5,17 @@
 import * as z from 'zod/mini';
 
 import {
+  customKeyStoreTypes,
+  fieldLengths,
   markerLength,
   markerPattern,
   maxDateSeconds,
+  modelPatterns,
   pageLimit,
   storeIdLength,
   storeNameLength,
+  wholeMatch,
+  xksProxyConnectivityTypes,
 } from './limits.js';
 
 export { check } from '../zod-check.js';
@@ -98,4 +103,54 @@ export const describeOutput = z.looseObject({
   CustomKeyStores: z.nullish(z.array(wireEntry)),
   NextMarker: optionalString,
   Truncated: z.nullish(z.boolean()),
+});
+
+/** A string field of the lifecycle operations: its model length, and its model pattern if any. */
+function modelString(field: keyof typeof fieldLengths, pattern?: keyof typeof modelPatterns) {
+  const { min, max } = fieldLengths[field];
+  const length = z.string().check(z.minLength(min), z.maxLength(max));
+  // The message names the pattern, never the value (some of these fields are secret).
+  return pattern === undefined
+    ? length
+    : length.check(
+        z.regex(
+          wholeMatch(modelPatterns[pattern]),
+          `must match the pattern ${modelPatterns[pattern]}`,
+        ),
+      );
+}
+
+/** The XKS proxy authentication credential: both halves, always. */
+const xksProxyAuthenticationCredential = z.strictObject({
+  accessKeyId: modelString('xksProxyAccessKeyId', 'xksProxyAccessKeyId'),
+  rawSecretAccessKey: modelString('xksProxyRawSecretAccessKey', 'xksProxyRawSecretAccessKey'),
+});
+
+/** The fields Create and Update share, each as the model constrains it. */
+const lifecycleFields = {
+  keyStorePassword: z.optional(modelString('keyStorePassword')),
+  cloudHsmClusterId: z.optional(modelString('cloudHsmClusterId', 'cloudHsmClusterId')),
+  xksProxyUriEndpoint: z.optional(modelString('xksProxyUriEndpoint', 'xksProxyUriEndpoint')),
+  xksProxyUriPath: z.optional(modelString('xksProxyUriPath', 'xksProxyUriPath')),
+  xksProxyVpcEndpointServiceName: z.optional(
+    modelString('xksProxyVpcEndpointServiceName', 'xksProxyVpcEndpointServiceName'),
+  ),
+  xksProxyVpcEndpointServiceOwner: z.optional(modelString('accountId', 'accountId')),
+  xksProxyAuthenticationCredential: z.optional(xksProxyAuthenticationCredential),
+  xksProxyConnectivity: z.optional(z.enum(xksProxyConnectivityTypes)),
+};
+
+/** CreateCustomKeyStore: field by field; the rules across fields are in `operations.ts`. */
+export const createInput = z.strictObject({
+  customKeyStoreName: modelString('customKeyStoreName'),
+  customKeyStoreType: z.optional(z.enum(customKeyStoreTypes)),
+  trustAnchorCertificate: z.optional(modelString('trustAnchorCertificate')),
+  ...lifecycleFields,
+});
+
+/** UpdateCustomKeyStore: field by field; the rules across fields are in `operations.ts`. */
+export const updateInput = z.strictObject({
+  customKeyStoreId,
+  newCustomKeyStoreName: z.optional(modelString('customKeyStoreName')),
+  ...lifecycleFields,
 });

@@ -96,10 +96,19 @@ export async function send<Input, Output>(
     throw unreadableInputError(operation.name, error);
   }
   const body = JSON.stringify(operation.toRequestBody(input));
+  const inputSecrets = operation.sensitiveValues?.(input);
   const progress = { attempts: 0, totalRetryDelay: 0 };
   const call = callSignal(options, progress);
   try {
-    return await attemptUntilSettled(context, operation, body, options, call.signal, progress);
+    return await attemptUntilSettled(
+      context,
+      operation,
+      body,
+      options,
+      call.signal,
+      progress,
+      inputSecrets,
+    );
   } catch (error) {
     // Every call ends in a KmsError or the abort reason; anything else is a bug somewhere below
     // (a credential provider, the signer) and is wrapped so callers need one catch.
@@ -122,6 +131,7 @@ async function attemptUntilSettled<Input, Output>(
   options: CallOptions,
   signal: AbortSignal | undefined,
   progress: { attempts: number; totalRetryDelay: number },
+  inputSecrets: readonly string[] | undefined,
 ): Promise<WithMetadata<Output>> {
   signal?.throwIfAborted();
 
@@ -149,6 +159,9 @@ async function attemptUntilSettled<Input, Output>(
     // 3. Build and sign: credentials may have been refreshed, and the clock corrected.
     const credentials = await untilAborted(config.credentials(), signal);
     signal?.throwIfAborted();
+    // What a server's answer is cleaned of: the signing secrets, and the input's own secrets.
+    const secrets: SecretValues =
+      inputSecrets === undefined ? credentials : { ...credentials, inputSecrets };
     const headers = await signer.sign(
       {
         hostname: endpoint.hostname,
@@ -196,12 +209,12 @@ async function attemptUntilSettled<Input, Output>(
       });
       // 5. Parse, or build the typed error.
       if (response.status >= 200 && response.status < 300) {
-        const output = await parseOutput(operation, response, $metadata, credentials);
+        const output = await parseOutput(operation, response, $metadata, secrets);
         context.retry.recordSuccess(retryCost);
         publishAttemptSuccess(operation.name, attemptStartedAt, $metadata);
         return Object.assign(output as object, { $metadata }) as WithMetadata<Output>;
       }
-      const error = parseErrorResponse(response, $metadata, credentials);
+      const error = parseErrorResponse(response, $metadata, secrets);
       failure = {
         error,
         kind: classifyServiceError(error, response, context, config.logger),

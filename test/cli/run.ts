@@ -31,7 +31,14 @@ export function capture(): { write(text: string): boolean; text: string } {
 export async function runCli(
   emulator: KmsEmulator | undefined,
   args: string[],
-  options: { isTTY?: boolean; signal?: AbortSignal; clientConfig?: KmsClientConfig } = {},
+  options: {
+    isTTY?: boolean;
+    signal?: AbortSignal;
+    clientConfig?: KmsClientConfig;
+    env?: NodeJS.ProcessEnv;
+    prompt?: (question: string) => Promise<string>;
+    promptSecret?: (question: string) => Promise<string>;
+  } = {},
 ): Promise<CliRun> {
   const stdout = capture();
   const stderr = capture();
@@ -41,6 +48,9 @@ export async function runCli(
     stderr,
     isTTY: options.isTTY ?? false,
     signal: options.signal,
+    env: options.env ?? {},
+    prompt: options.prompt,
+    promptSecret: options.promptSecret,
     clientConfig: { credentials: emulatorCredentials, ...options.clientConfig },
   });
   return { code, stdout: stdout.text, stderr: stderr.text };

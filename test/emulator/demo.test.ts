@@ -1,7 +1,8 @@
 /**
  * `npm run demo` as a user runs it: a child process that must show the store going
  * CONNECTED → DISCONNECTING → DISCONNECTED, both typed errors and the fleet kill switch across two
- * regions (dry run, then real), print no stack trace, and exit 0.
+ * regions (dry run, then real), the proxy credential rotation and the proxy move, print no stack
+ * trace and no secret, and exit 0.
  */
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -42,6 +43,18 @@ describe('npm run demo', () => {
       /3 disconnected, 3 already, 0 failed \(6 stores in 2 regions\)\./,
     );
     expect(result.stdout).toMatch(/eu-west-1 +cks-\w+ +orders-xks +DISCONNECTED +disconnected/);
+    // Maintenance: the credential rotated in place, then the proxy moved through DISCONNECTED.
+    expect(result.stdout).toContain(
+      'CONNECTED → describe → update → describe → CONNECTED: the credential is changed in place, no disconnect',
+    );
+    expect(result.stdout).toContain(
+      'Describe shows the new access key ID: yes; printed, it is [redacted]',
+    );
+    expect(result.stdout).toMatch(
+      /xksProxyUriEndpoint: disconnected, updated, connected again; CONNECTED -> CONNECTED/,
+    );
+    expect(result.stdout).not.toContain('ROTATED234567ROTATED');
+    expect(result.stdout).not.toContain('ZGVtby1wcm94eS1zZWNyZXQ');
     expect(result.stdout).not.toMatch(/\n\s+at /);
   });
 });
