@@ -8,6 +8,7 @@
 import { KmsClient, paginateStores } from './client.js';
 import { maxTimerMs, waiterDefaults } from './config/defaults.js';
 import type { KmsClientConfig } from './config/options.js';
+import { editDistance } from './edit-distance.js';
 import { type KmsConfigErrorCode, KmsValidationError, KmsWaiterError } from './errors.js';
 import type { ConnectionState, CustomKeyStoreEntry } from './operations/operations.js';
 import type { CallOptions } from './request/send.js';
@@ -554,23 +555,6 @@ function nearMatcher(
     }
     return undefined;
   };
-}
-
-/** Levenshtein distance, for "similar name". */
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, index) => index);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      current[j] = Math.min(
-        previous[j]! + 1,
-        current[j - 1]! + 1,
-        previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1),
-      );
-    }
-    previous = current;
-  }
-  return previous[b.length]!;
 }
 
 /**

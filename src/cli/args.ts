@@ -4,6 +4,7 @@
  */
 import { parseArgs } from 'node:util';
 import { maxTimerMs } from '../config/defaults.js';
+import { editDistance } from '../edit-distance.js';
 import { connectionStates, type KnownConnectionState } from '../operations/operations.js';
 
 /** A mistake in the command line: exit 2 with the usage of `command`. */
@@ -431,33 +432,12 @@ function isCommand(name: string): name is CommandName {
   return Object.hasOwn(commands, name);
 }
 
-/** Edit distance (insertions, deletions, substitutions, swaps of neighbours), for "did you mean". */
-function distance(a: string, b: string): number {
-  let before: number[] = [];
-  let previous = Array.from({ length: b.length + 1 }, (_, index) => index);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      current[j] = Math.min(
-        previous[j]! + 1,
-        current[j - 1]! + 1,
-        previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1),
-      );
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
-        current[j] = Math.min(current[j]!, before[j - 2]! + 1);
-      }
-    }
-    before = previous;
-    previous = current;
-  }
-  return previous[b.length]!;
-}
-
 /** The closest of `candidates` to `word`, when it is close enough to be a typo or a prefix. */
 export function closest(word: string, candidates: readonly string[]): string | undefined {
   let best: { candidate: string; score: number } | undefined;
   for (const candidate of candidates) {
-    const score = candidate.startsWith(word) && word.length >= 2 ? 0 : distance(word, candidate);
+    const score =
+      candidate.startsWith(word) && word.length >= 2 ? 0 : editDistance(word, candidate);
     if (!best || score < best.score) best = { candidate, score };
   }
   if (!best) return undefined;

@@ -17,6 +17,7 @@ import {
   KmsWaiterError,
 } from '../errors.js';
 import type { CustomKeyStoreEntry } from '../operations/operations.js';
+import { untilAborted } from '../sleep.js';
 import { VERSION } from '../version.js';
 import { ensureConnected, ensureDisconnected } from '../waiter/ensure.js';
 import type { CustomKeyStoreApi, EnsureStateResult, WaiterPoll } from '../waiter/types.js';
@@ -356,7 +357,7 @@ async function run(context: Context): Promise<number> {
         const api = trackedApi(client, context.notes);
         // Configuration and credentials first (an MFA code, a credential_process), so that a
         // request counted as in flight is one that is really on its way to KMS.
-        await abortable(client.resolveConfig(), context.io.signal);
+        await untilAborted(client.resolveConfig(), context.io.signal);
         const result = await withProgress({ ...context, live: wait }, (onPoll) => {
           const options = {
             ...waitOptions,
@@ -502,26 +503,6 @@ async function withProgress<T>(
   } finally {
     progress.finish();
   }
-}
-
-/** `promise`, or the signal's reason as soon as it aborts. */
-function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (!signal) return promise;
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error);
-      },
-    );
-  });
 }
 
 /** The client's calls, noting each Disconnect / Connect: sent, then accepted or refused. */
