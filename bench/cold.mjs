@@ -131,8 +131,9 @@ function runApp(node, file, endpoint) {
 
 /**
  * Cold start of each app and kind on one `node`, alternating: `{ [app]: { [kind]: figures } }`
- * with medians of the time to first response, of the import and of the first call, the raw
- * samples, and `vsFloor` (the median over the floor's median, same kind).
+ * with medians of the time to first response, of the import, of the first call and of the
+ * process's CPU time (user + system) up to the first response, the raw samples, and `vsFloor`
+ * and `cpuVsFloor` (the median over the floor's median, same kind).
  */
 export async function measureCold({
   node = process.execPath,
@@ -167,13 +168,16 @@ export async function measureCold({
       firstResponseMs: median(samples[file].map((s) => s.responded)),
       importMs: median(samples[file].map((s) => s.imported - s.start)),
       firstCallMs: median(samples[file].map((s) => s.responded - s.imported)),
+      cpuMs: median(samples[file].map((s) => s.cpu)),
       samples: samples[file],
     };
   }
   for (const app of Object.keys(out)) {
     for (const [kind, figures] of Object.entries(out[app])) {
-      const floor = out.floor?.[kind]?.firstResponseMs;
-      if (floor) figures.vsFloor = figures.firstResponseMs / floor;
+      const floor = out.floor?.[kind];
+      if (!floor) continue;
+      figures.vsFloor = figures.firstResponseMs / floor.firstResponseMs;
+      figures.cpuVsFloor = figures.cpuMs / floor.cpuMs;
     }
   }
   return out;
@@ -204,17 +208,29 @@ export function coldTable(cold, bundleSizes = {}) {
   const row = (cells) => lines.push(`| ${cells.join(' | ')} |`);
   row([
     'client',
-    ...kinds.flatMap((kind) => [`${kind} ms (import / first call)`, '× floor']),
+    ...kinds.flatMap((kind) => [
+      `${kind} ms (import / first call)`,
+      '× floor',
+      `${kind} CPU ms`,
+      '× floor',
+    ]),
     ...(kinds.includes('bundled') ? ['bundle size'] : []),
   ]);
-  row(['---', ...kinds.flatMap(() => ['---:', '---:']), ...(kinds.includes('bundled') ? ['---:'] : [])]);
+  row([
+    '---',
+    ...kinds.flatMap(() => ['---:', '---:', '---:', '---:']),
+    ...(kinds.includes('bundled') ? ['---:'] : []),
+  ]);
   for (const [app, entry] of Object.entries(cold)) {
     const cells = kinds.flatMap((kind) => {
       const variant = entry[kind];
-      if (!variant) return ['–', '–'];
+      if (!variant) return ['–', '–', '–', '–'];
+      const times = (value) => (app === 'node' || value === undefined ? '–' : `${fmt(value, 2)}×`);
       return [
         `${fmt(variant.firstResponseMs)} (${fmt(variant.importMs)} / ${fmt(variant.firstCallMs)})`,
-        app === 'node' || variant.vsFloor === undefined ? '–' : `${fmt(variant.vsFloor, 2)}×`,
+        times(variant.vsFloor),
+        fmt(variant.cpuMs),
+        times(variant.cpuVsFloor),
       ];
     });
     row([

@@ -48,7 +48,10 @@ async function main() {
   });
   JSON.parse(text);
   const responded = performance.now();
-  process.stdout.write(`${JSON.stringify({ start, imported, responded })}\n`);
+  const { user, system } = process.cpuUsage();
+  process.stdout.write(
+    `${JSON.stringify({ start, imported, responded, cpu: (user + system) / 1000 })}\n`,
+  );
   process.exit(0);
 }
 
