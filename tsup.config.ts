@@ -101,8 +101,8 @@ const common: Options = {
  *   Node 24 worker_threads), `node:fs` its streams, `node:net` BlockList and SocketAddress.
  * - An `import` statement is hoisted to the top of the file, so a module initialised on first
  *   use (a credential source) would load `node:child_process` or `node:fs/promises` (6 ms on
- *   Node 20, which loads readline with it) at start-up. Through a CommonJS stand-in, the
- *   built-in is fetched when the module that needs it is initialised.
+ *   Node 20, which loads readline with it) at start-up. Through a CommonJS stand-in whose
+ *   exports are getters, each built-in is fetched when first used.
  * `process.getBuiltinModule` is in Node 20.16+, Bun and Deno (`engines` asks for 20.20+).
  */
 const builtinNames = new Set(builtinModules.filter((name) => !name.startsWith('_')));
@@ -114,10 +114,22 @@ const builtinsOnFirstUse: Plugin = {
       if (!builtinNames.has(name)) return undefined;
       return { path: `node:${name}`, namespace: 'builtin-on-first-use' };
     });
-    build.onLoad({ filter: /.*/, namespace: 'builtin-on-first-use' }, (args) => ({
-      loader: 'js',
-      contents: `module.exports = process.getBuiltinModule(${JSON.stringify(args.path)});`,
-    }));
+    build.onLoad({ filter: /.*/, namespace: 'builtin-on-first-use' }, (args) => {
+      // A plain object of getters, one per export (the names as this Node has them; the library
+      // runs on 20.20+ and uses none added later through imports): esbuild's interop reads each
+      // property's descriptor, which on Node 24 runs util's own lazy getters (worker_threads).
+      const names = Object.getOwnPropertyNames(process.getBuiltinModule(args.path)).filter((name) =>
+        /^[A-Za-z_$][\w$]*$/.test(name),
+      );
+      return {
+        loader: 'js',
+        contents: `let loaded;
+const load = () => (loaded ??= process.getBuiltinModule(${JSON.stringify(args.path)}));
+for (const name of ${JSON.stringify(names)}) {
+  Object.defineProperty(exports, name, { enumerable: true, get: () => load()[name] });
+}`,
+      };
+    });
   },
 };
 
