@@ -1,3 +1,4 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { dirname, join, relative, resolve } from 'node:path';
 import { buildSync, type Plugin } from 'esbuild';
@@ -106,6 +107,48 @@ const common: Options = {
  * `process.getBuiltinModule` is in Node 20.16+, Bun and Deno (`engines` asks for 20.20+).
  */
 const builtinNames = new Set(builtinModules.filter((name) => !name.startsWith('_')));
+/**
+ * The names the sources import from each built-in (`import { a, b as c } from 'node:x'`), so that
+ * a stand-in defines those only; a built-in also imported whole (`* as`, default) gets them all.
+ */
+const builtinImports = (() => {
+  const named = new Map<string, Set<string>>();
+  const whole = new Set<string>();
+  for (const file of readdirSync('src', { recursive: true, encoding: 'utf8' })) {
+    if (!file.endsWith('.ts')) continue;
+    const source = readFileSync(join('src', file), 'utf8');
+    for (const [, names = '', path = ''] of source.matchAll(
+      /^import\s+\{([^}]*)\}\s+from\s+'(node:[^']+)'/gm,
+    )) {
+      const set = named.get(path) ?? new Set<string>();
+      for (const entry of names.split(',')) {
+        const trimmed = entry.trim();
+        const name = trimmed.split(/\s+as\s+/)[0];
+        if (name && !trimmed.startsWith('type ')) set.add(name);
+      }
+      named.set(path, set);
+    }
+    // Any other mention of a built-in (default or namespace import, export-from, import(),
+    // a type import): all its names, to be safe.
+    const mentions = new Map<string, number>();
+    for (const [, path = ''] of source.matchAll(/'(node:[a-z_/]+)'/g)) {
+      mentions.set(path, (mentions.get(path) ?? 0) + 1);
+    }
+    const namedCount = new Map<string, number>();
+    for (const [, , path = ''] of source.matchAll(
+      /^import\s+\{([^}]*)\}\s+from\s+'(node:[^']+)'/gm,
+    )) {
+      namedCount.set(path, (namedCount.get(path) ?? 0) + 1);
+    }
+    for (const [path, count] of mentions) {
+      if (count > (namedCount.get(path) ?? 0)) whole.add(path);
+    }
+  }
+  return new Map(
+    [...named].filter(([path]) => !whole.has(path)).map(([path, set]) => [path, [...set]]),
+  );
+})();
+
 const builtinsOnFirstUse: Plugin = {
   name: 'builtins-on-first-use',
   setup(build) {
@@ -118,9 +161,11 @@ const builtinsOnFirstUse: Plugin = {
       // A plain object of getters, one per export (the names as this Node has them; the library
       // runs on 20.20+ and uses none added later through imports): esbuild's interop reads each
       // property's descriptor, which on Node 24 runs util's own lazy getters (worker_threads).
-      const names = Object.getOwnPropertyNames(process.getBuiltinModule(args.path)).filter((name) =>
-        /^[A-Za-z_$][\w$]*$/.test(name),
-      );
+      const names =
+        builtinImports.get(args.path) ??
+        Object.getOwnPropertyNames(process.getBuiltinModule(args.path)).filter((name) =>
+          /^[A-Za-z_$][\w$]*$/.test(name),
+        );
       return {
         loader: 'js',
         contents: `let loaded;
