@@ -158,9 +158,9 @@ const builtinsOnFirstUse: Plugin = {
       return { path: `node:${name}`, namespace: 'builtin-on-first-use' };
     });
     build.onLoad({ filter: /.*/, namespace: 'builtin-on-first-use' }, (args) => {
-      // A plain object of getters, one per export (the names as this Node has them; the library
-      // runs on 20.20+ and uses none added later through imports): esbuild's interop reads each
-      // property's descriptor, which on Node 24 runs util's own lazy getters (worker_threads).
+      // A plain object of getters, one per name imported (else every name as the building Node
+      // has them; the library runs on 20.20+): esbuild's interop reads each property's
+      // descriptor, which on the built-in itself runs util's lazy getters on Node 24.
       const names =
         builtinImports.get(args.path) ??
         Object.getOwnPropertyNames(process.getBuiltinModule(args.path)).filter((name) =>
