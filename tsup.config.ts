@@ -1,4 +1,7 @@
-import { join } from 'node:path';
+import { readdirSync, readFileSync } from 'node:fs';
+import { builtinModules } from 'node:module';
+import { dirname, join, relative, resolve } from 'node:path';
+import { buildSync, type Plugin } from 'esbuild';
 import { defineConfig, type Options } from 'tsup';
 
 /**
@@ -74,12 +77,15 @@ const undiciWithoutUnusedParts: NonNullable<Options['esbuildPlugins']>[number] =
   },
 };
 
+/** The package's library entries (its `exports`): output name → source. */
+const libraryEntries: Record<string, string> = {
+  index: 'src/index.ts',
+  'emulator/index': 'src/emulator/index.ts',
+  'xks/index': 'src/xks/index.ts',
+};
+
 const common: Options = {
-  entry: {
-    index: 'src/index.ts',
-    'emulator/index': 'src/emulator/index.ts',
-    'xks/index': 'src/xks/index.ts',
-  },
+  entry: libraryEntries,
   dts: true,
   // The library entries ship their source maps, sources included (src/ is not shipped): a user
   // stepping into the client, or running with --enable-source-maps, sees our TypeScript.
@@ -91,13 +97,208 @@ const common: Options = {
   treeshake: false,
 };
 
+/**
+ * Built-in modules (`node:fs`, `fs`, …) through `process.getBuiltinModule` rather than `import`
+ * statements, in the ES module build (issue 25):
+ * - An `import` of a built-in gives Node's ES module wrapper of it, which reads every export,
+ *   and so runs the lazy getters behind them: `node:util` loads parseArgs and MIMEType (and on
+ *   Node 24 worker_threads), `node:fs` its streams, `node:net` BlockList and SocketAddress.
+ * - An `import` statement is hoisted to the top of the file, so a module initialised on first
+ *   use (a credential source) would load `node:child_process` or `node:fs/promises` (6 ms on
+ *   Node 20, which loads readline with it) at start-up. Through a CommonJS stand-in whose
+ *   exports are getters, each built-in is fetched when first used.
+ * `process.getBuiltinModule` is in Node 20.16+, Bun and Deno (`engines` asks for 20.20+).
+ */
+const builtinNames = new Set(builtinModules.filter((name) => !name.startsWith('_')));
+/**
+ * The names the sources import from each built-in (`import { a, b as c } from 'node:x'`), so that
+ * a stand-in defines those only; a built-in also imported whole (`* as`, default) gets them all.
+ */
+const builtinImports = (() => {
+  const named = new Map<string, Set<string>>();
+  const whole = new Set<string>();
+  for (const file of readdirSync('src', { recursive: true, encoding: 'utf8' })) {
+    if (!file.endsWith('.ts')) continue;
+    const source = readFileSync(join('src', file), 'utf8');
+    for (const [, names = '', path = ''] of source.matchAll(
+      /^import\s+\{([^}]*)\}\s+from\s+'(node:[^']+)'/gm,
+    )) {
+      const set = named.get(path) ?? new Set<string>();
+      for (const entry of names.split(',')) {
+        const trimmed = entry.trim();
+        const name = trimmed.split(/\s+as\s+/)[0];
+        if (name && !trimmed.startsWith('type ')) set.add(name);
+      }
+      named.set(path, set);
+    }
+    // Any other mention of a built-in (default or namespace import, export-from, import(),
+    // a type import): all its names, to be safe.
+    const mentions = new Map<string, number>();
+    for (const [, path = ''] of source.matchAll(/'(node:[a-z_/]+)'/g)) {
+      mentions.set(path, (mentions.get(path) ?? 0) + 1);
+    }
+    const namedCount = new Map<string, number>();
+    for (const [, , path = ''] of source.matchAll(
+      /^import\s+\{([^}]*)\}\s+from\s+'(node:[^']+)'/gm,
+    )) {
+      namedCount.set(path, (namedCount.get(path) ?? 0) + 1);
+    }
+    for (const [path, count] of mentions) {
+      if (count > (namedCount.get(path) ?? 0)) whole.add(path);
+    }
+  }
+  return new Map(
+    [...named].filter(([path]) => !whole.has(path)).map(([path, set]) => [path, [...set]]),
+  );
+})();
+
+const builtinsOnFirstUse: Plugin = {
+  name: 'builtins-on-first-use',
+  setup(build) {
+    build.onResolve({ filter: /^(node:)?[a-z_]+(\/[a-z_]+)?$/ }, (args) => {
+      const name = args.path.replace(/^node:/, '');
+      if (!builtinNames.has(name)) return undefined;
+      return { path: `node:${name}`, namespace: 'builtin-on-first-use' };
+    });
+    build.onLoad({ filter: /.*/, namespace: 'builtin-on-first-use' }, (args) => {
+      // A plain object of getters, one per name imported (else every name as the building Node
+      // has them; the library runs on 20.20+): esbuild's interop reads each property's
+      // descriptor, which on the built-in itself runs util's lazy getters on Node 24.
+      const names =
+        builtinImports.get(args.path) ??
+        Object.getOwnPropertyNames(process.getBuiltinModule(args.path)).filter((name) =>
+          /^[A-Za-z_$][\w$]*$/.test(name),
+        );
+      return {
+        loader: 'js',
+        contents: `let loaded;
+const load = () => (loaded ??= process.getBuiltinModule(${JSON.stringify(args.path)}));
+for (const name of ${JSON.stringify(names)}) {
+  Object.defineProperty(exports, name, { enumerable: true, get: () => load()[name] });
+}`,
+      };
+    });
+  },
+};
+
+/** Whether an import path names another package (not a built-in, not a relative file). */
+const isPackage = (path: string) =>
+  !path.startsWith('.') && !path.startsWith('/') && !builtinNames.has(path.replace(/^node:/, ''));
+
+/**
+ * The library's modules loaded on first use (`import('./x.js')`) whose own imports load another
+ * package at start-up (zod, for the schema modules): in one file, that import statement would be
+ * hoisted to the top and load the package with the entry. These stay files of their own, beside
+ * each entry that uses them; every other module is part of its entry's file.
+ * Found with esbuild's metafile, so that a new module of either kind needs no list kept here.
+ */
+function modulesWithPackageImports(entries: Record<string, string>) {
+  const { metafile } = buildSync({
+    entryPoints: Object.values(entries),
+    bundle: true,
+    splitting: true,
+    format: 'esm',
+    platform: 'node',
+    packages: 'external',
+    outdir: 'lazy-scan',
+    write: false,
+    metafile: true,
+    logLevel: 'silent',
+  });
+  const outputs = metafile.outputs;
+  const staticImports = (file: string, seen = new Set<string>()): string[] => {
+    if (seen.has(file)) return [];
+    seen.add(file);
+    return (outputs[file]?.imports ?? []).flatMap((imported) => {
+      if (imported.kind !== 'import-statement') return [];
+      return imported.external ? [imported.path] : staticImports(imported.path, seen);
+    });
+  };
+  /** Per entry: the lazily imported modules (source paths) that import a package statically. */
+  const perEntry: Record<string, string[]> = {};
+  for (const [name, source] of Object.entries(entries)) {
+    const found = new Set<string>();
+    const visit = (file: string, seen: Set<string>) => {
+      if (seen.has(file)) return;
+      seen.add(file);
+      for (const imported of outputs[file]?.imports ?? []) {
+        if (imported.external) continue;
+        const target = outputs[imported.path];
+        if (
+          imported.kind === 'dynamic-import' &&
+          target?.entryPoint &&
+          staticImports(imported.path).some(isPackage)
+        ) {
+          found.add(target.entryPoint);
+        }
+        visit(imported.path, seen);
+      }
+    };
+    const entryOutput = Object.keys(outputs).find(
+      (file) => outputs[file]?.entryPoint === source.replace(/^\.\//, ''),
+    );
+    if (entryOutput) visit(entryOutput, new Set());
+    perEntry[name] = [...found];
+  }
+  return perEntry;
+}
+
+/** `src/operations/schemas.ts` → `operations-schemas`: the name of its file. */
+const lazyName = (source: string) =>
+  relative('src', source)
+    .replace(/\.[cm]?ts$/, '')
+    .replace(/[\\/]/g, '-');
+
+const lazyModules = modulesWithPackageImports(libraryEntries);
+/** The ES module build's entries: the library's, and beside each its lazy modules. */
+const esmEntries: Record<string, string> = { ...libraryEntries };
+for (const [name, sources] of Object.entries(lazyModules)) {
+  const dir = dirname(name);
+  for (const source of sources) {
+    esmEntries[join(dir, lazyName(source))] = source;
+  }
+}
+const lazySources = new Set(
+  Object.values(lazyModules)
+    .flat()
+    .map((source) => resolve(source)),
+);
+
+/**
+ * In the ES module build, `import('./schemas.js')` of a lazy module becomes an import of its
+ * file beside the entry (`./operations-schemas.js`; lazy modules that import each other are
+ * beside each other too), left to Node (or the application's bundler) to load on first use.
+ */
+const lazyModuleFiles: Plugin = {
+  name: 'lazy-module-files',
+  setup(build) {
+    build.onResolve({ filter: /^\./ }, (args) => {
+      if (args.kind !== 'dynamic-import') return undefined;
+      const candidates = [
+        resolve(args.resolveDir, args.path),
+        resolve(args.resolveDir, args.path.replace(/\.js$/, '.ts')),
+      ];
+      const source = candidates.find((candidate) => lazySources.has(candidate));
+      if (!source) return undefined;
+      return { path: `./${lazyName(relative(process.cwd(), source))}.js`, external: true };
+    });
+  },
+};
+
 export default defineConfig([
   {
     ...common,
+    entry: esmEntries,
+    dts: { entry: libraryEntries },
     format: 'esm',
-    // Modules loaded on first use (the zod schemas) go to chunks of their own: in one file, their
-    // imports of zod would be hoisted to the top and load at start-up.
-    splitting: true,
+    // One file per entry (issue 25): each file costs Node's ES module loader a resolution, a
+    // read and a compile, and split chunks were a dozen files before the first call. Modules
+    // loaded on first use are initialised on first use inside the file, as in the CommonJS
+    // build; only those that import a package (the zod schemas) stay files of their own.
+    splitting: false,
+    // Keep `node:` so that built-ins reach the plugin below (tsup's would take them first).
+    removeNodeProtocol: false,
+    esbuildPlugins: [builtinsOnFirstUse, lazyModuleFiles],
     // tsup's clean removes everything in dist but the patterns negated here: the CLI bundle is
     // another build's, running alongside.
     clean: ['!cli/**'],

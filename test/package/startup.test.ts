@@ -2,8 +2,10 @@
  * Start-up: importing the package loads no Node module that a Disconnect with static credentials
  * does not use. node:http and node:https serve only the container and instance-metadata
  * credential sources, node:child_process only `credential_process`; each loads when its source
- * runs. Checked in a fresh process from `process.moduleLoadList`, on the entry bundled as tsup
- * bundles the ESM build (code splitting, so that modules loaded on use stay out of the entry).
+ * runs. Checked in a fresh process from `process.moduleLoadList`, on the sources bundled with
+ * code splitting (each module loaded on use in a file of its own), so that what fails here is an
+ * import in the sources. The published ES module build (one file per entry) is checked by
+ * package.test.ts on the installed package.
  */
 import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
