@@ -18,7 +18,7 @@ describe('npm run demo', () => {
     const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/demo.ts'], {
       cwd: root,
       encoding: 'utf8',
-      timeout: 60_000,
+      timeout: 120_000,
       // The demo must not need AWS settings; stray ones must not change what it does.
       env: {
         ...process.env,
@@ -83,5 +83,5 @@ describe('npm run demo', () => {
     expect(result.stdout).not.toContain('ROTATED234567ROTATED');
     expect(result.stdout).not.toContain('ZGVtby1wcm94eS1zZWNyZXQ');
     expect(result.stdout).not.toMatch(/\n\s+at /);
-  });
+  }, 150_000);
 });
