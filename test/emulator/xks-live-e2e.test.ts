@@ -24,6 +24,7 @@ import {
 } from '../../src/emulator/index.js';
 import {
   KmsClient,
+  maintenanceReportOf,
   XksProxyIncorrectAuthenticationCredentialException,
   XksProxyInvalidConfigurationException,
   XksProxyInvalidResponseException,
@@ -75,11 +76,7 @@ async function startLive(
     xks: {
       mode: 'live',
       ca: proxy.ca!,
-      // The seeded store is at port 8443 of the same host (endpoint + path are unique per region).
-      connectTo: {
-        [`${xksHost}:443`]: `127.0.0.1:${proxy.port}`,
-        [`${xksHost}:8443`]: `127.0.0.1:${proxy.port}`,
-      },
+      connectTo: { [`${xksHost}:443`]: `127.0.0.1:${proxy.port}` },
       timeoutMs: roomy,
       healthCheckIntervalMs: 0,
       ...xks,
@@ -112,8 +109,6 @@ function createInput(
 }
 
 const seededId = 'cks-e2e00000000000001';
-/** The seeded store's endpoint: the same proxy, reached as port 8443. */
-const seededEndpoint = `${endpoint}:8443`;
 
 /** A DISCONNECTED live store seeded with the proxy's first credential (or another). */
 function seeded(extra: Partial<KeyStoreSeed> = {}): KeyStoreSeed {
@@ -125,7 +120,7 @@ function seeded(extra: Partial<KeyStoreSeed> = {}): KeyStoreSeed {
     xksProxyConfiguration: {
       connectivity: 'PUBLIC_ENDPOINT',
       accessKeyId: first().accessKeyId,
-      uriEndpoint: seededEndpoint,
+      uriEndpoint: endpoint,
       uriPath: proxy.uriPath,
     },
     xksProxyAuthenticationCredential: { ...first() },
@@ -260,43 +255,57 @@ describe('the lifecycle against the software proxy', () => {
 });
 
 describe('Create and Update refused with KMS’s exception, nothing changed', () => {
-  it('a wrong secret → XksProxyIncorrectAuthenticationCredentialException (Create and Update)', async () => {
-    await startLive({}, [seeded()]);
-    const before = await visibleState();
+  /**
+   * A Create refused, then (with the store added as a seed at the same endpoint and path) an
+   * Update refused; the visible state is the same after each as before it.
+   */
+  async function refuseCreateThenUpdate(
+    create: Parameters<typeof createInput>[0],
+    update: Record<string, unknown>,
+    expected: abstract new (...args: never[]) => Error,
+  ): Promise<void> {
+    const empty = await visibleState();
     const refused = await client!
-      .createCustomKeyStore(createInput({ name: 'wrong', credential: wrongSecret() }))
+      .createCustomKeyStore(createInput(create))
       .catch((caught: unknown) => caught);
-    expect(refused).toBeInstanceOf(XksProxyIncorrectAuthenticationCredentialException);
-    expect(String((refused as Error).message)).not.toContain(wrongSecret().rawSecretAccessKey);
+    expect(refused).toBeInstanceOf(expected);
+    expect(await visibleState()).toEqual(empty);
+    emu!.addKeyStore(seeded());
+    const before = await visibleState();
     const updated = await client!
-      .updateCustomKeyStore({
-        customKeyStoreId: seededId,
-        xksProxyAuthenticationCredential: wrongSecret(),
-      })
+      .updateCustomKeyStore({ customKeyStoreId: seededId, ...update })
       .catch((caught: unknown) => caught);
-    expect(updated).toBeInstanceOf(XksProxyIncorrectAuthenticationCredentialException);
+    expect(updated).toBeInstanceOf(expected);
     expect(await visibleState()).toEqual(before);
-    // The seeded store still connects with its old credential.
+    for (const error of [refused, updated]) {
+      expect(String((error as Error).message)).not.toContain(wrongSecret().rawSecretAccessKey);
+      expect(JSON.stringify(error)).not.toContain(wrongSecret().rawSecretAccessKey);
+    }
+  }
+
+  it('a wrong secret → XksProxyIncorrectAuthenticationCredentialException (Create and Update)', async () => {
+    await startLive();
+    await refuseCreateThenUpdate(
+      { credential: wrongSecret() },
+      { xksProxyAuthenticationCredential: wrongSecret() },
+      XksProxyIncorrectAuthenticationCredentialException,
+    );
+    expect(emu!.xksProxyRequests.map((entry) => [entry.kmsOperation, entry.status])).toEqual([
+      ['CreateCustomKeyStore', 401],
+      ['UpdateCustomKeyStore', 401],
+    ]);
+    // The store still connects with its old credential.
     expect(await connectAndSettle(seededId)).toEqual({ state: 'CONNECTED' });
     expect(proxy.requests.at(-1)).toMatchObject({ accessKeyId: first().accessKeyId, status: 200 });
   });
 
   it('unreachable (a closed port) → XksProxyUriUnreachableException', async () => {
-    const closed = `127.0.0.1:${await closedPort()}`;
-    await startLive({ connectTo: { [`${xksHost}:443`]: closed, [`${xksHost}:8443`]: closed } }, [
-      seeded(),
-    ]);
-    const before = await visibleState();
-    await expect(client!.createCustomKeyStore(createInput())).rejects.toBeInstanceOf(
+    await startLive({ connectTo: { [`${xksHost}:443`]: `127.0.0.1:${await closedPort()}` } });
+    await refuseCreateThenUpdate(
+      {},
+      { xksProxyAuthenticationCredential: { ...second() } },
       XksProxyUriUnreachableException,
     );
-    await expect(
-      client!.updateCustomKeyStore({
-        customKeyStoreId: seededId,
-        xksProxyAuthenticationCredential: { ...second() },
-      }),
-    ).rejects.toBeInstanceOf(XksProxyUriUnreachableException);
-    expect(await visibleState()).toEqual(before);
     expect(emu!.xksProxyRequests.map((entry) => entry.connectionErrorCode)).toEqual([
       'XKS_PROXY_NOT_REACHABLE',
       'XKS_PROXY_NOT_REACHABLE',
@@ -304,52 +313,38 @@ describe('Create and Update refused with KMS’s exception, nothing changed', ()
   });
 
   it('every ekm UNAVAILABLE → XksProxyUriUnreachableException', async () => {
-    await startLive({}, [seeded()]);
+    await startLive();
     proxy.setFaults({ ekmUnavailable: true });
-    const before = await visibleState();
-    await expect(client!.createCustomKeyStore(createInput())).rejects.toBeInstanceOf(
+    await refuseCreateThenUpdate(
+      {},
+      { xksProxyAuthenticationCredential: { ...second() } },
       XksProxyUriUnreachableException,
     );
-    await expect(
-      client!.updateCustomKeyStore({
-        customKeyStoreId: seededId,
-        xksProxyAuthenticationCredential: { ...second() },
-      }),
-    ).rejects.toBeInstanceOf(XksProxyUriUnreachableException);
-    expect(await visibleState()).toEqual(before);
+    expect(emu!.xksProxyRequests.map((entry) => [entry.status, entry.reason])).toEqual([
+      [200, 'every external key manager is UNAVAILABLE (1)'],
+      [200, 'every external key manager is UNAVAILABLE (1)'],
+    ]);
   });
 
-  it('a malformed answer → XksProxyInvalidResponseException', async () => {
-    await startLive({}, [seeded()]);
-    const before = await visibleState();
-    for (const malformed of ['not-json', 'zero-fleet', 'missing-fields'] as const) {
+  for (const malformed of ['not-json', 'zero-fleet', 'missing-fields'] as const) {
+    it(`a malformed answer (${malformed}) → XksProxyInvalidResponseException`, async () => {
+      await startLive();
       proxy.setFaults({ malformed });
-      await expect(client!.createCustomKeyStore(createInput())).rejects.toBeInstanceOf(
+      await refuseCreateThenUpdate(
+        {},
+        { xksProxyAuthenticationCredential: { ...second() } },
         XksProxyInvalidResponseException,
       );
-      await expect(
-        client!.updateCustomKeyStore({
-          customKeyStoreId: seededId,
-          xksProxyAuthenticationCredential: { ...second() },
-        }),
-      ).rejects.toBeInstanceOf(XksProxyInvalidResponseException);
-    }
-    expect(await visibleState()).toEqual(before);
-  });
+    });
+  }
 
   it('a path the proxy does not serve → XksProxyInvalidConfigurationException', async () => {
-    await startLive({}, [seeded()]);
-    const before = await visibleState();
-    await expect(
-      client!.createCustomKeyStore(createInput({ uriPath: '/elsewhere/kms/xks/v1' })),
-    ).rejects.toBeInstanceOf(XksProxyInvalidConfigurationException);
-    await expect(
-      client!.updateCustomKeyStore({
-        customKeyStoreId: seededId,
-        xksProxyUriPath: '/elsewhere/kms/xks/v1',
-      }),
-    ).rejects.toBeInstanceOf(XksProxyInvalidConfigurationException);
-    expect(await visibleState()).toEqual(before);
+    await startLive();
+    await refuseCreateThenUpdate(
+      { uriPath: '/elsewhere/kms/xks/v1' },
+      { xksProxyUriPath: '/elsewhere/kms/xks/v1' },
+      XksProxyInvalidConfigurationException,
+    );
     expect(proxy.requests.at(-1)).toMatchObject({
       path: '/elsewhere/kms/xks/v1/health',
       status: 404,
@@ -413,7 +408,7 @@ describe('each ConnectionErrorCode from a software-proxy fault', () => {
         extra.xksProxyConfiguration = {
           connectivity: 'PUBLIC_ENDPOINT',
           accessKeyId: first().accessKeyId,
-          uriEndpoint: seededEndpoint,
+          uriEndpoint: endpoint,
           uriPath: '/elsewhere/kms/xks/v1',
         };
       }
@@ -430,7 +425,7 @@ describe('each ConnectionErrorCode from a software-proxy fault', () => {
 
   it('a closed port → FAILED with XKS_PROXY_NOT_REACHABLE', async () => {
     const closed = `127.0.0.1:${await closedPort()}`;
-    await startLive({ connectTo: { [`${xksHost}:8443`]: closed } }, [seeded()]);
+    await startLive({ connectTo: { [`${xksHost}:443`]: closed } }, [seeded()]);
     expect(await connectAndSettle(seededId)).toEqual({
       state: 'FAILED',
       code: 'XKS_PROXY_NOT_REACHABLE',
@@ -533,5 +528,76 @@ describe('a store seeded without a credential stays simulated in live mode', () 
       kmsOperation: 'ConnectCustomKeyStore',
       healthy: true,
     });
+  });
+});
+
+describe('the maintenance run against the software proxy', () => {
+  it('from CONNECTED, an endpoint move disconnects, probes the NEW endpoint with UpdateCustomKeyStore, connects live again', async () => {
+    // The store starts at another proxy's name (seeded CONNECTED: nothing sent to it).
+    await startLive({}, [
+      seeded({
+        connectionState: 'CONNECTED',
+        xksProxyConfiguration: {
+          connectivity: 'PUBLIC_ENDPOINT',
+          accessKeyId: first().accessKeyId,
+          uriEndpoint: 'https://old-xks.example.com',
+          uriPath: proxy.uriPath,
+        },
+      }),
+    ]);
+    const report = await client!.maintainCustomKeyStore(
+      { customKeyStoreId: seededId, xksProxyUriEndpoint: endpoint },
+      { pollIntervalMs: 20, timeoutMs: 20_000 },
+    );
+    expect(report).toMatchObject({
+      stateBefore: 'CONNECTED',
+      stateAfter: 'CONNECTED',
+      outcome: 'updated',
+      disconnected: true,
+    });
+    expect(emu!.xksProxyRequests.map((entry) => [entry.kmsOperation, entry.url])).toEqual([
+      ['UpdateCustomKeyStore', `${endpoint}${proxy.uriPath}/health`],
+      ['ConnectCustomKeyStore', `${endpoint}${proxy.uriPath}/health`],
+    ]);
+    const update = report.steps.find((step) => step.action === 'update');
+    expect(proxyRecord(update!.requestId!)).toMatchObject({
+      kmsOperation: 'UpdateCustomKeyStore',
+      status: 200,
+    });
+  });
+
+  it('from CONNECTED, a move to an endpoint that cannot be reached is refused and rolled back: CONNECTED again, live, with the old settings', async () => {
+    const unreachable = 'https://unreachable-xks.example.com';
+    await startLive(
+      {
+        connectTo: {
+          [`${xksHost}:443`]: `127.0.0.1:${proxy.port}`,
+          'unreachable-xks.example.com:443': `127.0.0.1:${await closedPort()}`,
+        },
+      },
+      [seeded({ connectionState: 'CONNECTED' })],
+    );
+    const error = await client!
+      .maintainCustomKeyStore(
+        { customKeyStoreId: seededId, xksProxyUriEndpoint: unreachable },
+        { pollIntervalMs: 20, timeoutMs: 20_000 },
+      )
+      .catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(XksProxyUriUnreachableException);
+    expect(maintenanceReportOf(error)).toMatchObject({
+      outcome: 'rolled-back',
+      stateBefore: 'CONNECTED',
+      stateAfter: 'CONNECTED',
+    });
+    expect(emu!.keyStores.get(seededId)!.xksProxyConfiguration?.uriEndpoint).toBe(endpoint);
+    expect(
+      emu!.xksProxyRequests.map((entry) => [
+        entry.kmsOperation,
+        entry.connectionErrorCode ?? 'healthy',
+      ]),
+    ).toEqual([
+      ['UpdateCustomKeyStore', 'XKS_PROXY_NOT_REACHABLE'],
+      ['ConnectCustomKeyStore', 'healthy'],
+    ]);
   });
 });
