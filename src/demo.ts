@@ -5,7 +5,11 @@
  * goes on with the fleet kill switch across two regions served by the one emulator: a dry run of
  * `kms-cks disconnect --all`, then the real run; and ends with maintenance: the store connected
  * again, its XKS proxy credential rotated in place (no disconnect), then its proxy moved to a new
- * endpoint with `kms-cks update` (disconnect, update, reconnect).
+ * endpoint with `kms-cks update` (disconnect, update, reconnect). Last, the XKS story live with
+ * nothing external: the software XKS proxy on loopback, a second emulator in live XKS mode trusting
+ * it, an external key store created against the proxy and connected for real (each step a signed
+ * `GetHealthStatus` the proxy answers), its credential rotated by the maintenance run to the
+ * proxy's second credential, a wrong secret refused as KMS refuses it, and the kill switch pulled.
  */
 import { main as kmsCks } from './cli/program.js';
 import {
@@ -13,12 +17,15 @@ import {
   emulatorCredentials,
   type KmsEmulator,
   startKmsEmulator,
+  startXksProxy,
+  type XksProxy,
 } from './emulator/index.js';
 import {
   CustomKeyStoreInvalidStateException,
   CustomKeyStoreNotFoundException,
   KmsClient,
   type KmsError,
+  XksProxyIncorrectAuthenticationCredentialException,
 } from './index.js';
 
 /** How often the demo asks for the state while the store disconnects. */
@@ -45,6 +52,7 @@ async function main(): Promise<void> {
     await client.close();
     await emulator.close();
   }
+  await liveXks();
 }
 
 async function run(client: KmsClient, emulator: KmsEmulator): Promise<void> {
@@ -148,6 +156,149 @@ async function run(client: KmsClient, emulator: KmsEmulator): Promise<void> {
   say(
     `Done: ${name} went CONNECTED → DISCONNECTING → DISCONNECTED, every external key store of ${emulator.regions.join(' and ')} was disconnected, then ${name} was connected again, its proxy credential rotated and its proxy moved, against the embedded emulator.`,
   );
+}
+
+/** The made-up host name the software proxy stands for; `connectTo` sends it to loopback. */
+const xksHost = 'xks.example.com';
+
+/**
+ * The XKS story live: the software proxy, an emulator in live XKS mode, an external key store
+ * created, connected, rotated and disconnected through the proxy.
+ */
+async function liveXks(): Promise<void> {
+  const proxy = await startXksProxy({ hostname: xksHost });
+  try {
+    const emulator = await startKmsEmulator({
+      transitionMs: 500,
+      keyStores: [],
+      xks: {
+        mode: 'live',
+        // The proxy made its own certificate for xks.example.com: trust its CA, and send the
+        // name to the loopback port it listens on (TLS still checks the name).
+        ca: proxy.ca!,
+        connectTo: { [`${xksHost}:443`]: `127.0.0.1:${proxy.port}` },
+        // KMS gives a proxy 250 ms; a roomy budget keeps the demo steady on a busy machine.
+        timeoutMs: 2_000,
+      },
+    });
+    const client = new KmsClient({
+      endpoint: emulator.url,
+      region: emulator.region,
+      credentials: emulatorCredentials,
+      maxAttempts: 1,
+    });
+    try {
+      await runLiveXks(client, emulator, proxy);
+    } finally {
+      await client.close();
+      await emulator.close();
+    }
+  } finally {
+    await proxy.close();
+  }
+}
+
+async function runLiveXks(
+  client: KmsClient,
+  emulator: KmsEmulator,
+  proxy: XksProxy,
+): Promise<void> {
+  const [first, second] = proxy.credentials;
+  if (!first || !second) throw new Error('the software proxy has fewer than two credentials');
+  /** What the proxy saw of the request with this kmsRequestId. */
+  const seen = (kmsRequestId: string | undefined): string => {
+    const record = proxy.requests.find((entry) => entry.kmsRequestId === kmsRequestId);
+    if (!record) return 'the proxy got NO request';
+    const which =
+      record.accessKeyId === first.accessKeyId
+        ? 'its first credential'
+        : record.accessKeyId === second.accessKeyId
+          ? 'its second credential'
+          : 'a credential it does not accept';
+    return `the proxy answered GetHealthStatus (kmsOperation ${record.kmsOperation}) signed with ${which}: ${record.status}${record.errorName ? ` ${record.errorName}` : ''}`;
+  };
+
+  say();
+  say(
+    `8. Live XKS, nothing external: the software XKS proxy serves https://${xksHost}${proxy.uriPath} on 127.0.0.1:${proxy.port},`,
+  );
+  say(`   and a second emulator (${emulator.url}) runs in live XKS mode, trusting the proxy's CA`);
+  const created = await client.createCustomKeyStore({
+    customKeyStoreType: 'EXTERNAL_KEY_STORE',
+    customKeyStoreName: 'payments-xks-live',
+    xksProxyUriEndpoint: `https://${xksHost}`,
+    xksProxyUriPath: proxy.uriPath,
+    xksProxyConnectivity: 'PUBLIC_ENDPOINT',
+    xksProxyAuthenticationCredential: { ...first },
+  });
+  const id = created.customKeyStoreId;
+  say(`   CreateCustomKeyStore → ${id}: ${seen(created.$metadata.requestId)}`);
+
+  const connected = await client.connectCustomKeyStore(id);
+  const states = await follow(client, id, ['CONNECTED', 'FAILED']);
+  say(`   ConnectCustomKeyStore → ${states.join(' → ')}: ${seen(connected.$metadata.requestId)}`);
+  if (states.at(-1) !== 'CONNECTED') throw new Error(`${id} did not connect through the proxy`);
+
+  say();
+  say("9. Rotate its proxy credential to the proxy's second one with the maintenance run");
+  const rotation = await client.maintainCustomKeyStore(
+    { customKeyStoreId: id, xksProxyAuthenticationCredential: { ...second } },
+    { pollIntervalMs: 100 },
+  );
+  const update = rotation.steps.find((step) => step.action === 'update');
+  say(
+    `   ${rotation.stateBefore} → ${rotation.steps.map((step) => step.action).join(' → ')} → ${rotation.stateAfter}: ${seen(update?.requestId)}`,
+  );
+  say('   A wrong secret is refused before anything changes, as KMS refuses it:');
+  await expectError(
+    () =>
+      client.updateCustomKeyStore({
+        customKeyStoreId: id,
+        xksProxyAuthenticationCredential: {
+          accessKeyId: second.accessKeyId,
+          rawSecretAccessKey: demoProxySecret,
+        },
+      }),
+    XksProxyIncorrectAuthenticationCredentialException,
+  );
+
+  const killSwitch = [
+    'disconnect',
+    id,
+    '--wait',
+    '--poll-interval',
+    '100ms',
+    '--region',
+    emulator.region,
+  ];
+  say();
+  say(`10. Pull the kill switch: kms-cks ${killSwitch.join(' ')}`);
+  const code = await cli(emulator, killSwitch);
+  if (code !== 0) throw new Error(`kms-cks disconnect exited ${code}`);
+  say();
+  say(
+    `Live XKS done: ${id} was created, connected and rotated through the software XKS proxy (${proxy.requests.length} signed requests on loopback), then disconnected.`,
+  );
+}
+
+/** Polls Describe until the store reaches one of `targets`; the states it went through. */
+async function follow(
+  client: KmsClient,
+  id: string,
+  targets: readonly string[],
+): Promise<string[]> {
+  const started = Date.now();
+  const states: string[] = [];
+  for (;;) {
+    const page = await client.describeCustomKeyStores({ customKeyStoreId: id });
+    const state = page.customKeyStores[0]?.connectionState ?? 'UNKNOWN';
+    if (states.at(-1) !== state) states.push(state);
+    if (targets.includes(state)) return states;
+    if (Date.now() - started > pollLimitMs) {
+      throw new Error(`${id} did not reach ${targets.join(' or ')} within ${pollLimitMs / 1000} s`);
+    }
+    await sleep(pollEveryMs);
+  }
 }
 
 /** A made-up XKS proxy secret for the rotation (43–64 characters of the model's alphabet). */

@@ -275,11 +275,12 @@ export const commands = {
       'xks-ca': { type: 'string' },
       'xks-connect-to': { type: 'string' },
       'xks-health-interval': { type: 'string' },
+      'xks-timeout': { type: 'string' },
     },
     positionals: [],
     summary: 'Run the embedded KMS emulator until Ctrl-C',
     usage:
-      'kms-cks emulator [--port N] [--host 127.0.0.1] [--region us-east-1,eu-west-1]\n       [--xks-live [--xks-ca FILE] [--xks-connect-to HOST:443:ADDR:PORT] [--xks-health-interval 60s]]',
+      'kms-cks emulator [--port N] [--host 127.0.0.1] [--region us-east-1,eu-west-1]\n       [--xks-live [--xks-ca FILE] [--xks-connect-to HOST:443:ADDR:PORT] [--xks-health-interval 60s]\n                  [--xks-timeout 250ms]]',
     details: [
       'Starts the emulator with its default key stores and prints the environment to point',
       'kms-cks, the AWS CLI or an SDK at it.',
@@ -299,6 +300,8 @@ export const commands = {
       '                      TLS still checks HOST; comma-separated for several',
       '  --xks-health-interval <t>  periodic KmsHealthCheck of connected stores; default 60s,',
       '                      0 for none',
+      "  --xks-timeout <t>   how long a proxy has to answer; default 250ms, KMS's budget (raise",
+      '                      it only to rehearse on a slow machine: KMS will not wait longer)',
     ],
   },
   xks: {

@@ -19,7 +19,7 @@ const maxCaFileBytes = 1024 * 1024;
 
 /**
  * The live XKS options of `kms-cks emulator` (`--xks-live`, `--xks-ca`, `--xks-connect-to`,
- * `--xks-health-interval`), checked; undefined without `--xks-live`.
+ * `--xks-health-interval`, `--xks-timeout`), checked; undefined without `--xks-live`.
  * @throws UsageError for a value it cannot use, or an `--xks-*` option without `--xks-live`.
  */
 export async function xksCliOptions(
@@ -27,7 +27,7 @@ export async function xksCliOptions(
   command: CommandName,
 ): Promise<XksLiveOptions | undefined> {
   if (values['xks-live'] !== true) {
-    for (const option of ['xks-ca', 'xks-connect-to', 'xks-health-interval']) {
+    for (const option of ['xks-ca', 'xks-connect-to', 'xks-health-interval', 'xks-timeout']) {
       if (values[option] !== undefined) {
         throw new UsageError(`--${option} goes with --xks-live`, command);
       }
@@ -59,6 +59,13 @@ export async function xksCliOptions(
     options.healthCheckIntervalMs = /^0+(?:\.0+)?(?:ms|s|m|h)?$/.test(interval.trim())
       ? 0
       : parseDuration(interval, 'xks-health-interval', command);
+  }
+  const timeout = values['xks-timeout'];
+  if (typeof timeout === 'string') {
+    options.timeoutMs = parseDuration(timeout, 'xks-timeout', command);
+    if (options.timeoutMs < 1 || options.timeoutMs > 60_000) {
+      throw new UsageError(`--xks-timeout must be between 1ms and 60s, got '${timeout}'`, command);
+    }
   }
   const caFile = values['xks-ca'];
   if (typeof caFile === 'string') options.ca = await readCaFile(caFile, command);
@@ -188,6 +195,7 @@ function xksBanner(xks: XksLiveOptions | undefined): string[] {
     `  extra CA: ${xks.ca ? 'yes (--xks-ca)' : 'none (public CAs only)'}`,
     ...(routes.length > 0 ? [`  connect-to: ${printable(routes.join(', '))}`] : []),
     `  KmsHealthCheck: ${interval === 0 ? 'off' : `every ${interval / 1000}s while CONNECTED`}`,
+    `  proxy budget: ${xks.timeoutMs ?? 250}ms per call${xks.timeoutMs === undefined || xks.timeoutMs === 250 ? " (KMS's)" : " (KMS's is 250ms)"}`,
     '',
   ];
 }

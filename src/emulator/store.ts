@@ -461,6 +461,11 @@ export class KeyStoreRegistry {
       store.type === 'EXTERNAL_KEY_STORE' &&
       xksUpdateFields.some((field) => input[field] !== undefined)
     ) {
+      // A store still signing with a credential made up for its seed stays simulated: that
+      // secret signs nothing a real proxy accepts. A credential given here makes it live.
+      const live =
+        !this.#madeUpCredentials.has(store.id) ||
+        input.xksProxyAuthenticationCredential !== undefined;
       await this.#probe(
         'UpdateCustomKeyStore',
         store.id,
@@ -468,6 +473,7 @@ export class KeyStoreRegistry {
         next.xksProxyConfiguration!,
         next.credential!,
         requestId,
+        live,
       );
     }
     // The probe took time: check again against what changed meanwhile (state, names, URIs).
@@ -705,7 +711,7 @@ export class KeyStoreRegistry {
     return cluster;
   }
 
-  /** Asks the XKS proxy probe (see {@link XksProxyProbe}); throws the error it decides on. */
+  /** Asks the XKS proxy probe (see {@link XksProxyProbe}); throws the error it decides on. `live` false keeps a live-mode emulator on the simulated probe (a seed's made-up credential). */
   async #probe(
     operation: XksProxyProbeTarget['operation'],
     customKeyStoreId: string | undefined,
@@ -713,8 +719,9 @@ export class KeyStoreRegistry {
     xksProxyConfiguration: EmulatedXksProxyConfiguration,
     credential: EmulatedXksProxyCredential,
     requestId: string | undefined,
+    live = true,
   ): Promise<void> {
-    if (this.#options.xks) {
+    if (this.#options.xks && live) {
       // Live: the proxy itself decides (VPC endpoint service stores stay simulated: nothing sent).
       await this.probeXksProxy(
         {

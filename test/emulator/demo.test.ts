@@ -2,11 +2,14 @@
  * `npm run demo` as a user runs it: a child process that must show the store going
  * CONNECTED → DISCONNECTING → DISCONNECTED, both typed errors and the fleet kill switch across two
  * regions (dry run, then real), the proxy credential rotation and the proxy move, print no stack
- * trace and no secret, and exit 0.
+ * trace and no secret, and exit 0; then the XKS story live against the software proxy: create,
+ * connect, rotate with the maintenance run (each a GetHealthStatus the proxy answered, signed with
+ * the right credential), a wrong secret refused, and the kill switch.
  */
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { xksProxyCredentials } from '../../src/emulator/index.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -15,7 +18,7 @@ describe('npm run demo', () => {
     const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/demo.ts'], {
       cwd: root,
       encoding: 'utf8',
-      timeout: 60_000,
+      timeout: 120_000,
       // The demo must not need AWS settings; stray ones must not change what it does.
       env: {
         ...process.env,
@@ -53,8 +56,32 @@ describe('npm run demo', () => {
     expect(result.stdout).toMatch(
       /xksProxyUriEndpoint: disconnected, updated, connected again; CONNECTED -> CONNECTED/,
     );
+    // Live XKS against the software proxy, nothing external.
+    expect(result.stdout).toMatch(
+      /8\. Live XKS, nothing external: the software XKS proxy serves https:\/\/xks\.example\.com\/example\/kms\/xks\/v1 on 127\.0\.0\.1:\d+/,
+    );
+    expect(result.stdout).toMatch(
+      /CreateCustomKeyStore → cks-[0-9a-f]{17}: the proxy answered GetHealthStatus \(kmsOperation CreateCustomKeyStore\) signed with its first credential: 200/,
+    );
+    expect(result.stdout).toContain(
+      'ConnectCustomKeyStore → CONNECTING → CONNECTED: the proxy answered GetHealthStatus (kmsOperation ConnectCustomKeyStore) signed with its first credential: 200',
+    );
+    expect(result.stdout).toContain(
+      'CONNECTED → describe → update → describe → CONNECTED: the proxy answered GetHealthStatus (kmsOperation UpdateCustomKeyStore) signed with its second credential: 200',
+    );
+    expect(result.stdout).toContain('threw XksProxyIncorrectAuthenticationCredentialException: ');
+    expect(result.stdout).toMatch(
+      /10\. Pull the kill switch: kms-cks disconnect (cks-[0-9a-f]{17}) --wait[^\n]*\n(?:.*\n)*? {3}\1: disconnected, now DISCONNECTED/,
+    );
+    expect(result.stdout).toMatch(
+      /Live XKS done: cks-[0-9a-f]{17} was created, connected and rotated/,
+    );
+    for (const credential of xksProxyCredentials) {
+      expect(result.stdout).not.toContain(credential.rawSecretAccessKey);
+      expect(result.stdout).not.toContain(credential.accessKeyId);
+    }
     expect(result.stdout).not.toContain('ROTATED234567ROTATED');
     expect(result.stdout).not.toContain('ZGVtby1wcm94eS1zZWNyZXQ');
     expect(result.stdout).not.toMatch(/\n\s+at /);
-  });
+  }, 150_000);
 });
