@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, chownSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   defaultCloudHsmClusterIds,
   defaultKeyStoreIds,
@@ -536,5 +536,37 @@ describe('kms-cks update and delete under least privilege', () => {
       error: { name: 'AccessDeniedException', missingPermission: 'kms:DeleteCustomKeyStore' },
     });
     expect(emulator.keyStores.has(id)).toBe(true);
+  });
+});
+
+describe('kms-cks update interrupted', () => {
+  it('Ctrl-C after KMS accepted the Disconnect: the record on stdout, the accepted request on stderr, exit 130', async () => {
+    await start({ transitionMs: 60_000 });
+    const id = defaultKeyStoreIds.externalPublic;
+    const controller = new AbortController();
+    const running = cli(
+      ['update', id, '--xks-proxy-uri-endpoint', 'https://moved.example.com', '--yes'],
+      { signal: controller.signal },
+    );
+    await vi.waitFor(
+      () =>
+        expect(
+          emulator.requests.filter((r) => r.operation === 'DescribeCustomKeyStores').length,
+        ).toBeGreaterThanOrEqual(2),
+      { timeout: 5_000 },
+    );
+    controller.abort();
+    const run = await running;
+    expect(run.code).toBe(130);
+    const requestId = emulator.requests.find(
+      (r) => r.operation === 'DisconnectCustomKeyStore',
+    )!.requestId;
+    expect(run.stdout).toContain(
+      `KMS accepted: DisconnectCustomKeyStore (request ${requestId}): these stand.`,
+    );
+    expect(run.stderr).toContain(
+      `KMS had accepted DisconnectCustomKeyStore of ${id} (request ${requestId}) before the interruption: it stands.`,
+    );
+    expect(mutations()).toEqual(['DisconnectCustomKeyStore']);
   });
 });

@@ -631,3 +631,19 @@ describe('the maintenance run under least privilege', () => {
     expect(emulator.keyStores.get(id)!.connectionState).toBe('DISCONNECTED');
   });
 });
+
+describe('a change sent and not answered', () => {
+  it('an Update still in flight when the deadline passes is unknown, not failed, and not listed as accepted', async () => {
+    emulator.injectFaults({ kind: 'delay', operation: 'UpdateCustomKeyStore', delayMs: 3_000 });
+    const error = await failure(
+      client.maintainCustomKeyStore(
+        { customKeyStoreId: defaultKeyStoreIds.externalPublic, newCustomKeyStoreName: 'late' },
+        { ...fast, timeoutMs: 300 },
+      ),
+    );
+    expect(error).toBeInstanceOf(KmsWaiterError);
+    const report = maintenanceReportOf(error)!;
+    expect(actions(report)).toEqual(['describe:ok', 'update:unknown']);
+    expect(report.accepted).toEqual([]);
+  });
+});
