@@ -127,8 +127,11 @@ interface RunNotes {
 
 /** One Disconnect / Connect (or Delete) request: in flight until KMS answers. */
 export interface Mutation {
+  /** The operation sent. */
   operation: 'DisconnectCustomKeyStore' | 'ConnectCustomKeyStore' | 'DeleteCustomKeyStore';
+  /** `in-flight` until KMS answers (still so after Ctrl-C: the outcome is unknown). */
   outcome: 'in-flight' | 'accepted' | 'refused';
+  /** The `x-amzn-requestid` of KMS's answer. */
   requestId?: string;
 }
 
