@@ -569,4 +569,38 @@ describe('kms-cks update interrupted', () => {
     );
     expect(mutations()).toEqual(['DisconnectCustomKeyStore']);
   });
+
+  it('--json: Ctrl-C gives one document with the run report and what KMS accepted', async () => {
+    await start({ transitionMs: 60_000 });
+    const id = defaultKeyStoreIds.cloudHsm;
+    const controller = new AbortController();
+    const running = cli(['update', id, '--change-key-store-password', '--yes', '--json'], {
+      signal: controller.signal,
+      env: { KMS_CKS_KEY_STORE_PASSWORD: password },
+    });
+    await vi.waitFor(
+      () =>
+        expect(
+          emulator.requests.filter((r) => r.operation === 'DescribeCustomKeyStores').length,
+        ).toBeGreaterThanOrEqual(2),
+      { timeout: 5_000 },
+    );
+    controller.abort();
+    const run = await running;
+    expect(run.code).toBe(130);
+    const record = JSON.parse(run.stdout);
+    expect(record).toMatchObject({
+      interrupted: true,
+      customKeyStoreId: id,
+      maintenanceReport: {
+        accepted: [
+          {
+            operation: 'DisconnectCustomKeyStore',
+            requestId: emulator.requests.find((r) => r.operation === 'DisconnectCustomKeyStore')!
+              .requestId,
+          },
+        ],
+      },
+    });
+  });
 });
