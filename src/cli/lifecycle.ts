@@ -399,8 +399,10 @@ export function formatReport(report: MaintenanceReport, error?: unknown): string
             : report.stateUnknown !== undefined
               ? `${id}: ${properties}: updated (sent alone: state unknown)`
               : `${id}: ${properties}: ${how}`;
+  // Describe denied: the state was never read, which is not the same as a Describe that failed.
+  const unseen = report.stateUnknown !== undefined ? 'unknown' : '?';
   const lines = [
-    `${summary}; ${printable(report.stateBefore ?? '?')} -> ${printable(report.stateAfter ?? '?')} in ${formatElapsed(report.elapsedMs)}`,
+    `${summary}; ${printable(report.stateBefore ?? unseen)} -> ${printable(report.stateAfter ?? unseen)} in ${formatElapsed(report.elapsedMs)}`,
   ];
   for (const step of report.steps) {
     lines.push(
