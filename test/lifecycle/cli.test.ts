@@ -387,6 +387,26 @@ describe('kms-cks delete', () => {
     expect(run.stdout).toBe(`${id}: deleted (request ${deleted.requestId})\n`);
   });
 
+  it('Ctrl-C while the Delete is in flight: stderr says it was sent and its outcome is unknown (exit 130)', async () => {
+    const id = defaultKeyStoreIds.failingExternal;
+    emulator.injectFaults({ kind: 'delay', operation: 'DeleteCustomKeyStore', delayMs: 2_000 });
+    const controller = new AbortController();
+    const running = cliNoPoll(['delete', id, '--yes', '--json'], { signal: controller.signal });
+    // The delay is taken off the queue when the Delete arrives: it is then in flight.
+    await vi.waitFor(() => expect(emulator.pendingFaults).toHaveLength(0), { timeout: 5_000 });
+    controller.abort();
+    const run = await running;
+    expect(run.code).toBe(130);
+    expect(run.stderr).toContain(
+      `DeleteCustomKeyStore of ${id} was sent and in flight when interrupted: its outcome is unknown.`,
+    );
+    expect(JSON.parse(run.stdout)).toEqual({
+      interrupted: true,
+      customKeyStoreId: id,
+      requests: [{ operation: 'DeleteCustomKeyStore', outcome: 'unknown' }],
+    });
+  });
+
   it('asks on a terminal; a CONNECTED store is refused by KMS (exit 1)', async () => {
     const id = defaultKeyStoreIds.externalPublic;
     const declined = await cliNoPoll(['delete', id], { isTTY: true, prompt: async () => '' });
