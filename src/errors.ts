@@ -636,7 +636,8 @@ export type WaiterFailureReason = 'timeout' | 'failed';
  *   `ensureConnected` found it FAILED without `resetFailed`; `connectionErrorCode` says why.
  *
  * Errors of the Describe, Connect and Disconnect calls themselves (not found, access denied, …)
- * are thrown as they are, and an abort rejects with the signal's reason.
+ * are thrown as they are, and an abort rejects with the signal's reason. When KMS had accepted a
+ * Disconnect or Connect of the call before the wait failed, `acceptedRequestId` names it.
  */
 export class KmsWaiterError extends KmsError {
   /** Always `KmsWaiterError`, as a literal type: `switch (error.name)` narrows to this class. */
@@ -656,8 +657,17 @@ export class KmsWaiterError extends KmsError {
   readonly elapsedMs: number;
   /** How many Describe calls completed. */
   readonly polls: number;
+  /**
+   * The `x-amzn-requestid` of the Disconnect or Connect that KMS accepted in this call before the
+   * wait failed (`ensureDisconnected`, `ensureConnected`, the maintenance run): that request
+   * stands, whatever became of the wait. Undefined when the call had no request accepted (a plain
+   * `waitForConnectionState`, a Disconnect refused as already done, a FAILED store refused).
+   */
+  readonly acceptedRequestId: string | undefined;
+  /** The operation of {@link KmsWaiterError.acceptedRequestId}: the last one KMS accepted in the call. */
+  readonly acceptedOperation: 'DisconnectCustomKeyStore' | 'ConnectCustomKeyStore' | undefined;
 
-  /** @param options - what was waited for, what was seen, and a message. */
+  /** @param options - what was waited for, what was seen, the accepted request, and a message. */
   constructor(options: {
     message: string;
     customKeyStoreId: string;
@@ -668,6 +678,8 @@ export class KmsWaiterError extends KmsError {
     elapsedMs: number;
     polls: number;
     cause?: unknown;
+    acceptedRequestId?: string;
+    acceptedOperation?: 'DisconnectCustomKeyStore' | 'ConnectCustomKeyStore';
   }) {
     super(options.message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'KmsWaiterError';
@@ -678,6 +690,9 @@ export class KmsWaiterError extends KmsError {
     this.connectionErrorCode = options.connectionErrorCode;
     this.elapsedMs = options.elapsedMs;
     this.polls = options.polls;
+    this.acceptedRequestId = options.acceptedRequestId;
+    this.acceptedOperation =
+      options.acceptedRequestId === undefined ? undefined : options.acceptedOperation;
   }
 }
 

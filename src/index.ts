@@ -80,6 +80,7 @@ export {
   fleetDefaults,
 } from './fleet.js';
 export {
+  type AcceptedRequest,
   type MaintenanceAction,
   type MaintenanceApi,
   type MaintenanceOptions,

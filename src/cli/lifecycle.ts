@@ -18,6 +18,7 @@ import type {
 import { UsageError } from './args.js';
 import { parseStoreType } from './fleet.js';
 import { formatElapsed, formatJson, printable, type TextSink } from './output.js';
+import type { Mutation } from './program.js';
 import { readSecret, readSecretFile } from './secrets.js';
 import { WaitingNotice } from './waiting.js';
 
@@ -39,6 +40,8 @@ export interface LifecycleIo {
   promptSecret?: (question: string) => Promise<string>;
   signal?: AbortSignal;
   env?: NodeJS.ProcessEnv;
+  /** Where a Delete is noted (sent, then accepted or refused), for the record of an error or Ctrl-C. */
+  mutations?: Mutation[];
 }
 
 /** Largest trust anchor file read (the model allows 5000 characters). */
@@ -85,11 +88,31 @@ export async function runLifecycle(request: LifecycleRequest, io: LifecycleIo): 
       }
     }
     work = async (client) => {
-      const result = await client.deleteCustomKeyStore(id, { signal: io.signal });
+      const mutation: Mutation = { operation: 'DeleteCustomKeyStore', outcome: 'in-flight' };
+      io.mutations?.push(mutation);
+      let result: Awaited<ReturnType<KmsClient['deleteCustomKeyStore']>>;
+      try {
+        result = await client.deleteCustomKeyStore(id, { signal: io.signal });
+      } catch (error) {
+        // Aborted (Ctrl-C) before an answer: sent, outcome unknown; else KMS refused it.
+        if (!io.signal?.aborted) {
+          mutation.outcome = 'refused';
+          const requestId = error instanceof KmsError ? error.$metadata.requestId : undefined;
+          if (requestId !== undefined) mutation.requestId = requestId;
+          if (values.json !== true) {
+            io.stdout.write(
+              `${printable(id)}: not deleted: DeleteCustomKeyStore ${requestId !== undefined ? `refused (request ${printable(requestId)})` : 'failed'}${deniedHint(error)}\n`,
+            );
+          }
+        }
+        throw error;
+      }
+      mutation.outcome = 'accepted';
+      mutation.requestId = result.$metadata.requestId;
       io.stdout.write(
         values.json === true
           ? formatJson({ customKeyStoreId: id, deleted: true, $metadata: result.$metadata })
-          : `${printable(id)}: deleted\n`,
+          : `${printable(id)}: deleted (request ${printable(result.$metadata.requestId ?? 'unknown')})\n`,
       );
       return 0;
     };
@@ -327,14 +350,10 @@ async function runUpdate(
     });
   } catch (error) {
     const failed = maintenanceReportOf(error);
-    // What was done before the failure, so that the operator knows the store's state.
-    if (
-      failed &&
-      error instanceof KmsError &&
-      failed.steps.some((step) => step.action !== 'describe')
-    ) {
-      if (values.json === true) io.stdout.write(formatJson(failed));
-      else io.stderr.write(formatReport(failed));
+    // What was done before the failure (or Ctrl-C), so that the operator knows the store's state:
+    // on stdout, as a result. With --json the error's one document carries the report.
+    if (failed && values.json !== true && failed.steps.some((step) => step.action !== 'describe')) {
+      io.stdout.write(formatReport(failed, error));
     }
     throw error;
   }
@@ -346,8 +365,21 @@ async function runUpdate(
   return 0;
 }
 
-/** The report as lines: a summary, then one line per step. */
-export function formatReport(report: MaintenanceReport): string {
+/** ` (this identity lacks kms:X)` for KMS's AccessDeniedException, else nothing. */
+function deniedHint(error: unknown): string {
+  if (!(error instanceof KmsError) || error.name !== 'AccessDeniedException') return '';
+  const action = /not authorized to perform: (kms:[A-Za-z]+)/.exec(error.message)?.[1];
+  return action === undefined ? ': access denied' : `: this identity lacks ${action}`;
+}
+
+/**
+ * The report as lines: a summary, one line per step, then what KMS accepted (request IDs), what
+ * could not be known, and the state the store is left in with what to do next.
+ *
+ * @param report - the maintenance run's report.
+ * @param error - the error the run threw, if it failed.
+ */
+export function formatReport(report: MaintenanceReport, error?: unknown): string {
   const id = printable(report.customKeyStoreId);
   const properties = report.updatedProperties.join(', ') || 'nothing';
   const how = report.disconnected
@@ -361,10 +393,16 @@ export function formatReport(report: MaintenanceReport): string {
       : report.outcome === 'rolled-back'
         ? `${id}: update of ${properties} failed; the store was connected again`
         : report.outcome === 'failed'
-          ? `${id}: update of ${properties} did not complete`
-          : `${id}: ${properties}: ${how}`;
+          ? `${id}: update of ${properties} did not complete${report.accepted.length === 0 && !report.steps.some((step) => step.outcome === 'unknown') ? ': nothing was changed' : ''}`
+          : report.outcome === 'updated' && error !== undefined
+            ? `${id}: ${properties}: updated, but the run did not complete`
+            : report.stateUnknown !== undefined
+              ? `${id}: ${properties}: updated (sent alone: state unknown)`
+              : `${id}: ${properties}: ${how}`;
+  // Describe denied: the state was never read, which is not the same as a Describe that failed.
+  const unseen = report.stateUnknown !== undefined ? 'unknown' : '?';
   const lines = [
-    `${summary}; ${printable(report.stateBefore ?? '?')} -> ${printable(report.stateAfter ?? '?')} in ${formatElapsed(report.elapsedMs)}`,
+    `${summary}; ${printable(report.stateBefore ?? unseen)} -> ${printable(report.stateAfter ?? unseen)} in ${formatElapsed(report.elapsedMs)}`,
   ];
   for (const step of report.steps) {
     lines.push(
@@ -376,10 +414,63 @@ export function formatReport(report: MaintenanceReport): string {
         step.state !== undefined ? printable(step.state) : '',
         step.requestId !== undefined ? `request ${printable(step.requestId)}` : '',
         step.error !== undefined ? printable(step.error) : '',
+        step.missingPermission !== undefined
+          ? `(this identity lacks ${printable(step.missingPermission)})`
+          : '',
       ]
         .filter((part) => part !== '')
         .join('  '),
     );
   }
+  lines.push(...whatHappened(report, error));
   return `${lines.join('\n')}\n`;
+}
+
+/** After the steps: accepted requests, unknown ones, and what the operator should do next. */
+function whatHappened(report: MaintenanceReport, error: unknown): string[] {
+  const id = printable(report.customKeyStoreId);
+  const lines: string[] = [];
+  if (report.stateUnknown !== undefined) {
+    lines.push(
+      `state unknown: ${printable(report.stateUnknown)}: the Update was sent alone, without a disconnect (without kms:DescribeCustomKeyStores the run cannot tell whether one is needed, nor wait)`,
+    );
+  }
+  if (error === undefined) return lines;
+  const accepted = report.accepted.map(
+    (request) =>
+      `${request.operation}${request.rollback ? ' (rollback)' : ''} (request ${printable(request.requestId ?? 'unknown')})`,
+  );
+  lines.push(
+    accepted.length > 0
+      ? `KMS accepted: ${accepted.join(', ')}: these stand.`
+      : 'KMS accepted no Disconnect, Update or Connect of this run.',
+  );
+  for (const step of report.steps) {
+    if (step.outcome === 'unknown') {
+      lines.push(
+        `${step.action}${step.rollback ? ' (rollback)' : ''} was sent and not answered: its outcome is unknown. Check with 'kms-cks describe ${id}'.`,
+      );
+    }
+  }
+  const updateRefused = report.steps.find(
+    (step) => step.action === 'update' && step.outcome === 'failed',
+  );
+  const connectFailed = report.steps.find(
+    (step) => step.action === 'connect' && step.outcome === 'failed',
+  );
+  if (
+    report.stateUnknown !== undefined &&
+    updateRefused?.error === 'CustomKeyStoreInvalidStateException'
+  ) {
+    lines.push(
+      `KMS refused the Update: ${report.propertiesNeedingDisconnect.join(', ') || 'a property'} needs the store DISCONNECTED, and it is not. Without kms:DescribeCustomKeyStores the run does not disconnect it (it could not wait for DISCONNECTED). Disconnect it ('kms-cks disconnect ${id}'), then run this again once it is DISCONNECTED; or run it with an identity allowed kms:DescribeCustomKeyStores.`,
+    );
+  }
+  if (connectFailed !== undefined && report.disconnected && !report.reconnected) {
+    const left = report.outcome === 'updated' ? 'with the update applied' : 'without the update';
+    lines.push(
+      `The store is left ${printable(report.stateAfter ?? 'DISCONNECTED')} ${left}: the run's Connect ${connectFailed.missingPermission !== undefined ? `was denied (this identity lacks ${printable(connectFailed.missingPermission)})` : `failed (${printable(connectFailed.error ?? 'error')})`}. Connect it with 'kms-cks connect ${id} --wait'${connectFailed.missingPermission !== undefined ? ' as an identity allowed to' : ''}.`,
+    );
+  }
+  return lines;
 }

@@ -16,6 +16,7 @@ import {
   KmsValidationError,
   KmsWaiterError,
 } from '../errors.js';
+import type { MaintenanceReport } from '../maintenance/maintain.js';
 import type { CustomKeyStoreEntry } from '../operations/operations.js';
 import { untilAborted } from '../sleep.js';
 import { VERSION } from '../version.js';
@@ -125,10 +126,13 @@ interface RunNotes {
   lastState?: string;
 }
 
-/** One Disconnect / Connect request: in flight until KMS answers. */
-interface Mutation {
-  operation: 'DisconnectCustomKeyStore' | 'ConnectCustomKeyStore';
+/** One Disconnect / Connect (or Delete) request: in flight until KMS answers. */
+export interface Mutation {
+  /** The operation sent. */
+  operation: 'DisconnectCustomKeyStore' | 'ConnectCustomKeyStore' | 'DeleteCustomKeyStore';
+  /** `in-flight` until KMS answers (still so after Ctrl-C: the outcome is unknown). */
   outcome: 'in-flight' | 'accepted' | 'refused';
+  /** The `x-amzn-requestid` of KMS's answer. */
   requestId?: string;
 }
 
@@ -278,6 +282,7 @@ async function run(context: Context): Promise<number> {
   if (command === 'create' || command === 'update' || command === 'delete') {
     // Loaded for these commands only, as the emulator is.
     const { runLifecycle } = await import('./lifecycle.js');
+    if (command !== 'create') context.notes.id = context.positionals[0];
     return runLifecycle(
       {
         command,
@@ -287,7 +292,7 @@ async function run(context: Context): Promise<number> {
         timeoutMs,
         pollIntervalMs,
       },
-      context.io,
+      { ...context.io, mutations: context.notes.mutations },
     );
   }
   if (all && (command === 'disconnect' || command === 'connect')) {
@@ -628,6 +633,20 @@ async function report(
         `${mutation.operation} of ${id} was sent and in flight when interrupted: its outcome is unknown. Check with 'kms-cks describe ${id}' (running the command again is safe).`,
       );
     }
+    const run = maintenanceOf(error);
+    for (const step of run?.steps ?? []) {
+      const operation = maintenanceOperations[step.action];
+      if (operation === undefined) continue;
+      if (step.outcome === 'ok') {
+        lines.push(
+          `KMS had accepted ${operation} of ${id}${step.rollback ? ' (rollback)' : ''} (request ${printable(step.requestId ?? 'unknown')}) before the interruption: it stands. Check with 'kms-cks describe ${id}'.`,
+        );
+      } else if (step.outcome === 'unknown') {
+        lines.push(
+          `${operation} of ${id} was sent and in flight when interrupted: its outcome is unknown. Check with 'kms-cks describe ${id}'.`,
+        );
+      }
+    }
     io.stderr.write(`${lines.join('\n')}\n`);
     if (json) {
       io.stdout.write(
@@ -635,6 +654,7 @@ async function report(
           interrupted: true,
           ...(notes.id !== undefined && { customKeyStoreId: notes.id }),
           requests: mutationRecord(notes.mutations),
+          ...(run !== undefined && { maintenanceReport: run }),
         }),
       );
     }
@@ -675,6 +695,8 @@ async function report(
   if (json) {
     const requestId = error instanceof KmsError ? error.$metadata.requestId : undefined;
     const code = errorCode(error);
+    const maintenance = maintenanceOf(error);
+    const missingPermission = deniedPermission(error);
     io.stdout.write(
       formatJson({
         ...(notes.id !== undefined && { customKeyStoreId: notes.id }),
@@ -692,7 +714,10 @@ async function report(
           message: text,
           ...(code !== undefined && { code }),
           ...(requestId !== undefined && { requestId }),
+          ...(missingPermission !== undefined && { missingPermission }),
         },
+        // The maintenance run's record (kms-cks update): which requests KMS accepted, with IDs.
+        ...(maintenance !== undefined && { maintenanceReport: maintenance }),
       }),
     );
   }
@@ -711,6 +736,25 @@ async function report(
     io.stderr.write(`${retryLine(error.customKeyStoreId)}\n`);
   }
   return exit;
+}
+
+/** The report a maintenance run (`kms-cks update`) attached to its error, if any. */
+function maintenanceOf(error: unknown): MaintenanceReport | undefined {
+  const report = (error as { maintenanceReport?: unknown } | null | undefined)?.maintenanceReport;
+  return typeof report === 'object' && report !== null ? (report as MaintenanceReport) : undefined;
+}
+
+/** The operation of each step of a maintenance run that changes the store. */
+const maintenanceOperations: Partial<Record<string, string>> = {
+  disconnect: 'DisconnectCustomKeyStore',
+  update: 'UpdateCustomKeyStore',
+  connect: 'ConnectCustomKeyStore',
+};
+
+/** For KMS's AccessDeniedException: the IAM action it names (`kms:UpdateCustomKeyStore`). */
+function deniedPermission(error: unknown): string | undefined {
+  if (!(error instanceof KmsError) || error.name !== 'AccessDeniedException') return undefined;
+  return /not authorized to perform: (kms:[A-Za-z]+)/.exec(error.message)?.[1];
 }
 
 /** The exit code of an error: see {@link exitCodes}. */

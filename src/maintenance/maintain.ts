@@ -10,6 +10,7 @@ import {
   CustomKeyStoreInvalidStateException,
   KmsError,
   KmsResponseError,
+  KmsTimeoutError,
   KmsValidationError,
   type ResponseMetadata,
   type ValidationIssue,
@@ -25,6 +26,7 @@ import {
   updateFields,
 } from '../operations/operations.js';
 import { type CallOptions, unreadableInputError } from '../request/send.js';
+import { isAccessDenied } from '../waiter/ensure.js';
 import type { CustomKeyStoreApi, WaitOptions } from '../waiter/types.js';
 import { inSession, type Session, validate } from '../waiter/wait.js';
 
@@ -85,10 +87,12 @@ export interface MaintenanceStep {
   /** What was done. */
   action: MaintenanceAction;
   /**
-   * `ok`; `already` (a Disconnect that another caller's request had made needless); or `failed`
-   * (then `error` says why).
+   * `ok` (KMS accepted it); `already` (a Disconnect that another caller's request had made
+   * needless); `failed` (refused or denied: `error` says why, and nothing of this step took
+   * effect); `unknown` (a Disconnect, Update or Connect sent and not answered before the run was
+   * interrupted or timed out: it may have been accepted).
    */
-  outcome: 'ok' | 'already' | 'failed';
+  outcome: 'ok' | 'already' | 'failed' | 'unknown';
   /** The `x-amzn-requestid` of the call (of the last Describe for a wait), when one answered. */
   requestId?: string;
   /** When the step started (ISO 8601). */
@@ -103,6 +107,11 @@ export interface MaintenanceStep {
   polls?: number;
   /** For a failed step: the error's name (`CustomKeyStoreInvalidStateException`, `KmsWaiterError`, …). */
   error?: string;
+  /**
+   * For a step KMS denied (`AccessDeniedException`): the IAM action the identity lacks, e.g.
+   * `kms:ConnectCustomKeyStore`.
+   */
+  missingPermission?: string;
   /** True for the steps that put the store back after a failed update. */
   rollback?: boolean;
 }
@@ -116,8 +125,14 @@ export interface MaintenanceReport {
   customKeyStoreId: string;
   /** Its type, as Describe gave it. */
   customKeyStoreType: string | undefined;
-  /** The connection state before the run (undefined when the first Describe failed). */
+  /** The connection state before the run (undefined when the first Describe failed or was denied). */
   stateBefore: ConnectionState | undefined;
+  /**
+   * Why the state is not known, when the identity may not Describe:
+   * `DescribeCustomKeyStores denied (AccessDeniedException)`. The run then sent the Update alone
+   * (see {@link maintainCustomKeyStore}); `stateBefore` and `stateAfter` are undefined.
+   */
+  stateUnknown?: string;
   /** The properties sent in UpdateCustomKeyStore (secrets by name only). */
   updatedProperties: UpdatableProperty[];
   /** Properties asked for that already had that value: not sent. */
@@ -136,12 +151,28 @@ export interface MaintenanceReport {
   outcome: 'updated' | 'unchanged' | 'declined' | 'rolled-back' | 'failed';
   /** Every step, in order. */
   steps: MaintenanceStep[];
+  /**
+   * The Disconnect, Update and Connect requests KMS accepted in this run, in order, with their
+   * request IDs: they stand, whatever failed after them. Empty: the run changed nothing (a
+   * Disconnect another caller had made is `already` in `steps`, not here).
+   */
+  accepted: AcceptedRequest[];
   /** The connection state after the run, from its last Describe (undefined when none answered). */
   stateAfter: ConnectionState | undefined;
   /** The store as the last Describe showed it (new settings included; never a secret). */
   entryAfter: CustomKeyStoreEntry | undefined;
   /** How long the run took, in ms. */
   elapsedMs: number;
+}
+
+/** A request of a maintenance run that KMS accepted. */
+export interface AcceptedRequest {
+  /** The operation. */
+  operation: 'DisconnectCustomKeyStore' | 'UpdateCustomKeyStore' | 'ConnectCustomKeyStore';
+  /** Its `x-amzn-requestid`. */
+  requestId: string | undefined;
+  /** True for a Connect that put the store back after a failed update. */
+  rollback?: boolean;
 }
 
 /** The report a failed {@link maintainCustomKeyStore} attached to its error, if any. */
@@ -193,6 +224,22 @@ const connectedBefore = new Set(['CONNECTED', 'CONNECTING']);
  * Applies an update to a custom key store whatever its state, disconnecting only when a changed
  * property needs it, and reconnecting afterwards a store that was connected.
  *
+ * IAM: `kms:DescribeCustomKeyStores` and `kms:UpdateCustomKeyStore`; also
+ * `kms:DisconnectCustomKeyStore` and `kms:ConnectCustomKeyStore` when a property needs the store
+ * DISCONNECTED and it is not. Least privilege:
+ * - Describe denied (`AccessDeniedException`): the run cannot tell the state, so it never
+ *   disconnects (it could not wait for DISCONNECTED either). It sends the Update alone, every
+ *   property as given, and lets KMS judge: properties that need no disconnect are applied in any
+ *   state; one that needs DISCONNECTED is accepted only when the store is DISCONNECTED, and
+ *   otherwise KMS refuses the whole Update with {@link CustomKeyStoreInvalidStateException}
+ *   (nothing changed; disconnect the store first, e.g. with {@link ensureDisconnected}, and run
+ *   again once it is DISCONNECTED). The report says `stateUnknown`.
+ * - A later step denied (Disconnect, Connect, or the Connect of a rollback): the
+ *   `AccessDeniedException` is thrown (the update's own error for a failed update) with the report
+ *   attached; `accepted` lists exactly the requests KMS accepted before, the denied step has
+ *   `missingPermission`, and `outcome` is never `rolled-back` unless the rollback's Connect was
+ *   accepted and the store reached CONNECTED.
+ *
  * @example
  * ```ts
  * const report = await client.maintainCustomKeyStore({
@@ -210,7 +257,9 @@ const connectedBefore = new Set(['CONNECTED', 'CONNECTING']);
  *   `allowDisconnect: false` (the report attached).
  * @throws the update's own typed error (e.g. {@link XksProxyIncorrectAuthenticationCredentialException})
  *   after the store was put back as it was, with the report attached; the errors of the other
- *   steps ({@link KmsWaiterError} for a store that does not reach CONNECTED, …) likewise.
+ *   steps ({@link KmsWaiterError} for a store that does not reach CONNECTED, with
+ *   `acceptedRequestId` naming the accepted Disconnect / Connect; AccessDeniedException for a
+ *   denied step; …) likewise.
  */
 export async function maintainCustomKeyStore(
   api: MaintenanceApi,
@@ -267,12 +316,24 @@ export async function maintainCustomKeyStore(
     reconnected: false,
     outcome: 'failed',
     steps: [],
+    accepted: [],
     stateAfter: undefined,
     entryAfter: undefined,
     elapsedMs: 0,
   };
   const finish = () => {
     report.elapsedMs = Math.round(performance.now() - started);
+    report.accepted = report.steps.flatMap((step) =>
+      step.outcome === 'ok' && step.action in acceptedOperation
+        ? [
+            {
+              operation: acceptedOperation[step.action as keyof typeof acceptedOperation],
+              requestId: step.requestId,
+              ...(step.rollback && { rollback: true }),
+            },
+          ]
+        : [],
+    );
     return report;
   };
 
@@ -292,7 +353,25 @@ export async function maintainCustomKeyStore(
   return inSession(polled, id, resolved, [], async (session) => {
     const run = new Steps(session, report, () => lastPoll);
     try {
-      const before = await run.describe(api, id);
+      let before: CustomKeyStoreEntry;
+      try {
+        before = await run.describe(api, id);
+      } catch (error) {
+        if (!isAccessDenied(error) || session.callerAborted) throw error;
+        // Least privilege: without Describe, the Update alone, and KMS judges the state.
+        report.stateUnknown = 'DescribeCustomKeyStores denied (AccessDeniedException)';
+        const update = { ...wanted } as UpdateCustomKeyStoreInput;
+        report.updatedProperties = updateFields.filter(
+          (property) => wanted[property] !== undefined,
+        );
+        report.propertiesNeedingDisconnect = report.updatedProperties.filter(
+          (property) =>
+            xksNeedsDisconnected.includes(property) || cloudHsmNeedsDisconnected.includes(property),
+        );
+        await run.call('update', (signal) => api.updateCustomKeyStore(update, { signal }));
+        report.outcome = 'updated';
+        return finish();
+      }
       const stateBefore = before.connectionState;
       if (stateBefore === undefined) {
         // The model allows an entry without it; without it there is no deciding what is safe.
@@ -427,6 +506,25 @@ export async function maintainCustomKeyStore(
   });
 }
 
+/** The operations whose acceptance a report lists in `accepted`. */
+const acceptedOperation = {
+  disconnect: 'DisconnectCustomKeyStore',
+  update: 'UpdateCustomKeyStore',
+  connect: 'ConnectCustomKeyStore',
+} as const;
+
+/** The KMS operation behind each step. */
+const iamOperation: Record<MaintenanceAction, string> = {
+  ...acceptedOperation,
+  describe: 'DescribeCustomKeyStores',
+  wait: 'DescribeCustomKeyStores',
+};
+
+/** The IAM action an AccessDeniedException names (`… not authorized to perform: kms:X …`). */
+function deniedAction(message: string): string | undefined {
+  return /not authorized to perform: (kms:[A-Za-z]+)/.exec(message)?.[1];
+}
+
 function issue(field: string, message: string): ValidationIssue {
   return { code: 'custom', path: [field], message };
 }
@@ -462,6 +560,9 @@ class Steps {
     });
     try {
       const result = await this.#session.step(work);
+      if (action === 'disconnect' || action === 'connect') {
+        this.#session.noteAccepted(acceptedOperation[action], result);
+      }
       const requestId = (result as { $metadata?: ResponseMetadata } | undefined)?.$metadata
         ?.requestId;
       this.#report.steps.push(
@@ -471,11 +572,21 @@ class Steps {
     } catch (error) {
       const requestId = (error as { $metadata?: ResponseMetadata } | undefined)?.$metadata
         ?.requestId;
+      // A change sent and not answered (Ctrl-C, the run's deadline, the request timeout) may
+      // have been accepted: unknown, not failed.
+      const unanswered =
+        action !== 'describe' &&
+        (this.#session.signal.aborted ||
+          (error instanceof KmsTimeoutError && error.phase !== 'connect'));
+      const missingPermission = isAccessDenied(error)
+        ? (deniedAction(error.message) ?? `kms:${iamOperation[action]}`)
+        : undefined;
       this.#report.steps.push(
         step({
-          outcome: 'failed',
+          outcome: unanswered ? 'unknown' : 'failed',
           error: error instanceof Error ? error.name : 'Error',
           ...(requestId !== undefined && { requestId }),
+          ...(missingPermission !== undefined && { missingPermission }),
         }),
       );
       throw error;

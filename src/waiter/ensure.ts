@@ -24,13 +24,6 @@ export function isAccessDenied(error: unknown): error is KmsServiceException {
   return error instanceof KmsServiceException && error.name === 'AccessDeniedException';
 }
 
-/** The `x-amzn-requestid` of a call's output, when it has one. */
-function requestIdOf(output: unknown): string | undefined {
-  const id = (output as { $metadata?: { requestId?: unknown } } | null | undefined)?.$metadata
-    ?.requestId;
-  return typeof id === 'string' ? id : undefined;
-}
-
 /** Why a Describe gave no state, in a result's `stateUnknown`. */
 function unknownBecause(error: unknown): string {
   if (isAccessDenied(error)) return 'DescribeCustomKeyStores denied (AccessDeniedException)';
@@ -72,7 +65,8 @@ async function describeIfAllowed(
  * @param customKeyStoreId - the store.
  * @param options - `wait` for DISCONNECTED, deadline (covers every step), signal, progress callback.
  * @returns what was done, the last state seen (or why it is unknown), the request ID.
- * @throws {@link KmsWaiterError} `timeout` when waiting and `timeoutMs` passes first.
+ * @throws {@link KmsWaiterError} `timeout` when waiting and `timeoutMs` passes first; after an
+ *   accepted Disconnect its `acceptedRequestId` names that request (it stands: record it).
  * @throws {@link CustomKeyStoreNotFoundException}, AccessDeniedException of Disconnect and other
  *   errors of the calls, as they are.
  */
@@ -89,7 +83,7 @@ export async function ensureDisconnected(
       const output = await session.step((signal) =>
         api.disconnectCustomKeyStore(customKeyStoreId, { signal }),
       );
-      requestId = requestIdOf(output);
+      requestId = session.noteAccepted('DisconnectCustomKeyStore', output);
     } catch (error) {
       if (!(error instanceof CustomKeyStoreInvalidStateException)) throw error;
       requestId = error.$metadata.requestId;
@@ -135,7 +129,8 @@ async function disconnect(
   settled: readonly string[] = disconnectedOrOnItsWay,
 ): Promise<'sent' | 'already'> {
   try {
-    await session.step((signal) => api.disconnectCustomKeyStore(id, { signal }));
+    const output = await session.step((signal) => api.disconnectCustomKeyStore(id, { signal }));
+    session.noteAccepted('DisconnectCustomKeyStore', output);
     return 'sent';
   } catch (error) {
     if (!(error instanceof CustomKeyStoreInvalidStateException)) throw error;
@@ -200,7 +195,7 @@ async function connectOnce(
     } finally {
       turn.settledAt = performance.now();
     }
-    return { sent: true, entry, requestId: requestIdOf(output) };
+    return { sent: true, entry, requestId: session.noteAccepted('ConnectCustomKeyStore', output) };
   } finally {
     done();
   }
@@ -236,7 +231,8 @@ function settledOrAborted(promise: Promise<void>, signal: AbortSignal): Promise<
  * @param options - `wait` for CONNECTED, `resetFailed`, deadline (covers every step), signal, progress callback.
  * @returns what was done, and the last state seen.
  * @throws {@link KmsWaiterError} `failed` when the store is or becomes FAILED (with its
- *   `connectionErrorCode`), `timeout` when `timeoutMs` passes first.
+ *   `connectionErrorCode`), `timeout` when `timeoutMs` passes first; after an accepted Connect
+ *   (or, with `resetFailed`, Disconnect) `acceptedRequestId` and `acceptedOperation` name it.
  * @throws {@link CloudHsmClusterNotActiveException}, {@link CustomKeyStoreNotFoundException} and
  *   other errors of the calls, as they are.
  */
@@ -260,7 +256,7 @@ export async function ensureConnected(
         api.connectCustomKeyStore(customKeyStoreId, { signal }),
       );
       return session.result('connected', undefined, {
-        requestId: requestIdOf(output),
+        requestId: session.noteAccepted('ConnectCustomKeyStore', output),
         ...unknownOf(first),
       });
     }

@@ -65,6 +65,10 @@ export class Session {
   last: CustomKeyStoreEntry | undefined;
   /** When the Describe that gave `last` was sent (performance.now()). */
   lastDescribedAt = Number.NEGATIVE_INFINITY;
+  /** The last Disconnect / Connect KMS accepted in this call: a waiter error after it names it. */
+  accepted:
+    | { operation: 'DisconnectCustomKeyStore' | 'ConnectCustomKeyStore'; requestId: string }
+    | undefined;
 
   constructor(
     api: CustomKeyStoreApi,
@@ -174,7 +178,26 @@ export class Session {
       connectionErrorCode: code,
       elapsedMs: this.elapsed(),
       polls: this.polls,
+      ...this.#acceptedFields(),
     });
+  }
+
+  /** Notes a Disconnect / Connect KMS accepted (its output's request ID), for later errors. */
+  noteAccepted(
+    operation: 'DisconnectCustomKeyStore' | 'ConnectCustomKeyStore',
+    output: unknown,
+  ): string | undefined {
+    const id = (output as { $metadata?: { requestId?: unknown } } | null | undefined)?.$metadata
+      ?.requestId;
+    const requestId = typeof id === 'string' ? id : undefined;
+    if (requestId !== undefined) this.accepted = { operation, requestId };
+    return requestId;
+  }
+
+  #acceptedFields() {
+    return this.accepted === undefined
+      ? {}
+      : { acceptedRequestId: this.accepted.requestId, acceptedOperation: this.accepted.operation };
   }
 
   /**
@@ -215,6 +238,7 @@ export class Session {
       polls: this.polls,
       // The aborted Describe is not the cause of a deadline; other errors are worth keeping.
       cause: cause === deadlinePassed ? undefined : cause,
+      ...this.#acceptedFields(),
     });
   }
 }

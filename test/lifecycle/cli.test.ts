@@ -7,10 +7,11 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, chownSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   defaultCloudHsmClusterIds,
   defaultKeyStoreIds,
+  emulatorCredentials,
   type KmsEmulator,
   type KmsEmulatorOptions,
   startKmsEmulator,
@@ -314,7 +315,7 @@ describe('kms-cks update (the maintenance run)', () => {
     expect(mutations()).toEqual([]);
   });
 
-  it('a failing update is rolled back: exit 1, the steps on stderr, the typed error last', async () => {
+  it('a failing update is rolled back: exit 1, the steps on stdout (the record), the typed error last on stderr', async () => {
     await start({
       xksProxyProbe: async () => ({ error: 'XksProxyIncorrectAuthenticationCredentialException' }),
     });
@@ -332,9 +333,12 @@ describe('kms-cks update (the maintenance run)', () => {
       { env: { KMS_CKS_XKS_SECRET: secret } },
     );
     expect(run.code).toBe(1);
-    expect(run.stderr).toMatch(/failed; the store was connected again; CONNECTED -> CONNECTED/);
-    expect(run.stderr).toMatch(/rollback connect/);
-    expect(run.stderr).toMatch(/XksProxyIncorrectAuthenticationCredentialException: .*\n$/);
+    expect(run.stdout).toMatch(/failed; the store was connected again; CONNECTED -> CONNECTED/);
+    expect(run.stdout).toMatch(/rollback connect/);
+    expect(run.stdout).toMatch(
+      /KMS accepted: DisconnectCustomKeyStore \(request [\w-]+\), ConnectCustomKeyStore \(rollback\) \(request [\w-]+\): these stand\./,
+    );
+    expect(run.stderr).toMatch(/^XksProxyIncorrectAuthenticationCredentialException: .*\n$/m);
     expect(mutations()).toEqual([
       'DisconnectCustomKeyStore',
       'UpdateCustomKeyStore',
@@ -375,6 +379,34 @@ describe('kms-cks delete', () => {
     expect(emulator.keyStores.has(id)).toBe(false);
   });
 
+  it('prints the request ID of the accepted Delete', async () => {
+    const id = defaultKeyStoreIds.failingExternal;
+    const run = await cliNoPoll(['delete', id, '--yes']);
+    expect(run.code).toBe(0);
+    const deleted = emulator.requests.find((r) => r.operation === 'DeleteCustomKeyStore')!;
+    expect(run.stdout).toBe(`${id}: deleted (request ${deleted.requestId})\n`);
+  });
+
+  it('Ctrl-C while the Delete is in flight: stderr says it was sent and its outcome is unknown (exit 130)', async () => {
+    const id = defaultKeyStoreIds.failingExternal;
+    emulator.injectFaults({ kind: 'delay', operation: 'DeleteCustomKeyStore', delayMs: 2_000 });
+    const controller = new AbortController();
+    const running = cliNoPoll(['delete', id, '--yes', '--json'], { signal: controller.signal });
+    // The delay is taken off the queue when the Delete arrives: it is then in flight.
+    await vi.waitFor(() => expect(emulator.pendingFaults).toHaveLength(0), { timeout: 5_000 });
+    controller.abort();
+    const run = await running;
+    expect(run.code).toBe(130);
+    expect(run.stderr).toContain(
+      `DeleteCustomKeyStore of ${id} was sent and in flight when interrupted: its outcome is unknown.`,
+    );
+    expect(JSON.parse(run.stdout)).toEqual({
+      interrupted: true,
+      customKeyStoreId: id,
+      requests: [{ operation: 'DeleteCustomKeyStore', outcome: 'unknown' }],
+    });
+  });
+
   it('asks on a terminal; a CONNECTED store is refused by KMS (exit 1)', async () => {
     const id = defaultKeyStoreIds.externalPublic;
     const declined = await cliNoPoll(['delete', id], { isTTY: true, prompt: async () => '' });
@@ -383,5 +415,212 @@ describe('kms-cks delete', () => {
     const refused = await cliNoPoll(['delete', id], { isTTY: true, prompt: async () => 'yes' });
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/^CustomKeyStoreInvalidStateException: /);
+  });
+});
+
+describe('kms-cks update and delete under least privilege', () => {
+  const limitedKeys = { accessKeyId: 'AKIDLIMITEDCLI000001', secretAccessKey: 'limited-secret' };
+
+  /** An emulator that also accepts a credential allowed only `actions`; runs kms-cks with it. */
+  async function allow(actions: string[]): Promise<void> {
+    await start({ credentials: [{ ...emulatorCredentials }, { ...limitedKeys, actions }] });
+  }
+  const asLimited = { clientConfig: { credentials: limitedKeys } };
+  const requestIdOf = (operation: string) =>
+    emulator.requests.find((request) => request.operation === operation && !request.errorType)
+      ?.requestId;
+
+  it('Describe denied: a credential rotation is sent alone and says the state is unknown (exit 0)', async () => {
+    await allow([
+      'kms:UpdateCustomKeyStore',
+      'kms:DisconnectCustomKeyStore',
+      'kms:ConnectCustomKeyStore',
+    ]);
+    const run = await cli(
+      [
+        'update',
+        defaultKeyStoreIds.externalPublic,
+        '--xks-proxy-access-key-id',
+        keyId,
+        '--xks-proxy-secret-file',
+        secretFile,
+      ],
+      asLimited,
+    );
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(
+      /: xksProxyAuthenticationCredential: updated \(sent alone: state unknown\); unknown -> unknown/,
+    );
+    expect(run.stdout).toMatch(
+      /describe .*failed .*AccessDeniedException {2}\(this identity lacks kms:DescribeCustomKeyStores\)/,
+    );
+    expect(run.stdout).toContain(`request ${requestIdOf('UpdateCustomKeyStore')}`);
+    expect(run.stdout).toMatch(
+      /state unknown: DescribeCustomKeyStores denied \(AccessDeniedException\): the Update was sent alone, without a disconnect/,
+    );
+    expect(mutations()).toEqual(['UpdateCustomKeyStore']);
+  });
+
+  it('Update only: a change that needs DISCONNECTED on a CONNECTED store is refused by KMS; says nothing changed and what to do (exit 1)', async () => {
+    await allow(['kms:UpdateCustomKeyStore']);
+    const args = [
+      'update',
+      defaultKeyStoreIds.externalPublic,
+      '--xks-proxy-uri-endpoint',
+      'https://moved.example.com',
+    ];
+    const run = await cli(args, asLimited);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(
+      /update of xksProxyUriEndpoint did not complete: nothing was changed/,
+    );
+    expect(run.stdout).toMatch(/KMS accepted no Disconnect, Update or Connect of this run\./);
+    expect(run.stdout).toMatch(
+      /KMS refused the Update: xksProxyUriEndpoint needs the store DISCONNECTED, and it is not\. Without kms:DescribeCustomKeyStores the run does not disconnect it .*'kms-cks disconnect cks-0123456789abcdef0'/,
+    );
+    expect(run.stderr).toMatch(/^CustomKeyStoreInvalidStateException: /m);
+    expect(mutations()).toEqual(['UpdateCustomKeyStore']);
+    expect(emulator.keyStores.get(defaultKeyStoreIds.externalPublic)!.connectionState).toBe(
+      'CONNECTED',
+    );
+  });
+
+  it('Connect denied after a disconnect and an update: the accepted requests with their IDs, the state left, exit 1; --json is one document', async () => {
+    await allow([
+      'kms:DescribeCustomKeyStores',
+      'kms:UpdateCustomKeyStore',
+      'kms:DisconnectCustomKeyStore',
+    ]);
+    const args = [
+      'update',
+      defaultKeyStoreIds.externalPublic,
+      '--xks-proxy-uri-endpoint',
+      'https://moved.example.com',
+      '--yes',
+      '--wait',
+    ];
+    const run = await cli(args, asLimited);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain(
+      `KMS accepted: DisconnectCustomKeyStore (request ${requestIdOf('DisconnectCustomKeyStore')}), UpdateCustomKeyStore (request ${requestIdOf('UpdateCustomKeyStore')}): these stand.`,
+    );
+    expect(run.stdout).toMatch(
+      /The store is left DISCONNECTED with the update applied: the run's Connect was denied \(this identity lacks kms:ConnectCustomKeyStore\)\. Connect it with 'kms-cks connect cks-0123456789abcdef0 --wait'/,
+    );
+    expect(run.stdout).not.toMatch(/connected again|rolled/);
+    expect(run.stderr).toMatch(/^AccessDeniedException: .*kms:ConnectCustomKeyStore/m);
+
+    await allow([
+      'kms:DescribeCustomKeyStores',
+      'kms:UpdateCustomKeyStore',
+      'kms:DisconnectCustomKeyStore',
+    ]);
+    const json = await cli([...args, '--json'], asLimited);
+    expect(json.code).toBe(1);
+    const record = JSON.parse(json.stdout);
+    expect(record).toMatchObject({
+      customKeyStoreId: defaultKeyStoreIds.externalPublic,
+      error: { name: 'AccessDeniedException', missingPermission: 'kms:ConnectCustomKeyStore' },
+      maintenanceReport: {
+        outcome: 'updated',
+        reconnected: false,
+        stateAfter: 'DISCONNECTED',
+        accepted: [
+          {
+            operation: 'DisconnectCustomKeyStore',
+            requestId: requestIdOf('DisconnectCustomKeyStore'),
+          },
+          { operation: 'UpdateCustomKeyStore', requestId: requestIdOf('UpdateCustomKeyStore') },
+        ],
+      },
+    });
+  });
+
+  it('delete denied: not deleted, the request ID and the missing permission; --json one document', async () => {
+    await allow(['kms:DescribeCustomKeyStores']);
+    const id = defaultKeyStoreIds.failingExternal;
+    const run = await cliNoPoll(['delete', id, '--yes'], asLimited);
+    expect(run.code).toBe(1);
+    const denied = emulator.requests.find((r) => r.operation === 'DeleteCustomKeyStore')!;
+    expect(run.stdout).toBe(
+      `${id}: not deleted: DeleteCustomKeyStore refused (request ${denied.requestId}): this identity lacks kms:DeleteCustomKeyStore\n`,
+    );
+    expect(run.stderr).toMatch(/^AccessDeniedException: /);
+    const json = await cliNoPoll(['delete', id, '--yes', '--json'], asLimited);
+    expect(json.code).toBe(1);
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      customKeyStoreId: id,
+      requests: [
+        { operation: 'DeleteCustomKeyStore', outcome: 'refused', requestId: expect.any(String) },
+      ],
+      error: { name: 'AccessDeniedException', missingPermission: 'kms:DeleteCustomKeyStore' },
+    });
+    expect(emulator.keyStores.has(id)).toBe(true);
+  });
+});
+
+describe('kms-cks update interrupted', () => {
+  it('Ctrl-C after KMS accepted the Disconnect: the record on stdout, the accepted request on stderr, exit 130', async () => {
+    await start({ transitionMs: 60_000 });
+    const id = defaultKeyStoreIds.externalPublic;
+    const controller = new AbortController();
+    const running = cli(
+      ['update', id, '--xks-proxy-uri-endpoint', 'https://moved.example.com', '--yes'],
+      { signal: controller.signal },
+    );
+    await vi.waitFor(
+      () =>
+        expect(
+          emulator.requests.filter((r) => r.operation === 'DescribeCustomKeyStores').length,
+        ).toBeGreaterThanOrEqual(2),
+      { timeout: 5_000 },
+    );
+    controller.abort();
+    const run = await running;
+    expect(run.code).toBe(130);
+    const requestId = emulator.requests.find(
+      (r) => r.operation === 'DisconnectCustomKeyStore',
+    )!.requestId;
+    expect(run.stdout).toContain(
+      `KMS accepted: DisconnectCustomKeyStore (request ${requestId}): these stand.`,
+    );
+    expect(run.stderr).toContain(
+      `KMS had accepted DisconnectCustomKeyStore of ${id} (request ${requestId}) before the interruption: it stands.`,
+    );
+    expect(mutations()).toEqual(['DisconnectCustomKeyStore']);
+  });
+
+  it('--json: Ctrl-C gives one document with the run report and what KMS accepted', async () => {
+    await start({ transitionMs: 60_000 });
+    const id = defaultKeyStoreIds.cloudHsm;
+    const controller = new AbortController();
+    const running = cli(['update', id, '--change-key-store-password', '--yes', '--json'], {
+      signal: controller.signal,
+      env: { KMS_CKS_KEY_STORE_PASSWORD: password },
+    });
+    await vi.waitFor(
+      () =>
+        expect(
+          emulator.requests.filter((r) => r.operation === 'DescribeCustomKeyStores').length,
+        ).toBeGreaterThanOrEqual(2),
+      { timeout: 5_000 },
+    );
+    controller.abort();
+    const run = await running;
+    expect(run.code).toBe(130);
+    const record = JSON.parse(run.stdout);
+    expect(record).toMatchObject({
+      interrupted: true,
+      customKeyStoreId: id,
+      maintenanceReport: {
+        accepted: [
+          {
+            operation: 'DisconnectCustomKeyStore',
+            requestId: emulator.requests.find((r) => r.operation === 'DisconnectCustomKeyStore')!
+              .requestId,
+          },
+        ],
+      },
+    });
   });
 });

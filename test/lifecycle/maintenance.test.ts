@@ -14,6 +14,7 @@ import {
 } from '../../src/emulator/index.js';
 import {
   type CallOptions,
+  CustomKeyStoreInvalidStateException,
   CustomKeyStoreNotFoundException,
   KmsClient,
   KmsValidationError,
@@ -262,6 +263,11 @@ describe('the maintenance run', () => {
     );
     expect(error).toBeInstanceOf(KmsWaiterError);
     expect((error as KmsWaiterError).connectionErrorCode).toBe('XKS_PROXY_TIMED_OUT');
+    // The Connect KMS accepted before the store went FAILED is named on the error itself.
+    expect((error as KmsWaiterError).acceptedOperation).toBe('ConnectCustomKeyStore');
+    expect((error as KmsWaiterError).acceptedRequestId).toBe(
+      emulator.requests.find((request) => request.operation === 'ConnectCustomKeyStore')!.requestId,
+    );
     const report = maintenanceReportOf(error)!;
     expect(report.outcome).toBe('updated');
     expect(report.stateAfter).toBe('FAILED');
@@ -414,5 +420,230 @@ describe('the maintenance run', () => {
     ]);
     expect(report.stateAfter).toBe('CONNECTED');
     expect(report.steps[1]!.error).toBeUndefined();
+  });
+});
+
+describe('the maintenance run under least privilege', () => {
+  const limitedKeys = { accessKeyId: 'AKIDLIMITEDMAINTAIN1', secretAccessKey: 'limited-secret' };
+  let limited: KmsClient;
+
+  /** An emulator that also accepts a credential allowed only `actions`, and a client using it. */
+  async function allow(actions: string[], options: KmsEmulatorOptions = {}): Promise<void> {
+    await start({
+      ...options,
+      credentials: [{ ...emulatorCredentials }, { ...limitedKeys, actions }],
+    });
+    limited = new KmsClient({
+      endpoint: emulator.url,
+      region: emulator.region,
+      credentials: limitedKeys,
+      maxAttempts: 1,
+    });
+  }
+
+  afterEach(async () => {
+    await limited?.close();
+  });
+
+  const logged = () =>
+    emulator.requests.map((request) => [request.operation, request.errorType ?? 'ok']);
+  const requestIdOf = (operation: string) =>
+    emulator.requests.find((request) => request.operation === operation && !request.errorType)
+      ?.requestId;
+
+  it('Describe denied (Update+Disconnect+Connect): a credential rotation is the Update alone, and the report says the state is unknown', async () => {
+    await allow([
+      'kms:UpdateCustomKeyStore',
+      'kms:DisconnectCustomKeyStore',
+      'kms:ConnectCustomKeyStore',
+    ]);
+    const id = defaultKeyStoreIds.externalPublic;
+    const report = await limited.maintainCustomKeyStore(
+      { customKeyStoreId: id, xksProxyAuthenticationCredential: credential },
+      fast,
+    );
+    expect(logged()).toEqual([
+      ['DescribeCustomKeyStores', 'AccessDeniedException'],
+      ['UpdateCustomKeyStore', 'ok'],
+    ]);
+    expect(report).toMatchObject({
+      outcome: 'updated',
+      stateBefore: undefined,
+      stateAfter: undefined,
+      stateUnknown: 'DescribeCustomKeyStores denied (AccessDeniedException)',
+      disconnected: false,
+      reconnected: false,
+      updatedProperties: ['xksProxyAuthenticationCredential'],
+      accepted: [
+        { operation: 'UpdateCustomKeyStore', requestId: requestIdOf('UpdateCustomKeyStore') },
+      ],
+    });
+    expect(actions(report)).toEqual(['describe:failed', 'update:ok']);
+    expect(report.steps[0]).toMatchObject({
+      error: 'AccessDeniedException',
+      missingPermission: 'kms:DescribeCustomKeyStores',
+    });
+    expect(emulator.keyStores.get(id)!.xksProxyAuthenticationCredential?.accessKeyId).toBe(
+      newKeyId,
+    );
+    expect(emulator.keyStores.get(id)!.connectionState).toBe('CONNECTED');
+  });
+
+  it('Describe denied (Update only): a change that needs DISCONNECTED on a CONNECTED store is refused by KMS, nothing else sent, nothing changed', async () => {
+    await allow(['kms:UpdateCustomKeyStore']);
+    const id = defaultKeyStoreIds.externalPublic;
+    const error = await failure(
+      limited.maintainCustomKeyStore(
+        { customKeyStoreId: id, xksProxyUriEndpoint: 'https://moved.example.com' },
+        fast,
+      ),
+    );
+    expect(error).toBeInstanceOf(CustomKeyStoreInvalidStateException);
+    expect(logged()).toEqual([
+      ['DescribeCustomKeyStores', 'AccessDeniedException'],
+      ['UpdateCustomKeyStore', 'CustomKeyStoreInvalidStateException'],
+    ]);
+    const report = maintenanceReportOf(error)!;
+    expect(report).toMatchObject({
+      outcome: 'failed',
+      stateUnknown: 'DescribeCustomKeyStores denied (AccessDeniedException)',
+      propertiesNeedingDisconnect: ['xksProxyUriEndpoint'],
+      accepted: [],
+      disconnected: false,
+    });
+    expect(actions(report)).toEqual(['describe:failed', 'update:failed']);
+    expect(emulator.keyStores.get(id)!.connectionState).toBe('CONNECTED');
+    expect(emulator.keyStores.get(id)!.xksProxyConfiguration?.uriEndpoint).toBe(
+      'https://xks-proxy.orders.example.com',
+    );
+  });
+
+  it('Describe denied (Update only): the same change on a DISCONNECTED store is accepted', async () => {
+    await allow(['kms:UpdateCustomKeyStore']);
+    const id = defaultKeyStoreIds.failingExternal;
+    const report = await limited.maintainCustomKeyStore(
+      { customKeyStoreId: id, xksProxyUriEndpoint: 'https://legacy-moved.example.com' },
+      fast,
+    );
+    expect(report.outcome).toBe('updated');
+    expect(report.accepted.map((request) => request.operation)).toEqual(['UpdateCustomKeyStore']);
+    expect(emulator.keyStores.get(id)!.xksProxyConfiguration?.uriEndpoint).toBe(
+      'https://legacy-moved.example.com',
+    );
+  });
+
+  it('Describe+Update only: a change that needs a disconnect stops at the denied Disconnect; nothing changed', async () => {
+    await allow(['kms:DescribeCustomKeyStores', 'kms:UpdateCustomKeyStore']);
+    const id = defaultKeyStoreIds.cloudHsm;
+    const error = await failure(
+      limited.maintainCustomKeyStore(
+        { customKeyStoreId: id, keyStorePassword: 'rotated-kmsuser-pw' },
+        fast,
+      ),
+    );
+    expect(error.name).toBe('AccessDeniedException');
+    const report = maintenanceReportOf(error)!;
+    expect(actions(report)).toEqual(['describe:ok', 'disconnect:failed']);
+    expect(report.steps[1]).toMatchObject({ missingPermission: 'kms:DisconnectCustomKeyStore' });
+    expect(report).toMatchObject({ accepted: [], stateBefore: 'CONNECTED', outcome: 'failed' });
+    expect(mutations()).toEqual(['DisconnectCustomKeyStore']);
+    expect(emulator.keyStores.get(id)!.connectionState).toBe('CONNECTED');
+    expect(emulator.keyStores.get(id)!.keyStorePassword).not.toBe('rotated-kmsuser-pw');
+  });
+
+  it('Connect denied after a disconnect and an update: AccessDeniedException with the report of what KMS accepted; the store is left DISCONNECTED', async () => {
+    await allow([
+      'kms:DescribeCustomKeyStores',
+      'kms:UpdateCustomKeyStore',
+      'kms:DisconnectCustomKeyStore',
+    ]);
+    const id = defaultKeyStoreIds.externalPublic;
+    const error = await failure(
+      limited.maintainCustomKeyStore(
+        { customKeyStoreId: id, xksProxyUriEndpoint: 'https://moved.example.com' },
+        fast,
+      ),
+    );
+    expect(error.name).toBe('AccessDeniedException');
+    const report = maintenanceReportOf(error)!;
+    expect(actions(report)).toEqual([
+      'describe:ok',
+      'disconnect:ok',
+      'wait:ok',
+      'update:ok',
+      'connect:failed',
+    ]);
+    expect(report.accepted).toEqual([
+      {
+        operation: 'DisconnectCustomKeyStore',
+        requestId: requestIdOf('DisconnectCustomKeyStore'),
+      },
+      { operation: 'UpdateCustomKeyStore', requestId: requestIdOf('UpdateCustomKeyStore') },
+    ]);
+    expect(report.accepted.every((request) => typeof request.requestId === 'string')).toBe(true);
+    expect(report.steps[4]).toMatchObject({
+      error: 'AccessDeniedException',
+      missingPermission: 'kms:ConnectCustomKeyStore',
+    });
+    expect(report).toMatchObject({
+      outcome: 'updated',
+      disconnected: true,
+      reconnected: false,
+      stateAfter: 'DISCONNECTED',
+    });
+    expect(emulator.keyStores.get(id)!.connectionState).toBe('DISCONNECTED');
+    expect(emulator.keyStores.get(id)!.xksProxyConfiguration?.uriEndpoint).toBe(
+      'https://moved.example.com',
+    );
+  });
+
+  it('a failed update whose rollback Connect is denied: the update error, outcome failed, no rollback claimed', async () => {
+    await allow(
+      ['kms:DescribeCustomKeyStores', 'kms:UpdateCustomKeyStore', 'kms:DisconnectCustomKeyStore'],
+      {
+        xksProxyProbe: async (target) =>
+          target.xksProxyConfiguration.uriEndpoint === 'https://unreachable.example.com'
+            ? { error: 'XksProxyUriUnreachableException' }
+            : undefined,
+      },
+    );
+    const id = defaultKeyStoreIds.externalPublic;
+    const error = await failure(
+      limited.maintainCustomKeyStore(
+        { customKeyStoreId: id, xksProxyUriEndpoint: 'https://unreachable.example.com' },
+        fast,
+      ),
+    );
+    expect(error).toBeInstanceOf(XksProxyUriUnreachableException);
+    const report = maintenanceReportOf(error)!;
+    expect(actions(report)).toEqual([
+      'describe:ok',
+      'disconnect:ok',
+      'wait:ok',
+      'update:failed',
+      'connect(rollback):failed',
+    ]);
+    expect(report.steps[4]).toMatchObject({ missingPermission: 'kms:ConnectCustomKeyStore' });
+    expect(report).toMatchObject({ outcome: 'failed', reconnected: false });
+    expect(report.accepted.map((request) => request.operation)).toEqual([
+      'DisconnectCustomKeyStore',
+    ]);
+    expect(emulator.keyStores.get(id)!.connectionState).toBe('DISCONNECTED');
+  });
+});
+
+describe('a change sent and not answered', () => {
+  it('an Update still in flight when the deadline passes is unknown, not failed, and not listed as accepted', async () => {
+    emulator.injectFaults({ kind: 'delay', operation: 'UpdateCustomKeyStore', delayMs: 3_000 });
+    const error = await failure(
+      client.maintainCustomKeyStore(
+        { customKeyStoreId: defaultKeyStoreIds.externalPublic, newCustomKeyStoreName: 'late' },
+        { ...fast, timeoutMs: 300 },
+      ),
+    );
+    expect(error).toBeInstanceOf(KmsWaiterError);
+    const report = maintenanceReportOf(error)!;
+    expect(actions(report)).toEqual(['describe:ok', 'update:unknown']);
+    expect(report.accepted).toEqual([]);
   });
 });

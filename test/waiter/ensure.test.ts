@@ -418,3 +418,55 @@ describe('ensureConnected', () => {
     expect(harness.emulator.keyStores.get(idleStore)!.connectionState).toBe('CONNECTED');
   });
 });
+
+describe('a waiter error after KMS accepted the request names that request', () => {
+  it('ensureDisconnected: a wait that times out after an accepted Disconnect carries its request ID', async () => {
+    await harness.close();
+    harness = await startHarness(extraStores, { transitionMs: 60_000 });
+    const error = await harness.client
+      .ensureDisconnected(xks, { ...fastPoll, wait: true, timeoutMs: 400 })
+      .catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(KmsWaiterError);
+    const waiterError = error as KmsWaiterError;
+    expect(waiterError.reason).toBe('timeout');
+    expect(waiterError.lastState).toBe('DISCONNECTING');
+    expect(disconnects()).toHaveLength(1);
+    expect(waiterError.acceptedRequestId).toBe(disconnects()[0]!.requestId);
+    expect(waiterError.acceptedOperation).toBe('DisconnectCustomKeyStore');
+  });
+
+  it('ensureConnected: a store that goes FAILED after an accepted Connect carries its request ID', async () => {
+    const error = await harness.client
+      .ensureConnected(defaultKeyStoreIds.failingExternal, { ...fastPoll, wait: true })
+      .catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(KmsWaiterError);
+    const waiterError = error as KmsWaiterError;
+    expect(waiterError.reason).toBe('failed');
+    expect(connects()).toHaveLength(1);
+    expect(connects()[0]!.errorType).toBeUndefined();
+    expect(waiterError.acceptedRequestId).toBe(connects()[0]!.requestId);
+    expect(waiterError.acceptedOperation).toBe('ConnectCustomKeyStore');
+  });
+
+  it('ensureConnected with resetFailed: a wait for DISCONNECTED that times out names the accepted Disconnect', async () => {
+    await harness.close();
+    harness = await startHarness(extraStores, { transitionMs: 60_000 });
+    const error = await harness.client
+      .ensureConnected(failedStore, { ...fastPoll, wait: true, resetFailed: true, timeoutMs: 400 })
+      .catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(KmsWaiterError);
+    expect((error as KmsWaiterError).acceptedRequestId).toBe(disconnects()[0]!.requestId);
+    expect((error as KmsWaiterError).acceptedOperation).toBe('DisconnectCustomKeyStore');
+    expect(connects()).toHaveLength(0);
+  });
+
+  it('no request accepted (a Disconnect refused as already done): no accepted request ID', async () => {
+    const error = await harness.client
+      .ensureDisconnected(stuckStore, { ...fastPoll, wait: true, timeoutMs: 200 })
+      .catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(KmsWaiterError);
+    expect(disconnects()[0]!.errorType).toBe('CustomKeyStoreInvalidStateException');
+    expect((error as KmsWaiterError).acceptedRequestId).toBeUndefined();
+    expect((error as KmsWaiterError).acceptedOperation).toBeUndefined();
+  });
+});
