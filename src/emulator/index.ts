@@ -25,7 +25,6 @@
  */
 import { type CloudHsmClusterSeed, defaultCloudHsmClusters } from './clusters.js';
 import {
-  breakGlassCredentials,
   defaultEmulatorCredentials,
   defaultKeyStores,
   type EmulatorCredentials,
