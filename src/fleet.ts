@@ -293,9 +293,11 @@ export async function applyToFleet(options: FleetOptions): Promise<FleetRecord> 
             return { failure: failureOf(profile, region, errorOf(error, options)) };
           }
           clients.push(client);
+          // The region the client resolved, once known: a failure names it, not "default region".
+          let resolvedRegion = region;
           try {
             signal?.throwIfAborted();
-            const resolvedRegion = region ?? (await client.resolveConfig()).region;
+            resolvedRegion ??= (await client.resolveConfig()).region;
             const targets: FleetTarget[] = [];
             const gaps: FleetFailure[] = [];
             const gap = (message: string) =>
@@ -348,7 +350,7 @@ export async function applyToFleet(options: FleetOptions): Promise<FleetRecord> 
             return { client, targets, gaps };
           } catch (error) {
             if (signal?.aborted) return { interrupted: true };
-            const failure = failureOf(profile, region, errorOf(error, options));
+            const failure = failureOf(profile, resolvedRegion, errorOf(error, options));
             if (isAccessDenied(error)) {
               // --all lists before it acts: an identity that may only Disconnect cannot list.
               failure.missingPermission = 'kms:DescribeCustomKeyStores';

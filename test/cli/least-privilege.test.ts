@@ -10,7 +10,7 @@ import {
   type KmsEmulator,
   startKmsEmulator,
 } from '../../src/emulator/index.js';
-import { runCli } from './run.js';
+import { finished, runCli, spawnCli } from './run.js';
 
 const xks = defaultKeyStoreIds.externalPublic;
 const idle = defaultKeyStoreIds.failingExternal; // DISCONNECTED
@@ -96,6 +96,22 @@ describe('kms-cks disconnect <id> with a Disconnect-only credential', () => {
         },
       },
     ]);
+    expect(disconnects()).toHaveLength(0);
+  });
+
+  it('--all with the region from AWS_REGION (not --region): the denied listing names that region', async () => {
+    const run = await finished(
+      spawnCli(emulator, ['disconnect', '--all', '--type', 'xks', '--yes', '--json'], {
+        AWS_ACCESS_KEY_ID: breakGlassCredentials.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: breakGlassCredentials.secretAccessKey,
+      }),
+    );
+    expect(run.code).toBe(1);
+    const [failure] = JSON.parse(run.stdout).failures;
+    expect(failure).toMatchObject({
+      region: emulator.region,
+      missingPermission: 'kms:DescribeCustomKeyStores',
+    });
     expect(disconnects()).toHaveLength(0);
   });
 });
