@@ -2,8 +2,6 @@
  * `kms-cks emulator`: runs the embedded KMS emulator in the foreground and prints how to point
  * clients at it, until SIGINT / SIGTERM.
  */
-import { constants } from 'node:fs';
-import { open } from 'node:fs/promises';
 import {
   breakGlassCredentials,
   emulatorCredentials,
@@ -13,6 +11,7 @@ import {
 import type { CustomKeyStoreEntry } from '../operations/operations.js';
 import { type CommandName, parseDuration, UsageError } from './args.js';
 import { formatTable, printable, type TextSink } from './output.js';
+import { readCliFile } from './secrets.js';
 
 /** The largest CA file `--xks-ca` reads. */
 const maxCaFileBytes = 1024 * 1024;
@@ -73,38 +72,22 @@ export async function xksCliOptions(
 }
 
 /**
- * Reads a PEM CA file without blocking on a FIFO or reading a huge file: opened non-blocking,
+ * Reads a PEM CA file without blocking on a FIFO or reading a huge file (see {@link readCliFile}):
  * a regular file of at most 1 MiB, holding at least one certificate.
  */
 async function readCaFile(path: string, command: CommandName): Promise<string> {
-  const fail = (why: string) => new UsageError(`--xks-ca ${path}: ${why}`, command);
-  let handle: Awaited<ReturnType<typeof open>>;
-  try {
-    handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
-  } catch (error) {
-    const code = (error as { code?: unknown }).code;
-    throw fail(`cannot open it (${typeof code === 'string' ? code : String(error)})`);
+  const text = await readCliFile(path, '--xks-ca', {
+    maxBytes: maxCaFileBytes,
+    owners: 'anyone',
+    command,
+  });
+  if (!text.includes('-----BEGIN CERTIFICATE-----')) {
+    throw new UsageError(
+      `--xks-ca ${path}: no PEM certificate (-----BEGIN CERTIFICATE-----) in it`,
+      command,
+    );
   }
-  try {
-    const info = await handle.stat();
-    if (!info.isFile()) throw fail('not a regular file');
-    if (info.size > maxCaFileBytes) throw fail(`larger than ${maxCaFileBytes} bytes`);
-    const buffer = Buffer.alloc(maxCaFileBytes + 1);
-    let length = 0;
-    for (;;) {
-      const { bytesRead } = await handle.read(buffer, length, buffer.length - length, null);
-      if (bytesRead === 0) break;
-      length += bytesRead;
-      if (length > maxCaFileBytes) throw fail(`larger than ${maxCaFileBytes} bytes`);
-    }
-    const text = buffer.subarray(0, length).toString('utf8');
-    if (!text.includes('-----BEGIN CERTIFICATE-----')) {
-      throw fail('no PEM certificate (-----BEGIN CERTIFICATE-----) in it');
-    }
-    return text;
-  } finally {
-    await handle.close();
-  }
+  return text;
 }
 
 /** What `runEmulator` needs from the CLI. */

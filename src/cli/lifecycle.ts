@@ -160,7 +160,7 @@ async function createInput(
       customKeyStoreName: name,
       cloudHsmClusterId: text('cloud-hsm-cluster-id')!,
       trustAnchorCertificate: anchor.startsWith('file://')
-        ? readSecretFile(anchor.slice('file://'.length), '--trust-anchor-certificate', {
+        ? await readSecretFile(anchor.slice('file://'.length), '--trust-anchor-certificate', {
             maxBytes: maxTrustAnchorBytes,
             private: false,
           })

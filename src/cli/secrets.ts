@@ -8,8 +8,8 @@
  * Kubernetes secret volumes need), at most 4 KiB, not writable by group or others, owned by the
  * current user or root. Errors name the file and the rule, never the content.
  */
-import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
-import { UsageError } from './args.js';
+import { readSmallFile, SmallFileError } from '../config/small-file.js';
+import { type CommandName, UsageError } from './args.js';
 
 /** Largest secret file read, in bytes. */
 export const maxSecretFileBytes = 4096;
@@ -26,66 +26,74 @@ export interface SecretSource {
   question: string;
 }
 
+/** Who may own a file that holds a secret: the user (or also root), or anyone (a public file). */
+export type FileOwners = 'self' | 'self-or-root' | 'anyone';
+
 /**
- * Reads a secret file safely (see the module's comment). A trailing line break is not part of the
- * secret. `private: false` (a trust anchor: public) skips the owner and mode checks, not the others.
+ * Reads a file named on the command line, as every kms-cks file flag does: opened without
+ * blocking (a FIFO cannot hang the run), a regular file only, at most `maxBytes` (read one byte
+ * past the cap, in case it grows); unless `owners` is `anyone`, owned by the user (or root) and not
+ * writable by group or others.
+ *
+ * @throws {@link UsageError} `<flag> <path>: …` naming the rule the file breaks, never its content.
+ */
+export async function readCliFile(
+  path: string,
+  flag: string,
+  options: { maxBytes: number; owners: FileOwners; command?: CommandName | undefined },
+): Promise<string> {
+  const { maxBytes, owners, command } = options;
+  const uid = process.getuid?.();
+  try {
+    return await readSmallFile(path, {
+      maxBytes,
+      check: (info) => {
+        if (owners === 'anyone' || uid === undefined) return;
+        if (info.uid !== uid && !(owners === 'self-or-root' && info.uid === 0)) {
+          throw new SmallFileError(
+            'NOT_OWNER',
+            `it belongs to another user (uid ${info.uid}); a secret must be yours${owners === 'self-or-root' ? " or root's" : ''}`,
+          );
+        }
+        if ((info.mode & 0o022) !== 0) {
+          throw new SmallFileError(
+            'WRITABLE',
+            `it is writable by group or others (mode ${(info.mode & 0o777).toString(8)}); chmod go-w it`,
+          );
+        }
+      },
+    });
+  } catch (error) {
+    if (!(error instanceof SmallFileError)) throw error;
+    const why =
+      error.code === 'NOT_REGULAR_FILE' || error.code === 'EISDIR'
+        ? 'it is not a regular file (a FIFO, device or folder)'
+        : error.code === 'TOO_LARGE'
+          ? `it is larger than ${maxBytes} bytes`
+          : error.code === 'NOT_OWNER' || error.code === 'WRITABLE'
+            ? error.message
+            : `cannot open it (${error.code})`;
+    throw new UsageError(`${flag} ${path}: ${why}`, command);
+  }
+}
+
+/**
+ * Reads a secret file safely (see the module's comment and {@link readCliFile}). A trailing line
+ * break is not part of the secret. `private: false` (a trust anchor: public) skips the owner and
+ * mode checks, not the others.
  *
  * @throws {@link UsageError} naming the file and the rule it breaks.
  */
-export function readSecretFile(
+export async function readSecretFile(
   path: string,
   flag: string,
   options: { maxBytes?: number; private?: boolean } = {},
-): string {
-  const maxBytes = options.maxBytes ?? maxSecretFileBytes;
-  let fd: number;
-  try {
-    // O_NONBLOCK: opening a FIFO with no writer returns at once instead of hanging.
-    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK | (constants.O_NOCTTY ?? 0));
-  } catch (error) {
-    const code = (error as { code?: unknown }).code;
-    throw new UsageError(
-      `${flag}: cannot open ${path} (${typeof code === 'string' ? code : 'error'})`,
-    );
-  }
-  try {
-    const info = fstatSync(fd);
-    if (!info.isFile()) {
-      throw new UsageError(`${flag}: ${path} is not a regular file (a FIFO, device or folder)`);
-    }
-    if (info.size > maxBytes) {
-      throw new UsageError(`${flag}: ${path} is larger than ${maxBytes} bytes`);
-    }
-    const uid = process.getuid?.();
-    if (uid !== undefined && options.private !== false) {
-      if (info.uid !== uid && info.uid !== 0) {
-        throw new UsageError(
-          `${flag}: ${path} belongs to another user (uid ${info.uid}); a secret must be yours or root's`,
-        );
-      }
-      if ((info.mode & 0o022) !== 0) {
-        throw new UsageError(
-          `${flag}: ${path} is writable by group or others (mode ${(info.mode & 0o777).toString(8)}); chmod go-w it`,
-        );
-      }
-    }
-    // The size may change after fstat: read one byte past the cap to notice.
-    const buffer = Buffer.alloc(maxBytes + 1);
-    let length = 0;
-    for (;;) {
-      const read = readSync(fd, buffer, length, buffer.length - length, null);
-      if (read === 0) break;
-      length += read;
-      if (length > maxBytes) {
-        throw new UsageError(`${flag}: ${path} is larger than ${maxBytes} bytes`);
-      }
-    }
-    const text = buffer.subarray(0, length).toString('utf8');
-    buffer.fill(0);
-    return text.replace(/\r?\n$/, '');
-  } finally {
-    closeSync(fd);
-  }
+): Promise<string> {
+  const text = await readCliFile(path, flag, {
+    maxBytes: options.maxBytes ?? maxSecretFileBytes,
+    owners: options.private === false ? 'anyone' : 'self-or-root',
+  });
+  return text.replace(/\r?\n$/, '');
 }
 
 /**
@@ -102,7 +110,7 @@ export async function readSecret(
   let value: string | undefined;
   let from: string;
   if (source.file !== undefined) {
-    value = readSecretFile(source.file, source.fileFlag);
+    value = await readSecretFile(source.file, source.fileFlag);
     from = source.fileFlag;
   } else if (env[source.envName] !== undefined) {
     value = env[source.envName];

@@ -3,12 +3,11 @@
  * per check, or one JSON document. The secret comes from `--secret-file`, `KMS_CKS_XKS_SECRET`
  * or stdin, and is never printed.
  */
-import { close as closeFd, constants, fstat, open, read } from 'node:fs';
-import { promisify } from 'node:util';
 import { checkXksProxy, type XksCheckReport } from '../xks/check.js';
 import type { XksProxyAuthenticationCredential } from '../xks/client.js';
 import { UsageError } from './args.js';
 import { alignRows, formatJson, printable, type TextSink } from './output.js';
+import { readCliFile } from './secrets.js';
 
 /** What `runXksCheck` needs from the CLI. */
 export interface XksCheckIo {
@@ -45,69 +44,17 @@ export interface XksCheckCommand {
 const maxFileBytes = 64 * 1024;
 const maxSecretBytes = 4096;
 
-const openFile = promisify(open);
-const fstatFile = promisify(fstat);
-const readFile = promisify(read);
-const closeFile = promisify(closeFd);
-
-/**
- * Reads a small file safely: opened without blocking (a FIFO cannot hang the run), a regular
- * file only, size-capped; a secret file must be the user's own and not writable by others.
- */
-export async function readSmallFile(
+/** A file of one of the check's flags (see {@link readCliFile}); a secret must be the user's own. */
+function readSmallFile(
   path: string,
   option: string,
   options: { maxBytes: number; secret: boolean },
 ): Promise<string> {
-  let fd: number;
-  try {
-    fd = await openFile(
-      path,
-      constants.O_RDONLY | constants.O_NONBLOCK | (constants.O_NOCTTY ?? 0),
-    );
-  } catch (error) {
-    throw new UsageError(
-      `--${option}: cannot open ${path} (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
-      'xks',
-    );
-  }
-  try {
-    const stats = await fstatFile(fd);
-    if (!stats.isFile()) throw new UsageError(`--${option}: ${path} is not a regular file`, 'xks');
-    if (stats.size > options.maxBytes) {
-      throw new UsageError(`--${option}: ${path} is larger than ${options.maxBytes} bytes`, 'xks');
-    }
-    if (options.secret && typeof process.getuid === 'function') {
-      if (stats.uid !== process.getuid()) {
-        throw new UsageError(
-          `--${option}: ${path} belongs to another user; refusing to read a secret from it`,
-          'xks',
-        );
-      }
-      if (stats.mode & 0o022) {
-        throw new UsageError(
-          `--${option}: ${path} is writable by group or others; refusing to read a secret from it`,
-          'xks',
-        );
-      }
-    }
-    const buffer = Buffer.alloc(options.maxBytes + 1);
-    let length = 0;
-    for (;;) {
-      const { bytesRead } = await readFile(fd, buffer, length, buffer.length - length, null);
-      if (bytesRead === 0) break;
-      length += bytesRead;
-      if (length > options.maxBytes) {
-        throw new UsageError(
-          `--${option}: ${path} is larger than ${options.maxBytes} bytes`,
-          'xks',
-        );
-      }
-    }
-    return buffer.subarray(0, length).toString('utf8');
-  } finally {
-    await closeFile(fd).catch(() => {});
-  }
+  return readCliFile(path, `--${option}`, {
+    maxBytes: options.maxBytes,
+    owners: options.secret ? 'self' : 'anyone',
+    command: 'xks',
+  });
 }
 
 /** A secret file's content: the secret on its first line. */

@@ -56,6 +56,11 @@ export interface SmallFileOptions {
   maxBytes: number;
   /** Also accept the null device (`/dev/null`, read as empty): how some turn a file off. */
   allowNullDevice?: boolean;
+  /**
+   * Called with the status of the file as opened (a regular file within `maxBytes`) before it is
+   * read; throws a {@link SmallFileError} to refuse it (its owner or mode, say).
+   */
+  check?: (info: Stats) => void;
 }
 
 /**
@@ -79,6 +84,7 @@ export async function readSmallFile(path: string, options: SmallFileOptions): Pr
     const info = await fstat(fd);
     if (await refuse(info, options)) return '';
     if (info.size > options.maxBytes) throw tooLarge(options.maxBytes);
+    options.check?.(info);
     // Read to the end, not to the size fstat gave: the file may grow meanwhile.
     const chunk = Buffer.alloc(Math.min(options.maxBytes + 1, Math.max(info.size + 1, 16_384)));
     const chunks: Buffer[] = [];
@@ -90,7 +96,11 @@ export async function readSmallFile(path: string, options: SmallFileOptions): Pr
       if (total > options.maxBytes) throw tooLarge(options.maxBytes);
       chunks.push(Buffer.from(chunk.subarray(0, bytesRead)));
     }
-    return Buffer.concat(chunks, total).toString('utf8');
+    const whole = Buffer.concat(chunks, total);
+    const text = whole.toString('utf8');
+    // The file may hold a secret: leave no copy of its bytes in buffers waiting for the GC.
+    for (const buffer of [chunk, whole, ...chunks]) buffer.fill(0);
+    return text;
   } catch (error) {
     if (error instanceof SmallFileError) throw error;
     const code = (error as { code?: unknown }).code;
