@@ -1,7 +1,8 @@
+import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { dirname, join, relative, resolve } from 'node:path';
-import { buildSync, type Plugin } from 'esbuild';
+import { buildSync, build as esbuild, type Plugin } from 'esbuild';
 import { defineConfig, type Options } from 'tsup';
 
 /**
@@ -250,8 +251,11 @@ const lazyName = (source: string) =>
     .replace(/[\\/]/g, '-');
 
 const lazyModules = modulesWithPackageImports(libraryEntries);
-/** The ES module build's entries: the library's, and beside each its lazy modules. */
-const esmEntries: Record<string, string> = { ...libraryEntries };
+/** The ES module build's entries: the library's, beside each its lazy modules, and the on-demand file. */
+const esmEntries: Record<string, string> = {
+  ...libraryEntries,
+  'on-demand': 'src/on-demand/modules.ts',
+};
 for (const [name, sources] of Object.entries(lazyModules)) {
   const dir = dirname(name);
   for (const source of sources) {
@@ -282,6 +286,179 @@ const lazyModuleFiles: Plugin = {
       if (!source) return undefined;
       return { path: `./${lazyName(relative(process.cwd(), source))}.js`, external: true };
     });
+  },
+};
+
+/**
+ * The on-demand modules (`src/on-demand/modules.ts`: the credential sources beyond the
+ * environment's and the shared files' keys) are one file of their own beside the main entry in
+ * the ES module build, `dist/on-demand.js`, read and parsed only when one is first used (issue
+ * 25: importing the entry is mostly parsing it, per byte). The file must not carry copies of the
+ * modules it shares with the entry (errors, configuration, requests): an error class would then
+ * be two classes, and state two states. So in that file each such module is replaced by bindings
+ * that the entry fills, when it loads the file, with its own modules (`bind.ts`, replaced here):
+ * one program, two files. Found from esbuild's metafile, so that moving a module needs no list.
+ */
+const onDemandBarrel = resolve('src/on-demand/modules.ts');
+const onDemandLoad = resolve('src/on-demand/load.ts');
+
+/** `./x.js` imported from `dir` → the source it names, if it is one of ours. */
+function sourceOf(dir: string, path: string): string {
+  const candidate = resolve(dir, path);
+  return candidate.endsWith('.js') ? candidate.replace(/\.js$/, '.ts') : candidate;
+}
+
+const onDemandLayout = await (async () => {
+  const scan = async (entry: string, setup: Plugin['setup']) =>
+    (
+      await esbuild({
+        entryPoints: [entry],
+        bundle: true,
+        format: 'esm',
+        platform: 'node',
+        packages: 'external',
+        outdir: 'on-demand-scan',
+        write: false,
+        metafile: true,
+        logLevel: 'silent',
+        plugins: [{ name: 'scan', setup }],
+      })
+    ).metafile;
+  // Dynamic imports that the build turns into files of their own (the zod schema modules).
+  const lazyImport = (args: { kind: string; resolveDir: string; path: string }) =>
+    args.kind === 'dynamic-import' && lazySources.has(sourceOf(args.resolveDir, args.path));
+  // 1. The main entry's modules, as its file holds them: without the on-demand barrel.
+  const main = await scan(resolve(libraryEntries.index ?? ''), (build) => {
+    build.onResolve({ filter: /^\./ }, (args) => {
+      const target = sourceOf(args.resolveDir, args.path);
+      if (target === onDemandBarrel || lazyImport(args)) return { path: args.path, external: true };
+      return undefined;
+    });
+  });
+  const mainModules = new Set(Object.keys(main.inputs).map((path) => resolve(path)));
+  // 2. The barrel's own modules, and which of the entry's modules they import.
+  const bound = new Set<string>();
+  const own = await scan(onDemandBarrel, (build) => {
+    build.onResolve({ filter: /^\./ }, (args) => {
+      const target = sourceOf(args.resolveDir, args.path);
+      if (lazyImport(args)) return { path: args.path, external: true };
+      if (!mainModules.has(target)) return undefined;
+      bound.add(target);
+      return { path: args.path, external: true };
+    });
+  });
+  const ownModules = new Set(Object.keys(own.inputs).map((path) => resolve(path)));
+  // 3. The names each bound module exports (re-exports included, types not).
+  const boundModules = [...bound].sort();
+  const { metafile } = buildSync({
+    entryPoints: boundModules,
+    bundle: true,
+    splitting: true,
+    format: 'esm',
+    platform: 'node',
+    packages: 'external',
+    outdir: 'on-demand-scan',
+    outbase: '.',
+    write: false,
+    metafile: true,
+    logLevel: 'silent',
+  });
+  const exportsOf = new Map(
+    Object.values(metafile.outputs)
+      .filter((output) => output.entryPoint)
+      .map((output) => [resolve(output.entryPoint ?? ''), output.exports]),
+  );
+  for (const path of boundModules) {
+    // A binding is a copy taken when the file is bound: a module whose exports change later
+    // (`export let`) would be seen unchanged.
+    if (/^export\s+(let|var)\s/m.test(readFileSync(path, 'utf8'))) {
+      throw new Error(
+        `on-demand-file: ${relative('.', path)} exports a variable; bindings would not follow it`,
+      );
+    }
+  }
+  const modules = boundModules.map((path, index) => ({
+    path,
+    index,
+    names: exportsOf.get(path) ?? [],
+  }));
+  // Both files must come from the same build: a mismatch fails loudly, never binds wrong.
+  const { version } = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string };
+  const layout = JSON.stringify([version, modules.map((m) => [relative('.', m.path), m.names])]);
+  const layoutId = createHash('sha256').update(layout).digest('hex').slice(0, 16);
+  return { ownModules, modules, layoutId };
+})();
+
+const onDemandFile: Plugin = {
+  name: 'on-demand-file',
+  setup(build) {
+    const { ownModules, modules, layoutId } = onDemandLayout;
+    const boundIndex = new Map(modules.map((m) => [m.path, m]));
+    const variable = (index: number, name: string) => `m${index}_${name}`;
+    // The entry imports the barrel's file, beside it.
+    build.onResolve({ filter: /^\.\/modules\.js$/ }, (args) => {
+      if (args.kind !== 'dynamic-import' || resolve(args.importer) !== onDemandLoad)
+        return undefined;
+      return { path: './on-demand.js', external: true };
+    });
+    // The entry's bind.ts: hands the file its modules, in the order both files agree on.
+    build.onLoad({ filter: /[\\/]on-demand[\\/]bind\.ts$/ }, () => ({
+      loader: 'js',
+      resolveDir: process.cwd(),
+      // Named imports, and the objects made only when binding: a namespace import would build
+      // an object of getters per module at start-up.
+      contents: `${modules
+        .map(
+          (m) =>
+            `import { ${m.names.map((name) => `${name} as ${variable(m.index, name)}`).join(', ')} } from ${JSON.stringify(m.path)};`,
+        )
+        .join('\n')}
+export function bindOnDemand(loaded) {
+  loaded.__bindOnDemand(${JSON.stringify(layoutId)}, [
+${modules.map((m) => `    { ${m.names.map((name) => `${name}: ${variable(m.index, name)}`).join(', ')} },`).join('\n')}
+  ]);
+  return loaded;
+}`,
+    }));
+    // In the barrel's file, an import of one of the entry's modules is an import of its bindings.
+    build.onResolve({ filter: /^\./ }, (args) => {
+      if (!ownModules.has(resolve(args.importer))) return undefined;
+      const target = boundIndex.get(sourceOf(args.resolveDir, args.path));
+      if (!target || args.kind === 'dynamic-import') return undefined;
+      return { path: String(target.index), namespace: 'on-demand-binding' };
+    });
+    build.onLoad({ filter: /.*/, namespace: 'on-demand-binding' }, (args) => {
+      const target = modules[Number(args.path)];
+      if (!target) return undefined;
+      const names = target.names.map((name) => `${variable(target.index, name)} as ${name}`);
+      return {
+        loader: 'js',
+        contents: `export { ${names.join(', ')} } from 'on-demand-bindings';`,
+      };
+    });
+    build.onResolve({ filter: /^on-demand-bindings$/ }, () => ({
+      path: 'all',
+      namespace: 'on-demand-bindings',
+    }));
+    build.onLoad({ filter: /.*/, namespace: 'on-demand-bindings' }, () => {
+      const all = modules.flatMap((m) => m.names.map((name) => ({ m, name })));
+      return {
+        loader: 'js',
+        contents: `export let ${all.map(({ m, name }) => variable(m.index, name)).join(', ')};
+export function bindOnDemand(layoutId, kit) {
+  if (layoutId !== ${JSON.stringify(layoutId)} || kit.length !== ${modules.length}) {
+    throw new Error('kms-custom-key-store: dist/on-demand.js is not of the same build as dist/index.js; reinstall the package');
+  }
+${all.map(({ m, name }) => `  ${variable(m.index, name)} = kit[${m.index}].${name};`).join('\n')}
+}`,
+      };
+    });
+    // The barrel, as the file's entry, also exports the binding.
+    build.onLoad({ filter: /[\\/]on-demand[\\/]modules\.ts$/ }, (args) => ({
+      loader: 'ts',
+      contents: `${readFileSync(args.path, 'utf8')}
+export { bindOnDemand as __bindOnDemand } from 'on-demand-bindings';`,
+    }));
   },
 };
 
@@ -331,7 +508,7 @@ export default defineConfig([
     splitting: false,
     // Keep `node:` so that built-ins reach the plugin below (tsup's would take them first).
     removeNodeProtocol: false,
-    esbuildPlugins: [builtinsOnFirstUse, lazyModuleFiles],
+    esbuildPlugins: [builtinsOnFirstUse, lazyModuleFiles, onDemandFile],
     esbuildOptions(options) {
       options.charset = 'ascii';
     },

@@ -11,11 +11,13 @@ import { loadConfig, type ResolvedConfig } from './config/resolve.js';
 import { validateConfig } from './config/validate.js';
 import type { CredentialSource } from './credentials/credentials.js';
 import { type KmsConfigError, KmsError, KmsResponseError } from './errors.js';
+import type { MaintenanceOptions, MaintenanceReport } from './maintenance/maintain.js';
 import {
-  type MaintenanceOptions,
-  type MaintenanceReport,
+  ensureConnected,
+  ensureDisconnected,
   maintainCustomKeyStore,
-} from './maintenance/maintain.js';
+  waitForConnectionState,
+} from './on-demand/functions.js';
 import {
   type CreateCustomKeyStoreInput,
   type CreateCustomKeyStoreResult,
@@ -47,14 +49,12 @@ import {
 import { createRequestSigner, type RequestSigner } from './request/sign.js';
 import { isCallTraced, traceCall } from './request/trace.js';
 import { VERSION } from './version.js';
-import { ensureConnected, ensureDisconnected } from './waiter/ensure.js';
 import type {
   EnsureConnectedOptions,
   EnsureDisconnectedOptions,
   EnsureStateResult,
   WaitOptions,
 } from './waiter/types.js';
-import { waitForConnectionState } from './waiter/wait.js';
 
 /** Result of DisconnectCustomKeyStore: nothing but the metadata. */
 export type DisconnectCustomKeyStoreOutput = WithMetadata<EmptyOutput>;

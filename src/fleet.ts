@@ -6,7 +6,7 @@
  * `failures` and does not stop the others.
  */
 import { KmsClient, paginateStores } from './client.js';
-import { maxTimerMs, waiterDefaults } from './config/defaults.js';
+import { fleetDefaults, maxTimerMs } from './config/defaults.js';
 import type { KmsClientConfig } from './config/options.js';
 import { editDistance } from './edit-distance.js';
 import { type KmsConfigErrorCode, KmsValidationError, KmsWaiterError } from './errors.js';
@@ -215,32 +215,9 @@ export interface FleetOptions {
   clientConfig?: KmsClientConfig;
 }
 
-/** Defaults of {@link applyToFleet}. */
-export const fleetDefaults = {
-  concurrency: 8,
-  timeoutMs: waiterDefaults.timeoutMs,
-} as const;
+export { fleetDefaults };
 
-/**
- * Disconnects (or connects) every selected custom key store in every profile × region, and
- * returns the audit record. For each pair: lists the stores (all pages), keeps those of `type`
- * whose name matches `name`, then runs the idempotent ensure call on each, at most `concurrency`
- * calls at a time. A pair that cannot be listed goes to `failures`; a store whose call fails is
- * `failed` with its error; neither stops the rest. It does not throw for those: read the record.
- *
- * @example
- * ```ts
- * const record = await applyToFleet({
- *   action: 'disconnect',
- *   profiles: ['prod', 'prod-eu'],
- *   regions: ['us-east-1', 'eu-west-1'],
- *   type: 'EXTERNAL_KEY_STORE',
- *   wait: true,
- * });
- * if (record.failures.length || record.targets.some((t) => t.action === 'failed')) page();
- * ```
- * @throws {@link KmsValidationError} before any request when an option is invalid.
- */
+/** The fleet run; documented, and loaded on first use, by `applyToFleet` of `on-demand/functions.ts`. */
 export async function applyToFleet(options: FleetOptions): Promise<FleetRecord> {
   validate(options);
   const startedAt = new Date().toISOString();

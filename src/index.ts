@@ -12,7 +12,7 @@ export {
   type ResolvedClientConfig,
   type UpdateCustomKeyStoreOutput,
 } from './client.js';
-export { waiterDefaults } from './config/defaults.js';
+export { fleetDefaults, waiterDefaults } from './config/defaults.js';
 export { type EndpointParams, resolveEndpoint } from './config/endpoint.js';
 export type { KmsClientConfig, Logger } from './config/options.js';
 export type {
@@ -65,31 +65,35 @@ export {
   XksProxyVpcEndpointServiceInvalidConfigurationException,
   XksProxyVpcEndpointServiceNotFoundException,
 } from './errors.js';
+export type {
+  FleetAction,
+  FleetError,
+  FleetFailure,
+  FleetNearMatch,
+  FleetOptions,
+  FleetPlan,
+  FleetProgress,
+  FleetRecord,
+  FleetTarget,
+  FleetTargetAction,
+} from './fleet.js';
+export type {
+  AcceptedRequest,
+  MaintenanceAction,
+  MaintenanceApi,
+  MaintenanceOptions,
+  MaintenancePlan,
+  MaintenanceReport,
+  MaintenanceStep,
+} from './maintenance/maintain.js';
+export { maintenanceReportOf } from './maintenance/report.js';
 export {
   applyToFleet,
-  type FleetAction,
-  type FleetError,
-  type FleetFailure,
-  type FleetNearMatch,
-  type FleetOptions,
-  type FleetPlan,
-  type FleetProgress,
-  type FleetRecord,
-  type FleetTarget,
-  type FleetTargetAction,
-  fleetDefaults,
-} from './fleet.js';
-export {
-  type AcceptedRequest,
-  type MaintenanceAction,
-  type MaintenanceApi,
-  type MaintenanceOptions,
-  type MaintenancePlan,
-  type MaintenanceReport,
-  type MaintenanceStep,
+  ensureConnected,
+  ensureDisconnected,
   maintainCustomKeyStore,
-  maintenanceReportOf,
-} from './maintenance/maintain.js';
+  waitForConnectionState,
+} from './on-demand/functions.js';
 export {
   type ConnectionErrorCode,
   type ConnectionState,
@@ -120,7 +124,6 @@ export {
   type KmsCallTraceContext,
 } from './request/trace.js';
 export { VERSION } from './version.js';
-export { ensureConnected, ensureDisconnected } from './waiter/ensure.js';
 export type {
   CustomKeyStoreApi,
   EnsureAction,
@@ -130,4 +133,3 @@ export type {
   WaiterPoll,
   WaitOptions,
 } from './waiter/types.js';
-export { waitForConnectionState } from './waiter/wait.js';

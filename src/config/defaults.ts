@@ -40,3 +40,9 @@ export const waiterDefaults = {
   /** Each delay is the previous one times this, up to `maxPollIntervalMs`. */
   backoffFactor: 1.5,
 } as const;
+
+/** Defaults of `applyToFleet`: stores worked on at a time, and the deadline of each ensure call. */
+export const fleetDefaults = {
+  concurrency: 8,
+  timeoutMs: waiterDefaults.timeoutMs,
+} as const;

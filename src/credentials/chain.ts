@@ -14,6 +14,7 @@ import {
   type SharedFiles,
 } from '../config/shared-files.js';
 import { type CredentialSourceFailure, KmsConfigError, KmsNetworkError } from '../errors.js';
+import { onDemand } from '../on-demand/load.js';
 import type { MfaCodeProvider } from './assume-role.js';
 import {
   CredentialSourceError,
@@ -106,7 +107,7 @@ export function defaultCredentialChain(
         // when the chain gets to them: a CLI run with keys in the environment never loads them.
         (await fromRemote('container', tried, async () =>
           (
-            await import('./container.js')
+            await onDemand('container')
           ).containerCredentials(env, {
             timeoutMs: options.metadataTimeoutMs,
             retries: options.containerRetries,
@@ -115,7 +116,7 @@ export function defaultCredentialChain(
         )) ??
         (await fromRemote('imds', tried, async () =>
           (
-            await import('./imds.js')
+            await onDemand('imds')
           ).imdsCredentials(env, {
             timeoutMs: options.metadataTimeoutMs,
             profile: profileSettings.value,
@@ -251,7 +252,7 @@ async function fromProfile(
   const command = settings.credential_process;
   if (command) {
     try {
-      const { processCredentials } = await import('./process.js');
+      const { processCredentials } = await onDemand('process');
       const credentials = await processCredentials(command, {
         profile: selection.name,
         env: options.env,
@@ -305,7 +306,7 @@ async function assumeRoleProfile(
 ): Promise<SourcedCredentials> {
   const source = `assume-role:${name}` as const;
   try {
-    const { roleProfileCredentials } = await import('./assume-role.js');
+    const { roleProfileCredentials } = await onDemand('assumeRole');
     const credentials = await roleProfileCredentials(name, settings, {
       files,
       settings: { ...options.services, env: options.env, signal: options.signal },
@@ -343,7 +344,7 @@ async function ssoProfile(
 ): Promise<SourcedCredentials> {
   const source = `sso:${name}` as const;
   try {
-    const { ssoProfileCredentials } = await import('./sso.js');
+    const { ssoProfileCredentials } = await onDemand('sso');
     const credentials = await ssoProfileCredentials(name, settings, {
       files,
       settings: { ...options.services, env: options.env, signal: options.signal },
@@ -366,7 +367,7 @@ async function webIdentity(
   },
 ): Promise<SourcedCredentials> {
   try {
-    const { webIdentityCredentials } = await import('./web-identity.js');
+    const { webIdentityCredentials } = await onDemand('webIdentity');
     const credentials = await webIdentityCredentials(
       what.config,
       { region: what.region, services: what.services },

@@ -175,11 +175,7 @@ export interface AcceptedRequest {
   rollback?: boolean;
 }
 
-/** The report a failed {@link maintainCustomKeyStore} attached to its error, if any. */
-export function maintenanceReportOf(error: unknown): MaintenanceReport | undefined {
-  const report = (error as { maintenanceReport?: unknown } | null | undefined)?.maintenanceReport;
-  return typeof report === 'object' && report !== null ? (report as MaintenanceReport) : undefined;
-}
+export { maintenanceReportOf } from './report.js';
 
 /** Properties of an external key store that need DISCONNECTED, as KMS documents. */
 const xksNeedsDisconnected: readonly UpdatableProperty[] = [
@@ -220,47 +216,7 @@ function currentValue(entry: CustomKeyStoreEntry, property: UpdatableProperty): 
 
 const connectedBefore = new Set(['CONNECTED', 'CONNECTING']);
 
-/**
- * Applies an update to a custom key store whatever its state, disconnecting only when a changed
- * property needs it, and reconnecting afterwards a store that was connected.
- *
- * IAM: `kms:DescribeCustomKeyStores` and `kms:UpdateCustomKeyStore`; also
- * `kms:DisconnectCustomKeyStore` and `kms:ConnectCustomKeyStore` when a property needs the store
- * DISCONNECTED and it is not. Least privilege:
- * - Describe denied (`AccessDeniedException`): the run cannot tell the state, so it never
- *   disconnects (it could not wait for DISCONNECTED either). It sends the Update alone, every
- *   property as given, and lets KMS judge: properties that need no disconnect are applied in any
- *   state; one that needs DISCONNECTED is accepted only when the store is DISCONNECTED, and
- *   otherwise KMS refuses the whole Update with {@link CustomKeyStoreInvalidStateException}
- *   (nothing changed; disconnect the store first, e.g. with {@link ensureDisconnected}, and run
- *   again once it is DISCONNECTED). The report says `stateUnknown`.
- * - A later step denied (Disconnect, Connect, or the Connect of a rollback): the
- *   `AccessDeniedException` is thrown (the update's own error for a failed update) with the report
- *   attached; `accepted` lists exactly the requests KMS accepted before, the denied step has
- *   `missingPermission`, and `outcome` is never `rolled-back` unless the rollback's Connect was
- *   accepted and the store reached CONNECTED.
- *
- * @example
- * ```ts
- * const report = await client.maintainCustomKeyStore({
- *   customKeyStoreId: 'cks-0123456789abcdef0',
- *   xksProxyAuthenticationCredential: { accessKeyId, rawSecretAccessKey },
- * });
- * console.log(report.stateBefore, report.steps.map((step) => step.action), report.stateAfter);
- * ```
- * @param api - a {@link KmsClient}, or anything with its calls.
- * @param input - as {@link KmsClient.updateCustomKeyStore}.
- * @param options - `allowDisconnect`, `reconnect`, and the waiter's deadline, polling, signal, `onPoll`.
- * @returns the report of the run.
- * @throws {@link KmsValidationError} before anything is sent for invalid input, and after the first
- *   Describe only for fields of the other store type or a needed disconnect with
- *   `allowDisconnect: false` (the report attached).
- * @throws the update's own typed error (e.g. {@link XksProxyIncorrectAuthenticationCredentialException})
- *   after the store was put back as it was, with the report attached; the errors of the other
- *   steps ({@link KmsWaiterError} for a store that does not reach CONNECTED, with
- *   `acceptedRequestId` naming the accepted Disconnect / Connect; AccessDeniedException for a
- *   denied step; …) likewise.
- */
+/** The maintenance run; documented, and loaded on first use, by `maintainCustomKeyStore` of `on-demand/functions.ts`. */
 export async function maintainCustomKeyStore(
   api: MaintenanceApi,
   input: UpdateCustomKeyStoreInput,

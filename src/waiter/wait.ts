@@ -259,21 +259,7 @@ export async function inSession<T>(
   }
 }
 
-/**
- * Polls DescribeCustomKeyStores until the store is in one of `states`, and resolves with its entry.
- * The first poll is immediate; the delays then grow from `pollIntervalMs` by ×1.5 up to
- * `maxPollIntervalMs`. Throttling and transient Describe errors are retried by the client; other
- * Describe errors (CustomKeyStoreNotFoundException, AccessDeniedException, …) are thrown as they are.
- *
- * @param api - a {@link KmsClient}, or anything with its three calls.
- * @param customKeyStoreId - the store.
- * @param states - one state or several (as KMS spells them: `CONNECTED`, …); any of them ends
- *   the wait. Any other value is a {@link KmsValidationError} at once.
- * @param options - deadline, poll intervals, abort signal, progress callback.
- * @throws {@link KmsWaiterError} `timeout` when `timeoutMs` passes first (with the last state
- *   seen), or `failed` when the store is FAILED and FAILED is not among `states`.
- * @throws {@link KmsValidationError} before any request when an argument is invalid.
- */
+/** The waiter; documented, and loaded on first use, by `waitForConnectionState` of `on-demand/functions.ts`. */
 export async function waitForConnectionState(
   api: CustomKeyStoreApi,
   customKeyStoreId: string,

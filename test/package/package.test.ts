@@ -131,6 +131,23 @@ runScenarios(require('kms-custom-key-store'), require('kms-custom-key-store/emul
   (record) => console.log(JSON.stringify(record)),
 );`,
     );
+    // Every file the process loads, recorded by a module hook (ES modules, and CommonJS loaded
+    // through import), and the built-ins from process.moduleLoadList, after each step.
+    writeFileSync(
+      join(project, 'record-hooks.mjs'),
+      `let port;
+export function initialize(data) { port = data.port; }
+export async function load(url, context, next) { port.postMessage(url); return next(url, context); }`,
+    );
+    writeFileSync(
+      join(project, 'record.mjs'),
+      `import { register } from 'node:module';
+const { port1, port2 } = new MessageChannel();
+globalThis.loadedUrls = [];
+port1.on('message', (url) => globalThis.loadedUrls.push(url));
+port1.unref();
+register(new URL('./record-hooks.mjs', import.meta.url), { data: { port: port2 }, transferList: [port2] });`,
+    );
   });
 
   it('runs every scenario through import (ESM)', async () => {
@@ -173,23 +190,6 @@ runScenarios(require('kms-custom-key-store'), require('kms-custom-key-store/emul
   });
 
   it('start-up of the ESM build: one file of the package, no zod and no built-in a Disconnect does not use; zod on the first validation that needs it', async () => {
-    // Every file the process loads, recorded by a module hook (ES modules, and CommonJS loaded
-    // through import), and the built-ins from process.moduleLoadList, after each step.
-    writeFileSync(
-      join(project, 'record-hooks.mjs'),
-      `let port;
-export function initialize(data) { port = data.port; }
-export async function load(url, context, next) { port.postMessage(url); return next(url, context); }`,
-    );
-    writeFileSync(
-      join(project, 'record.mjs'),
-      `import { register } from 'node:module';
-const { port1, port2 } = new MessageChannel();
-globalThis.loadedUrls = [];
-port1.on('message', (url) => globalThis.loadedUrls.push(url));
-port1.unref();
-register(new URL('./record-hooks.mjs', import.meta.url), { data: { port: port2 }, transferList: [port2] });`,
-    );
     writeFileSync(
       join(project, 'startup-esm.mjs'),
       // (node:module and worker_threads are the recording hook's own.)
@@ -230,6 +230,93 @@ console.log(JSON.stringify(report));`,
     expect(out.validation).toBe('too_big');
     expect(out.afterValidation.zod).toBe(true);
     expect(out.afterValidation.files).toContain('dist/operations-schemas.js');
+  });
+
+  it('ESM build: dist/on-demand.js loads only for what needs it, bound to the entry own classes; a file of another build is refused', async () => {
+    // The on-demand file holds the credential sources beyond the environment's and the shared
+    // files' keys, the waiter, the ensure calls, the fleet run and the maintenance run; in it, the
+    // entry's modules are bindings to the entry's own (issue 25). A copy would still pass
+    // `instanceof` (error brands) but not `constructor ===`, and the credential chain would not
+    // recognise its sources' failures.
+    writeFileSync(
+      join(project, 'aws-config-on-demand'),
+      `[profile broken]\ncredential_process = ${JSON.stringify(process.execPath)} -e "process.exit(3)"\n`,
+    );
+    writeFileSync(
+      join(project, 'on-demand-esm.mjs'),
+      `const lib = await import('kms-custom-key-store');
+const files = () => globalThis.loadedUrls
+  .filter((url) => url.includes('/kms-custom-key-store/'))
+  .map((url) => url.slice(url.indexOf('/kms-custom-key-store/') + 22));
+const settle = () => new Promise((resolve) => setTimeout(resolve, 50));
+const report = {};
+const client = new lib.KmsClient({ endpoint: process.env.KMS_URL });
+await client.disconnectCustomKeyStore('cks-1234567890abcdef0');
+await settle();
+report.afterDisconnect = files();
+report.ensure = (await client.ensureDisconnected('cks-1234567890abcdef0')).action;
+await settle();
+report.afterEnsure = files();
+const invalid = await client.waitForConnectionState('cks-1234567890abcdef0', 'ONLINE').catch((error) => error);
+report.waiterError = [invalid.constructor === lib.KmsValidationError, invalid.issues?.[0]?.path];
+const missing = await client.ensureConnected('cks-missing000000000').catch((error) => error);
+report.notFound = missing.constructor === lib.CustomKeyStoreNotFoundException;
+const record = await lib.applyToFleet({ action: 'disconnect', dryRun: true, regions: ['eu-west-1'], clientConfig: { endpoint: process.env.KMS_URL } });
+report.fleet = [record.operation, record.dryRun, record.targets.length, record.failures.length];
+const broken = new lib.KmsClient({ endpoint: process.env.KMS_URL, profile: 'broken' });
+const failed = await broken.disconnectCustomKeyStore('cks-1234567890abcdef0').catch((error) => error);
+report.process = [failed.constructor === lib.KmsConfigError, failed.sources?.map((s) => s.source), /exited with code 3/.test(failed.message)];
+await Promise.all([client.close(), broken.close()]);
+console.log(JSON.stringify(report));`,
+    );
+    const out = JSON.parse(
+      await runNode(
+        'on-demand-esm.mjs',
+        project,
+        { ...env(), AWS_CONFIG_FILE: join(project, 'aws-config-on-demand') },
+        ['--import', './record.mjs'],
+      ),
+    );
+    expect(out.afterDisconnect).toEqual(['dist/index.js']);
+    expect(out.ensure).toBe('disconnected');
+    // (The ensure calls check their options with the waiter's zod schemas, a file of their own.)
+    expect(out.afterEnsure).toEqual([
+      'dist/index.js',
+      'dist/on-demand.js',
+      'dist/waiter-schemas.js',
+    ]);
+    expect(out.waiterError).toEqual([true, ['states', 0]]);
+    expect(out.notFound).toBe(true);
+    expect(out.fleet).toEqual(['disconnect', true, 0, 0]);
+    expect(out.process).toEqual([true, ['env', 'process'], true]);
+
+    // A dist/on-demand.js of another build (a broken install) is refused, never bound wrong.
+    const onDemandFile = join(
+      project,
+      'node_modules',
+      'kms-custom-key-store',
+      'dist',
+      'on-demand.js',
+    );
+    const original = readFileSync(onDemandFile, 'utf8');
+    const layoutId = /if \(layoutId !== "([0-9a-f]+)"/.exec(original)?.[1];
+    expect(layoutId).toMatch(/^[0-9a-f]{16}$/);
+    try {
+      writeFileSync(onDemandFile, original.replaceAll(layoutId!, '0123456789abcdef'));
+      writeFileSync(
+        join(project, 'on-demand-mismatch.mjs'),
+        `const lib = await import('kms-custom-key-store');
+const client = new lib.KmsClient({ endpoint: process.env.KMS_URL });
+const error = await client.ensureDisconnected('cks-1234567890abcdef0').catch((error) => error);
+await client.close();
+console.log(JSON.stringify(String(error?.message)));`,
+      );
+      expect(JSON.parse(await runNode('on-demand-mismatch.mjs', project, env()))).toMatch(
+        /not of the same build as dist\/index\.js/,
+      );
+    } finally {
+      writeFileSync(onDemandFile, original);
+    }
   });
 
   it('recognises errors across the ESM and CommonJS builds loaded in one process', async () => {

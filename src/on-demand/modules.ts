@@ -1,0 +1,35 @@
+/**
+ * The modules the library loads on first use: code that a call with the environment's, the shared
+ * files' or the given credentials never runs (the other credential sources), and the long-running
+ * functions over the client (the fleet run, the maintenance run, the waiter, the ensure calls). In the sources and the CommonJS build they are modules loaded by
+ * `import()`; the ES module build puts them in one file of their own beside the main entry
+ * (`dist/on-demand.js`), so that importing the package neither reads nor parses them (issue 25),
+ * and binds that file to the main entry's modules (see `bind.ts`).
+ *
+ * Each is behind a function: the file may be evaluated before it is bound, the modules only after.
+ */
+export const modules = {
+  /** The container credentials endpoint (ECS, EKS Pod Identity). */
+  container: () => import('../credentials/container.js'),
+  /** EC2 instance metadata (IMDSv2). */
+  imds: () => import('../credentials/imds.js'),
+  /** A profile's `credential_process`. */
+  process: () => import('../credentials/process.js'),
+  /** A profile's role (`role_arn` with `source_profile` or `credential_source`). */
+  assumeRole: () => import('../credentials/assume-role.js'),
+  /** A profile's IAM Identity Center (SSO) role. */
+  sso: () => import('../credentials/sso.js'),
+  /** Web identity (`web_identity_token_file`, EKS IRSA). */
+  webIdentity: () => import('../credentials/web-identity.js'),
+  /** The fleet kill switch (`applyToFleet`). */
+  fleet: () => import('../fleet.js'),
+  /** The maintenance run (`maintainCustomKeyStore`). */
+  maintenance: () => import('../maintenance/maintain.js'),
+  /** The waiter (`waitForConnectionState`). */
+  wait: () => import('../waiter/wait.js'),
+  /** The idempotent ensure calls. */
+  ensure: () => import('../waiter/ensure.js'),
+};
+
+/** The modules by name. */
+export type OnDemandModules = typeof modules;
