@@ -465,6 +465,11 @@ export class KmsClient {
 
   #configuration(): Promise<ResolvedConfig> {
     if (!this.#resolved) {
+      // undici's Pool is loaded (tens of ms compiling on this thread) while the configuration
+      // waits on the shared files, not after; a caller's dispatcher needs none. Its failure is
+      // reported where it is awaited, and is not one when the configuration fails first.
+      const pool = this.#config.dispatcher || this.#Pool ? undefined : loadPool();
+      pool?.catch(() => {});
       const pending = Promise.resolve()
         .then(() =>
           loadConfig(this.#config, process.env, {
@@ -473,7 +478,7 @@ export class KmsClient {
           }),
         )
         .then(async (resolved) => {
-          if (!resolved.dispatcher) this.#Pool ??= await loadPool();
+          if (!resolved.dispatcher) this.#Pool ??= await (pool ?? loadPool());
           this.#settled = resolved;
           return resolved;
         });
