@@ -4,12 +4,7 @@
  * once per client; credentials are fetched lazily and refreshed through a cache.
  */
 import type { Dispatcher } from 'undici';
-import {
-  type CredentialChainOptions,
-  defaultCredentialChain,
-  type ProfileSelection,
-  selectProfile,
-} from '../credentials/chain.js';
+import type { CredentialChainOptions } from '../credentials/chain.js';
 import {
   assertCredentials,
   CredentialCache,
@@ -17,6 +12,8 @@ import {
   type Credentials,
   type SourcedCredentials,
 } from '../credentials/credentials.js';
+import { defaultCredentialProvider } from '../credentials/default-chain.js';
+import { type ProfileSelection, selectProfile } from '../credentials/selection.js';
 import { KmsConfigError, KmsError } from '../errors.js';
 import type { ClockCorrection } from '../request/clock.js';
 import { configDefaults } from './defaults.js';
@@ -368,7 +365,7 @@ function credentialProvider(
     };
   }
   if (given !== undefined) return async () => ({ credentials: given, source: 'static' });
-  return defaultCredentialChain({
+  return defaultCredentialProvider({
     env,
     profile: config.profile,
     now: options.now,

@@ -1,14 +1,17 @@
 /**
- * The modules the library loads on first use: code that a call with the environment's, the shared
- * files' or the given credentials never runs (the other credential sources), and the long-running
- * functions over the client (the fleet run, the maintenance run, the waiter, the ensure calls). In the sources and the CommonJS build they are modules loaded by
- * `import()`; the ES module build puts them in one file of their own beside the main entry
- * (`dist/on-demand.js`), so that importing the package neither reads nor parses them (issue 25),
- * and binds that file to the main entry's modules (see `bind.ts`).
+ * The modules the library loads on first use: the credential chain past the environment's keys
+ * (a call with those or with given credentials never runs it), and the long-running functions
+ * over the client (the fleet run, the maintenance run, the waiter, the ensure calls). In the
+ * sources and the CommonJS build they are modules loaded by `import()`; the ES module build puts
+ * them in one file of their own beside the main entry (`dist/on-demand.js`), so that importing
+ * the package neither reads nor parses them (issue 25), and binds that file to the main entry's
+ * modules (see `bind.ts`).
  *
  * Each is behind a function: the file may be evaluated before it is bound, the modules only after.
  */
 export const modules = {
+  /** The default credential chain past the environment's keys (shared files, SSO, roles, …). */
+  chain: () => import('../credentials/chain.js'),
   /** The container credentials endpoint (ECS, EKS Pod Identity). */
   container: () => import('../credentials/container.js'),
   /** EC2 instance metadata (IMDSv2). */
