@@ -12,12 +12,7 @@ import { validateConfig } from './config/validate.js';
 import type { CredentialSource } from './credentials/credentials.js';
 import { type KmsConfigError, KmsError, KmsResponseError } from './errors.js';
 import type { MaintenanceOptions, MaintenanceReport } from './maintenance/maintain.js';
-import {
-  ensureConnected,
-  ensureDisconnected,
-  maintainCustomKeyStore,
-  waitForConnectionState,
-} from './on-demand/functions.js';
+import { maintainCustomKeyStore } from './on-demand/functions.js';
 import {
   type CreateCustomKeyStoreInput,
   type CreateCustomKeyStoreResult,
@@ -49,12 +44,14 @@ import {
 import { createRequestSigner, type RequestSigner } from './request/sign.js';
 import { isCallTraced, traceCall } from './request/trace.js';
 import { VERSION } from './version.js';
+import { ensureConnected, ensureDisconnected } from './waiter/ensure.js';
 import type {
   EnsureConnectedOptions,
   EnsureDisconnectedOptions,
   EnsureStateResult,
   WaitOptions,
 } from './waiter/types.js';
+import { waitForConnectionState } from './waiter/wait.js';
 
 /** Result of DisconnectCustomKeyStore: nothing but the metadata. */
 export type DisconnectCustomKeyStoreOutput = WithMetadata<EmptyOutput>;

@@ -87,13 +87,7 @@ export type {
   MaintenanceStep,
 } from './maintenance/maintain.js';
 export { maintenanceReportOf } from './maintenance/report.js';
-export {
-  applyToFleet,
-  ensureConnected,
-  ensureDisconnected,
-  maintainCustomKeyStore,
-  waitForConnectionState,
-} from './on-demand/functions.js';
+export { applyToFleet, maintainCustomKeyStore } from './on-demand/functions.js';
 export {
   type ConnectionErrorCode,
   type ConnectionState,
@@ -124,6 +118,7 @@ export {
   type KmsCallTraceContext,
 } from './request/trace.js';
 export { VERSION } from './version.js';
+export { ensureConnected, ensureDisconnected } from './waiter/ensure.js';
 export type {
   CustomKeyStoreApi,
   EnsureAction,
@@ -133,3 +128,4 @@ export type {
   WaiterPoll,
   WaitOptions,
 } from './waiter/types.js';
+export { waitForConnectionState } from './waiter/wait.js';

@@ -1,7 +1,7 @@
 /**
- * The library's functions whose code is loaded on first use (`modules.ts`): the fleet kill switch,
- * the maintenance run, the waiter and the ensure calls. Each loads its module and runs it; what
- * each does is documented here, where users find it.
+ * The library's functions whose code is loaded on first use (`modules.ts`): the fleet run and the
+ * maintenance run. Each loads its module and runs it; what each does is documented here, where
+ * users find it. (The waiter and the ensure calls, the kill switch, stay in the main entry.)
  */
 import type { FleetOptions, FleetRecord } from '../fleet.js';
 import type {
@@ -9,18 +9,7 @@ import type {
   MaintenanceOptions,
   MaintenanceReport,
 } from '../maintenance/maintain.js';
-import type {
-  CustomKeyStoreEntry,
-  KnownConnectionState,
-  UpdateCustomKeyStoreInput,
-} from '../operations/operations.js';
-import type {
-  CustomKeyStoreApi,
-  EnsureConnectedOptions,
-  EnsureDisconnectedOptions,
-  EnsureStateResult,
-  WaitOptions,
-} from '../waiter/types.js';
+import type { UpdateCustomKeyStoreInput } from '../operations/operations.js';
 import { onDemand } from './load.js';
 
 /**
@@ -94,86 +83,4 @@ export async function maintainCustomKeyStore(
   options?: MaintenanceOptions,
 ): Promise<MaintenanceReport> {
   return (await onDemand('maintenance')).maintainCustomKeyStore(api, input, options);
-}
-
-/**
- * Polls DescribeCustomKeyStores until the store is in one of `states`, and resolves with its entry.
- * The first poll is immediate; the delays then grow from `pollIntervalMs` by ×1.5 up to
- * `maxPollIntervalMs`. Throttling and transient Describe errors are retried by the client; other
- * Describe errors (CustomKeyStoreNotFoundException, AccessDeniedException, …) are thrown as they are.
- *
- * @param api - a {@link KmsClient}, or anything with its three calls.
- * @param customKeyStoreId - the store.
- * @param states - one state or several (as KMS spells them: `CONNECTED`, …); any of them ends
- *   the wait. Any other value is a {@link KmsValidationError} at once.
- * @param options - deadline, poll intervals, abort signal, progress callback.
- * @throws {@link KmsWaiterError} `timeout` when `timeoutMs` passes first (with the last state
- *   seen), or `failed` when the store is FAILED and FAILED is not among `states`.
- * @throws {@link KmsValidationError} before any request when an argument is invalid.
- */
-export async function waitForConnectionState(
-  api: CustomKeyStoreApi,
-  customKeyStoreId: string,
-  states: KnownConnectionState | readonly KnownConnectionState[],
-  options?: WaitOptions,
-): Promise<CustomKeyStoreEntry> {
-  return (await onDemand('wait')).waitForConnectionState(api, customKeyStoreId, states, options);
-}
-
-/**
- * Disconnects the store: the idempotent kill switch. It sends DisconnectCustomKeyStore first,
- * without reading the state, so that a role allowed only `kms:DisconnectCustomKeyStore` can use
- * it. Accepted → `disconnected` (and, with `wait`, polls until DISCONNECTED). Refused with
- * CustomKeyStoreInvalidStateException, which KMS answers for a store already DISCONNECTED or
- * DISCONNECTING (the goal, or on its way to it, e.g. a concurrent caller's or a crashed run's
- * request landed first) → `none`, or `waited` with `wait` while it is DISCONNECTING.
- * The state is then read with DescribeCustomKeyStores; when that is denied the result says so in
- * `stateUnknown` (and, with `wait`, that it could not wait) instead of failing: the Disconnect
- * still counts. So two concurrent calls both succeed, and running it again is safe.
- *
- * @param api - a {@link KmsClient}, or anything with its three calls.
- * @param customKeyStoreId - the store.
- * @param options - `wait` for DISCONNECTED, deadline (covers every step), signal, progress callback.
- * @returns what was done, the last state seen (or why it is unknown), the request ID.
- * @throws {@link KmsWaiterError} `timeout` when waiting and `timeoutMs` passes first; after an
- *   accepted Disconnect its `acceptedRequestId` names that request (it stands: record it).
- * @throws {@link CustomKeyStoreNotFoundException}, AccessDeniedException of Disconnect and other
- *   errors of the calls, as they are.
- */
-export async function ensureDisconnected(
-  api: CustomKeyStoreApi,
-  customKeyStoreId: string,
-  options?: EnsureDisconnectedOptions,
-): Promise<EnsureStateResult> {
-  return (await onDemand('ensure')).ensureDisconnected(api, customKeyStoreId, options);
-}
-
-/**
- * Connects the store unless it is already connected or connecting. CONNECTED → nothing is sent;
- * CONNECTING → waits if asked; DISCONNECTED → sends ConnectCustomKeyStore (and waits if asked);
- * DISCONNECTING → waits for DISCONNECTED, then connects; FAILED → throws a `failed`
- * {@link KmsWaiterError} unless `resetFailed` (then disconnects, waits for DISCONNECTED, connects).
- * A CustomKeyStoreInvalidStateException from Connect is checked against a fresh Describe:
- * CONNECTING or CONNECTED (a concurrent caller won) count as success. So do they while waiting
- * for DISCONNECTED on the way (another caller connected the store meanwhile), and callers sharing
- * `api` send one Connect between them: concurrent callers all succeed. When Describe is denied
- * (a role allowed only to connect), it sends Connect alone: accepted → `connected` with
- * `stateUnknown` (it cannot wait); refused → KMS's error as it is.
- *
- * @param api - a {@link KmsClient}, or anything with its three calls.
- * @param customKeyStoreId - the store.
- * @param options - `wait` for CONNECTED, `resetFailed`, deadline (covers every step), signal, progress callback.
- * @returns what was done, and the last state seen.
- * @throws {@link KmsWaiterError} `failed` when the store is or becomes FAILED (with its
- *   `connectionErrorCode`), `timeout` when `timeoutMs` passes first; after an accepted Connect
- *   (or, with `resetFailed`, Disconnect) `acceptedRequestId` and `acceptedOperation` name it.
- * @throws {@link CloudHsmClusterNotActiveException}, {@link CustomKeyStoreNotFoundException} and
- *   other errors of the calls, as they are.
- */
-export async function ensureConnected(
-  api: CustomKeyStoreApi,
-  customKeyStoreId: string,
-  options?: EnsureConnectedOptions,
-): Promise<EnsureStateResult> {
-  return (await onDemand('ensure')).ensureConnected(api, customKeyStoreId, options);
 }

@@ -1,11 +1,11 @@
 /**
  * The modules the library loads on first use: the credential chain past the environment's keys
- * (a call with those or with given credentials never runs it), and the long-running functions
- * over the client (the fleet run, the maintenance run, the waiter, the ensure calls). In the
- * sources and the CommonJS build they are modules loaded by `import()`; the ES module build puts
- * them in one file of their own beside the main entry (`dist/on-demand.js`), so that importing
- * the package neither reads nor parses them (issue 25), and binds that file to the main entry's
- * modules (see `bind.ts`).
+ * (a call with those or with given credentials never runs it), the fleet run and the maintenance
+ * run. In the sources and the CommonJS build they are modules loaded by `import()`; the ES module
+ * build puts them in one file of their own beside the main entry (`dist/on-demand.js`), so that
+ * importing the package neither reads nor parses them (issue 25), and binds that file to the main
+ * entry's modules (see `bind.ts`). The waiter and the ensure calls (the kill switch) stay in the
+ * entry: their first call must not wait for a file.
  *
  * Each is behind a function: the file may be evaluated before it is bound, the modules only after.
  */
@@ -28,10 +28,6 @@ export const modules = {
   fleet: () => import('../fleet.js'),
   /** The maintenance run (`maintainCustomKeyStore`). */
   maintenance: () => import('../maintenance/maintain.js'),
-  /** The waiter (`waitForConnectionState`). */
-  wait: () => import('../waiter/wait.js'),
-  /** The idempotent ensure calls. */
-  ensure: () => import('../waiter/ensure.js'),
 };
 
 /** The modules by name. */

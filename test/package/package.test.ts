@@ -232,9 +232,9 @@ console.log(JSON.stringify(report));`,
     expect(out.afterValidation.files).toContain('dist/operations-schemas.js');
   });
 
-  it('ESM build: dist/on-demand.js loads only for what needs it, bound to the entry own classes; a file of another build is refused', async () => {
-    // The on-demand file holds the credential sources beyond the environment's and the shared
-    // files' keys, the waiter, the ensure calls, the fleet run and the maintenance run; in it, the
+  it('ESM build: dist/on-demand.js loads only for what needs it (never for the kill switch), bound to the entry own classes; a file of another build is refused', async () => {
+    // The on-demand file holds the credential chain past the environment's keys, the fleet run
+    // and the maintenance run; in it, the
     // entry's modules are bindings to the entry's own (issue 25). A copy would still pass
     // `instanceof` (error brands) but not `constructor ===`, and the credential chain would not
     // recognise its sources' failures.
@@ -257,12 +257,18 @@ report.afterDisconnect = files();
 report.ensure = (await client.ensureDisconnected('cks-1234567890abcdef0')).action;
 await settle();
 report.afterEnsure = files();
+report.zodAfterEnsure = globalThis.loadedUrls.some((url) => url.includes('/zod/'));
 const invalid = await client.waitForConnectionState('cks-1234567890abcdef0', 'ONLINE').catch((error) => error);
 report.waiterError = [invalid.constructor === lib.KmsValidationError, invalid.issues?.[0]?.path];
 const missing = await client.ensureConnected('cks-missing000000000').catch((error) => error);
 report.notFound = missing.constructor === lib.CustomKeyStoreNotFoundException;
+const fleetInvalid = await lib.applyToFleet({ action: 'explode' }).catch((error) => error);
+const maintainInvalid = await client.maintainCustomKeyStore({ customKeyStoreId: 'cks-1234567890abcdef0' }).catch((error) => error);
+report.onDemandErrors = [fleetInvalid.constructor === lib.KmsValidationError, maintainInvalid.constructor === lib.KmsValidationError];
 const record = await lib.applyToFleet({ action: 'disconnect', dryRun: true, regions: ['eu-west-1'], clientConfig: { endpoint: process.env.KMS_URL } });
 report.fleet = [record.operation, record.dryRun, record.targets.length, record.failures.length];
+await settle();
+report.afterFleet = files();
 const broken = new lib.KmsClient({ endpoint: process.env.KMS_URL, profile: 'broken' });
 const failed = await broken.disconnectCustomKeyStore('cks-1234567890abcdef0').catch((error) => error);
 report.process = [failed.constructor === lib.KmsConfigError, failed.sources?.map((s) => s.source), /exited with code 3/.test(failed.message)];
@@ -279,15 +285,14 @@ console.log(JSON.stringify(report));`,
     );
     expect(out.afterDisconnect).toEqual(['dist/index.js']);
     expect(out.ensure).toBe('disconnected');
-    // (The ensure calls check their options with the waiter's zod schemas, a file of their own.)
-    expect(out.afterEnsure).toEqual([
-      'dist/index.js',
-      'dist/on-demand.js',
-      'dist/waiter-schemas.js',
-    ]);
+    // The kill switch's first ensureDisconnected waits for no other file, zod included.
+    expect(out.afterEnsure).toEqual(['dist/index.js']);
+    expect(out.zodAfterEnsure).toBe(false);
     expect(out.waiterError).toEqual([true, ['states', 0]]);
     expect(out.notFound).toBe(true);
+    expect(out.onDemandErrors).toEqual([true, true]);
     expect(out.fleet).toEqual(['disconnect', true, 0, 0]);
+    expect(out.afterFleet).toContain('dist/on-demand.js');
     expect(out.process).toEqual([true, ['env', 'process'], true]);
 
     // A dist/on-demand.js of another build (a broken install) is refused, never bound wrong.
@@ -307,7 +312,7 @@ console.log(JSON.stringify(report));`,
         join(project, 'on-demand-mismatch.mjs'),
         `const lib = await import('kms-custom-key-store');
 const client = new lib.KmsClient({ endpoint: process.env.KMS_URL });
-const error = await client.ensureDisconnected('cks-1234567890abcdef0').catch((error) => error);
+const error = await lib.applyToFleet({ action: 'disconnect', dryRun: true, regions: ['eu-west-1'], clientConfig: { endpoint: process.env.KMS_URL } }).catch((error) => error);
 await client.close();
 console.log(JSON.stringify(String(error?.message)));`,
       );
