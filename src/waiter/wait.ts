@@ -5,12 +5,15 @@
  * three calls (a {@link KmsClient} in practice), and KmsClient exposes them as methods.
  */
 import type { z } from 'zod';
-import { waiterDefaults } from '../config/defaults.js';
+import { maxTimerMs, waiterDefaults } from '../config/defaults.js';
 import { KmsResponseError, KmsValidationError, KmsWaiterError } from '../errors.js';
-import type { CustomKeyStoreEntry, KnownConnectionState } from '../operations/operations.js';
+import {
+  type CustomKeyStoreEntry,
+  connectionStates,
+  type KnownConnectionState,
+} from '../operations/operations.js';
 import { unreadableInputError } from '../request/send.js';
 import { sleep } from '../sleep.js';
-import type { Validation } from '../zod-check.js';
 import type { CustomKeyStoreApi, EnsureAction, EnsureStateResult, WaitOptions } from './types.js';
 
 /** The zod schemas, loaded on first use (see `zod-check.ts`). */
@@ -25,22 +28,79 @@ type ResolvedOptions = z.infer<typeof import('./schemas.js').waiterCall>['option
   maxPollIntervalMs: number;
 };
 
+const optionKinds: Readonly<Record<string, (value: unknown) => boolean>> = {
+  timeoutMs: isMilliseconds,
+  pollIntervalMs: isMilliseconds,
+  maxPollIntervalMs: isMilliseconds,
+  signal: (value) => value instanceof AbortSignal,
+  onPoll: (value) => typeof value === 'function',
+  wait: (value) => typeof value === 'boolean',
+  resetFailed: (value) => typeof value === 'boolean',
+};
+
+function isMilliseconds(value: unknown): boolean {
+  return typeof value === 'number' && Number.isFinite(value) && value > 0 && value <= maxTimerMs;
+}
+
+/**
+ * The common waiter call checked without zod, which takes tens of ms to load in a fresh process:
+ * the first `ensureDisconnected` of a kill switch must not wait for it. Takes only what the
+ * schema (`schemas.ts`) surely accepts, and gives what it would give; `undefined` leaves anything
+ * else (an unknown option, a wrong type, a Proxy) to the schema and its issues.
+ */
+function quickOptions(
+  customKeyStoreId: unknown,
+  options: unknown,
+  states: unknown,
+): z.infer<typeof import('./schemas.js').waiterCall>['options'] | undefined {
+  if (typeof customKeyStoreId !== 'string') return undefined;
+  if (customKeyStoreId.length < 1 || customKeyStoreId.length > 64) return undefined;
+  if (states !== undefined) {
+    if (!Array.isArray(states) || states.length === 0) return undefined;
+    if (!states.every((state) => (connectionStates as readonly unknown[]).includes(state))) {
+      return undefined;
+    }
+  }
+  if (options === undefined || options === null) return {};
+  if (typeof options !== 'object' || Object.getPrototypeOf(options) !== Object.prototype) {
+    return undefined;
+  }
+  // Read as the schema reads: each known option by name (other keys are dropped by both).
+  const given: Record<string, unknown> = {};
+  for (const [key, isValid] of Object.entries(optionKinds)) {
+    const value = (options as Record<string, unknown>)[key];
+    if (value === undefined) continue;
+    if (!isValid(value)) return undefined;
+    given[key] = value;
+  }
+  return given;
+}
+
 export async function validate(
   operation: string,
   customKeyStoreId: unknown,
   options: unknown,
   states?: unknown,
 ): Promise<ResolvedOptions> {
-  const { check, waiterCall } = await schemas();
-  let parsed: Validation<z.infer<typeof waiterCall>>;
+  // A getter or a Proxy trap of the caller's arguments that throws while they are read.
+  const unreadable = (error: unknown) => unreadableInputError(operation, error);
+  let given: z.infer<typeof import('./schemas.js').waiterCall>['options'] | undefined;
   try {
-    parsed = check(waiterCall, { customKeyStoreId, options: options ?? {}, states });
+    given = quickOptions(customKeyStoreId, options, states);
   } catch (error) {
-    // A getter or a Proxy trap of the caller's arguments threw while they were read.
-    throw unreadableInputError(operation, error);
+    throw unreadable(error);
   }
-  if (!parsed.success) throw new KmsValidationError(operation, parsed.issues);
-  const given = parsed.data.options;
+  if (!given) {
+    const { check, waiterCall } = await schemas();
+    let parsed: ReturnType<typeof check<z.infer<typeof waiterCall>>>;
+    try {
+      parsed = check(waiterCall, { customKeyStoreId, options: options ?? {}, states });
+    } catch (error) {
+      throw unreadable(error);
+    }
+    if (!parsed.success) throw new KmsValidationError(operation, parsed.issues);
+    given = parsed.data.options;
+  }
   return {
     ...given,
     timeoutMs: given.timeoutMs ?? waiterDefaults.timeoutMs,
@@ -259,7 +319,21 @@ export async function inSession<T>(
   }
 }
 
-/** The waiter; documented, and loaded on first use, by `waitForConnectionState` of `on-demand/functions.ts`. */
+/**
+ * Polls DescribeCustomKeyStores until the store is in one of `states`, and resolves with its entry.
+ * The first poll is immediate; the delays then grow from `pollIntervalMs` by ×1.5 up to
+ * `maxPollIntervalMs`. Throttling and transient Describe errors are retried by the client; other
+ * Describe errors (CustomKeyStoreNotFoundException, AccessDeniedException, …) are thrown as they are.
+ *
+ * @param api - a {@link KmsClient}, or anything with its three calls.
+ * @param customKeyStoreId - the store.
+ * @param states - one state or several (as KMS spells them: `CONNECTED`, …); any of them ends
+ *   the wait. Any other value is a {@link KmsValidationError} at once.
+ * @param options - deadline, poll intervals, abort signal, progress callback.
+ * @throws {@link KmsWaiterError} `timeout` when `timeoutMs` passes first (with the last state
+ *   seen), or `failed` when the store is FAILED and FAILED is not among `states`.
+ * @throws {@link KmsValidationError} before any request when an argument is invalid.
+ */
 export async function waitForConnectionState(
   api: CustomKeyStoreApi,
   customKeyStoreId: string,
