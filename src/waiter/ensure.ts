@@ -50,7 +50,26 @@ async function describeIfAllowed(
   }
 }
 
-/** Documented, and loaded on first use, by `ensureDisconnected` of `on-demand/functions.ts`. */
+/**
+ * Disconnects the store: the idempotent kill switch. It sends DisconnectCustomKeyStore first,
+ * without reading the state, so that a role allowed only `kms:DisconnectCustomKeyStore` can use
+ * it. Accepted → `disconnected` (and, with `wait`, polls until DISCONNECTED). Refused with
+ * CustomKeyStoreInvalidStateException, which KMS answers for a store already DISCONNECTED or
+ * DISCONNECTING (the goal, or on its way to it, e.g. a concurrent caller's or a crashed run's
+ * request landed first) → `none`, or `waited` with `wait` while it is DISCONNECTING.
+ * The state is then read with DescribeCustomKeyStores; when that is denied the result says so in
+ * `stateUnknown` (and, with `wait`, that it could not wait) instead of failing: the Disconnect
+ * still counts. So two concurrent calls both succeed, and running it again is safe.
+ *
+ * @param api - a {@link KmsClient}, or anything with its three calls.
+ * @param customKeyStoreId - the store.
+ * @param options - `wait` for DISCONNECTED, deadline (covers every step), signal, progress callback.
+ * @returns what was done, the last state seen (or why it is unknown), the request ID.
+ * @throws {@link KmsWaiterError} `timeout` when waiting and `timeoutMs` passes first; after an
+ *   accepted Disconnect its `acceptedRequestId` names that request (it stands: record it).
+ * @throws {@link CustomKeyStoreNotFoundException}, AccessDeniedException of Disconnect and other
+ *   errors of the calls, as they are.
+ */
 export async function ensureDisconnected(
   api: CustomKeyStoreApi,
   customKeyStoreId: string,
@@ -195,7 +214,28 @@ function settledOrAborted(promise: Promise<void>, signal: AbortSignal): Promise<
   });
 }
 
-/** Documented, and loaded on first use, by `ensureConnected` of `on-demand/functions.ts`. */
+/**
+ * Connects the store unless it is already connected or connecting. CONNECTED → nothing is sent;
+ * CONNECTING → waits if asked; DISCONNECTED → sends ConnectCustomKeyStore (and waits if asked);
+ * DISCONNECTING → waits for DISCONNECTED, then connects; FAILED → throws a `failed`
+ * {@link KmsWaiterError} unless `resetFailed` (then disconnects, waits for DISCONNECTED, connects).
+ * A CustomKeyStoreInvalidStateException from Connect is checked against a fresh Describe:
+ * CONNECTING or CONNECTED (a concurrent caller won) count as success. So do they while waiting
+ * for DISCONNECTED on the way (another caller connected the store meanwhile), and callers sharing
+ * `api` send one Connect between them: concurrent callers all succeed. When Describe is denied
+ * (a role allowed only to connect), it sends Connect alone: accepted → `connected` with
+ * `stateUnknown` (it cannot wait); refused → KMS's error as it is.
+ *
+ * @param api - a {@link KmsClient}, or anything with its three calls.
+ * @param customKeyStoreId - the store.
+ * @param options - `wait` for CONNECTED, `resetFailed`, deadline (covers every step), signal, progress callback.
+ * @returns what was done, and the last state seen.
+ * @throws {@link KmsWaiterError} `failed` when the store is or becomes FAILED (with its
+ *   `connectionErrorCode`), `timeout` when `timeoutMs` passes first; after an accepted Connect
+ *   (or, with `resetFailed`, Disconnect) `acceptedRequestId` and `acceptedOperation` name it.
+ * @throws {@link CloudHsmClusterNotActiveException}, {@link CustomKeyStoreNotFoundException} and
+ *   other errors of the calls, as they are.
+ */
 export async function ensureConnected(
   api: CustomKeyStoreApi,
   customKeyStoreId: string,
