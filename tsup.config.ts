@@ -284,12 +284,8 @@ const lazyModuleFiles: Plugin = {
   setup(build) {
     build.onResolve({ filter: /^\./ }, (args) => {
       if (args.kind !== 'dynamic-import') return undefined;
-      const candidates = [
-        resolve(args.resolveDir, args.path),
-        resolve(args.resolveDir, args.path.replace(/\.js$/, '.ts')),
-      ];
-      const source = candidates.find((candidate) => lazySources.has(candidate));
-      if (!source) return undefined;
+      const source = sourceOf(args.resolveDir, args.path);
+      if (!lazySources.has(source)) return undefined;
       return { path: `./${lazyName(relative(process.cwd(), source))}.js`, external: true };
     });
   },
