@@ -215,8 +215,6 @@ export interface FleetOptions {
   clientConfig?: KmsClientConfig;
 }
 
-export { fleetDefaults };
-
 /** The fleet run; documented, and loaded on first use, by `applyToFleet` of `on-demand/functions.ts`. */
 export async function applyToFleet(options: FleetOptions): Promise<FleetRecord> {
   validate(options);

@@ -14,7 +14,6 @@ import {
   type SharedFiles,
 } from '../config/shared-files.js';
 import { type CredentialSourceFailure, KmsConfigError, KmsNetworkError } from '../errors.js';
-import { onDemand } from '../on-demand/load.js';
 import type { MfaCodeProvider } from './assume-role.js';
 import {
   CredentialSourceError,
@@ -25,8 +24,6 @@ import {
 import { type ProfileSelection, selectProfile } from './selection.js';
 import type { ServiceCallSettings } from './service-call.js';
 import type { WebIdentityConfig } from './web-identity.js';
-
-export { type ProfileSelection, selectProfile };
 
 /** Options of {@link defaultCredentialChain}. */
 export interface CredentialChainOptions {
@@ -92,7 +89,7 @@ export function defaultCredentialChain(
         // when the chain gets to them: a CLI run with keys in the environment never loads them.
         (await fromRemote('container', tried, async () =>
           (
-            await onDemand('container')
+            await import('./container.js')
           ).containerCredentials(env, {
             timeoutMs: options.metadataTimeoutMs,
             retries: options.containerRetries,
@@ -101,7 +98,7 @@ export function defaultCredentialChain(
         )) ??
         (await fromRemote('imds', tried, async () =>
           (
-            await onDemand('imds')
+            await import('./imds.js')
           ).imdsCredentials(env, {
             timeoutMs: options.metadataTimeoutMs,
             profile: profileSettings.value,
@@ -237,7 +234,7 @@ async function fromProfile(
   const command = settings.credential_process;
   if (command) {
     try {
-      const { processCredentials } = await onDemand('process');
+      const { processCredentials } = await import('./process.js');
       const credentials = await processCredentials(command, {
         profile: selection.name,
         env: options.env,
@@ -291,7 +288,7 @@ async function assumeRoleProfile(
 ): Promise<SourcedCredentials> {
   const source = `assume-role:${name}` as const;
   try {
-    const { roleProfileCredentials } = await onDemand('assumeRole');
+    const { roleProfileCredentials } = await import('./assume-role.js');
     const credentials = await roleProfileCredentials(name, settings, {
       files,
       settings: { ...options.services, env: options.env, signal: options.signal },
@@ -329,7 +326,7 @@ async function ssoProfile(
 ): Promise<SourcedCredentials> {
   const source = `sso:${name}` as const;
   try {
-    const { ssoProfileCredentials } = await onDemand('sso');
+    const { ssoProfileCredentials } = await import('./sso.js');
     const credentials = await ssoProfileCredentials(name, settings, {
       files,
       settings: { ...options.services, env: options.env, signal: options.signal },
@@ -352,7 +349,7 @@ async function webIdentity(
   },
 ): Promise<SourcedCredentials> {
   try {
-    const { webIdentityCredentials } = await onDemand('webIdentity');
+    const { webIdentityCredentials } = await import('./web-identity.js');
     const credentials = await webIdentityCredentials(
       what.config,
       { region: what.region, services: what.services },

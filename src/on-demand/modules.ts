@@ -12,18 +12,6 @@
 export const modules = {
   /** The default credential chain past the environment's keys (shared files, SSO, roles, …). */
   chain: () => import('../credentials/chain.js'),
-  /** The container credentials endpoint (ECS, EKS Pod Identity). */
-  container: () => import('../credentials/container.js'),
-  /** EC2 instance metadata (IMDSv2). */
-  imds: () => import('../credentials/imds.js'),
-  /** A profile's `credential_process`. */
-  process: () => import('../credentials/process.js'),
-  /** A profile's role (`role_arn` with `source_profile` or `credential_source`). */
-  assumeRole: () => import('../credentials/assume-role.js'),
-  /** A profile's IAM Identity Center (SSO) role. */
-  sso: () => import('../credentials/sso.js'),
-  /** Web identity (`web_identity_token_file`, EKS IRSA). */
-  webIdentity: () => import('../credentials/web-identity.js'),
   /** The fleet kill switch (`applyToFleet`). */
   fleet: () => import('../fleet.js'),
   /** The maintenance run (`maintainCustomKeyStore`). */
