@@ -17,7 +17,7 @@ import {
  * A string of `min` to `max` UTF-16 units. zod counts code points, which is never more: a string
  * this accepts, zod accepts; a longer one (emoji) goes to zod for its decision.
  */
-const isLength = (value: unknown, min: number, max: number): value is string =>
+export const isLength = (value: unknown, min: number, max: number): value is string =>
   typeof value === 'string' && value.length >= min && value.length <= max;
 
 /** One KMS operation. */

@@ -10,6 +10,7 @@ import { KmsResponseError, KmsValidationError, KmsWaiterError } from '../errors.
 import {
   type CustomKeyStoreEntry,
   connectionStates,
+  isLength,
   type KnownConnectionState,
 } from '../operations/operations.js';
 import { unreadableInputError } from '../request/send.js';
@@ -53,8 +54,7 @@ function quickOptions(
   options: unknown,
   states: unknown,
 ): z.infer<typeof import('./schemas.js').waiterCall>['options'] | undefined {
-  if (typeof customKeyStoreId !== 'string') return undefined;
-  if (customKeyStoreId.length < 1 || customKeyStoreId.length > 64) return undefined;
+  if (!isLength(customKeyStoreId, 1, 64)) return undefined;
   if (states !== undefined) {
     if (!Array.isArray(states) || states.length === 0) return undefined;
     if (!states.every((state) => (connectionStates as readonly unknown[]).includes(state))) {
