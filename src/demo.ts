@@ -35,17 +35,22 @@ const pollLimitMs = 30_000;
 
 const say = (line = '') => process.stdout.write(`${line}\n`);
 
-async function main(): Promise<void> {
-  const emulator = await startKmsEmulator({
-    regions: ['us-east-1', 'eu-west-1'],
-    transitionMs: 1500,
-  });
-  const client = new KmsClient({
+/** The demo's client of an emulator: its endpoint, region and credentials, one attempt per call. */
+function demoClient(emulator: KmsEmulator): KmsClient {
+  return new KmsClient({
     endpoint: emulator.url,
     region: emulator.region,
     credentials: emulatorCredentials,
     maxAttempts: 1,
   });
+}
+
+async function main(): Promise<void> {
+  const emulator = await startKmsEmulator({
+    regions: ['us-east-1', 'eu-west-1'],
+    transitionMs: 1500,
+  });
+  const client = demoClient(emulator);
   try {
     await run(client, emulator);
   } finally {
@@ -181,12 +186,7 @@ async function liveXks(): Promise<void> {
         timeoutMs: 2_000,
       },
     });
-    const client = new KmsClient({
-      endpoint: emulator.url,
-      region: emulator.region,
-      credentials: emulatorCredentials,
-      maxAttempts: 1,
-    });
+    const client = demoClient(emulator);
     try {
       await runLiveXks(client, emulator, proxy);
     } finally {

@@ -6,11 +6,8 @@
 import { KmsClient } from '../client.js';
 import type { KmsClientConfig } from '../config/options.js';
 import { KmsError } from '../errors.js';
-import {
-  type MaintenancePlan,
-  type MaintenanceReport,
-  maintenanceReportOf,
-} from '../maintenance/maintain.js';
+import type { MaintenancePlan, MaintenanceReport } from '../maintenance/maintain.js';
+import { maintenanceReportOf } from '../maintenance/report.js';
 import type {
   CreateCustomKeyStoreInput,
   UpdateCustomKeyStoreInput,
@@ -199,15 +196,7 @@ async function createInput(
   for (const [flag, field] of Object.entries(xksFlags)) {
     if (text(flag) !== undefined) input[field] = text(flag);
   }
-  input.xksProxyAuthenticationCredential = {
-    accessKeyId: text('xks-proxy-access-key-id')!,
-    rawSecretAccessKey: await readSecret(
-      xksSecretSource(text('xks-proxy-secret-file')),
-      env,
-      io.promptSecret,
-      'create',
-    ),
-  };
+  input.xksProxyAuthenticationCredential = await proxyCredential(text, io, env, 'create');
   return input as unknown as CreateCustomKeyStoreInput;
 }
 
@@ -227,12 +216,24 @@ const passwordSource = (file: string | undefined) => ({
   question: 'CloudHSM kmsuser password (not shown): ',
 });
 
-const xksSecretSource = (file: string | undefined) => ({
-  fileFlag: '--xks-proxy-secret-file',
-  file,
-  envName: 'KMS_CKS_XKS_SECRET',
-  question: 'XKS proxy secret access key (not shown): ',
-});
+/** The proxy credential of `create` / `update`: the key ID given, the secret read safely. */
+async function proxyCredential(
+  text: (name: string) => string | undefined,
+  io: LifecycleIo,
+  env: NodeJS.ProcessEnv,
+  command: 'create' | 'update',
+): Promise<{ accessKeyId: string; rawSecretAccessKey: string }> {
+  const source = {
+    fileFlag: '--xks-proxy-secret-file',
+    file: text('xks-proxy-secret-file'),
+    envName: 'KMS_CKS_XKS_SECRET',
+    question: 'XKS proxy secret access key (not shown): ',
+  };
+  return {
+    accessKeyId: text('xks-proxy-access-key-id')!,
+    rawSecretAccessKey: await readSecret(source, env, io.promptSecret, command),
+  };
+}
 
 async function updateInput(
   id: string,
@@ -284,15 +285,7 @@ async function updateInput(
   }
   // Secrets last: nobody is asked for one when the command line is wrong anyway.
   if (text('xks-proxy-access-key-id') !== undefined) {
-    input.xksProxyAuthenticationCredential = {
-      accessKeyId: text('xks-proxy-access-key-id')!,
-      rawSecretAccessKey: await readSecret(
-        xksSecretSource(text('xks-proxy-secret-file')),
-        env,
-        io.promptSecret,
-        'update',
-      ),
-    };
+    input.xksProxyAuthenticationCredential = await proxyCredential(text, io, env, 'update');
   }
   if (passwordFile !== undefined || values['change-key-store-password'] === true) {
     input.keyStorePassword = await readSecret(

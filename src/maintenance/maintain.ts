@@ -175,8 +175,6 @@ export interface AcceptedRequest {
   rollback?: boolean;
 }
 
-export { maintenanceReportOf } from './report.js';
-
 /** Properties of an external key store that need DISCONNECTED, as KMS documents. */
 const xksNeedsDisconnected: readonly UpdatableProperty[] = [
   'xksProxyUriEndpoint',
