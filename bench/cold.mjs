@@ -18,7 +18,7 @@
  * adds tens of ms to every start, bare or not, and hides the differences).
  */
 import { execFile, execFileSync, fork } from 'node:child_process';
-import { copyFileSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -29,8 +29,12 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const results = join(root, 'bench/results');
 export const apps = join(results, 'apps');
 export const installed = join(apps, 'node_modules/kms-custom-key-store');
-/** Every cold-start app, in bench/cold/: `node` is a process that does nothing. */
-export const coldApps = ['node', 'floor', 'ours', 'aws-sdk', 'aws-lite'];
+/**
+ * Every cold-start app, in bench/cold/: `node` is a process that does nothing; `signed-floor` is
+ * the floor plus what no signed client can skip (a package with an `exports` map, node:crypto,
+ * a SigV4 signature), the package in bench/cold/signed-floor/.
+ */
+export const coldApps = ['node', 'floor', 'signed-floor', 'ours', 'aws-sdk', 'aws-lite'];
 export const coldKinds = ['installed', 'bundled'];
 const log = (message) => process.stderr.write(`${message}\n`);
 
@@ -80,6 +84,9 @@ export function buildColdApps(source = root) {
   // (inside the repository it would resolve to the repository itself); the peers resolve from
   // the repository's node_modules further up.
   writeFileSync(join(apps, 'package.json'), '{ "name": "kms-bench-apps", "private": true }\n');
+  cpSync(join(root, 'bench/cold/signed-floor'), join(apps, 'node_modules/signed-floor'), {
+    recursive: true,
+  });
   const bundleSizes = {};
   for (const app of coldApps) {
     copyFileSync(join(root, 'bench/cold', `${app}.mjs`), join(apps, `${app}.mjs`));
@@ -194,6 +201,7 @@ export async function nodeBinary(spec) {
 const labels = {
   node: '`node` doing nothing',
   floor: 'undici Pool request (floor)',
+  'signed-floor': 'floor + SigV4 in a package (signed floor)',
   ours: 'kms-custom-key-store',
   'aws-sdk': '@aws-sdk/client-kms',
   'aws-lite': '@aws-lite/client',
@@ -254,6 +262,20 @@ export function coldGoals(cold) {
     });
 }
 
+/**
+ * How the gap to the floor splits, per kind: the signed floor's share (what any signed client
+ * installed as a package pays) and ours over the signed floor (what our code adds). Lines of text.
+ */
+export function coldShares(cold) {
+  return coldKinds
+    .filter((kind) => cold.ours?.[kind] && cold.floor?.[kind] && cold['signed-floor']?.[kind])
+    .map((kind) => {
+      const signed = cold['signed-floor'][kind];
+      const ours = cold.ours[kind].firstResponseMs / signed.firstResponseMs;
+      return `${kind}: signed floor ${fmt(signed.vsFloor, 2)}× the floor; ours ${fmt(ours, 2)}× the signed floor`;
+    });
+}
+
 const loadAverage = () =>
   loadavg()
     .map((value) => value.toFixed(2))
@@ -294,8 +316,9 @@ async function main() {
       const goals = coldGoals(cold)
         .map((g) => `${g.pass ? 'PASS' : 'MISS'}  ${g.text}: ${fmt(g.value, 2)}`)
         .join('\n');
+      const shares = coldShares(cold).join('\n');
       process.stdout.write(
-        `\nNode ${version}, median of ${values.rounds} fresh processes each, load average ${loadBefore} → ${loadAfter}:\n\n${coldTable(cold, bundleSizes)}\n\n${goals}\n`,
+        `\nNode ${version}, median of ${values.rounds} fresh processes each, load average ${loadBefore} → ${loadAfter}:\n\n${coldTable(cold, bundleSizes)}\n\n${goals}\n${shares ? `${shares}\n` : ''}`,
       );
     }
   } finally {

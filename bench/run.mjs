@@ -21,6 +21,7 @@ import {
   buildColdApps,
   childEnv,
   coldGoals,
+  coldShares,
   coldTable,
   installed,
   measureCold,
@@ -285,6 +286,8 @@ function report(data) {
     '',
   );
   lines.push(coldTable(cold, bundleSizes));
+  const shares = coldShares(cold);
+  if (shares.length > 0) lines.push('', ...shares.map((line) => `- ${line}`));
   lines.push(
     '',
     `Memory (${fmt(settings.memoryCalls)} calls at concurrency ${settings.concurrency} after ${fmt(settings.memoryWarmup)} warm-up calls, fresh process each; heap after a full GC):`,
