@@ -480,7 +480,8 @@ export interface CredentialSourceFailure {
  * What a {@link KmsConfigError} is about, for programs that explain it in their own terms (the
  * CLI names its flags): `NoRegion`, `InvalidRegion`, `InsecureEndpoint` (plain http to a host that
  * is not loopback), `InvalidEndpoint`, `ProfileNotFound`, `NoCredentials` (every source tried
- * gave nothing), `CredentialsFailed` (a source failed).
+ * gave nothing), `CredentialsFailed` (a source failed), `SignerUnavailable` (the portable signer's
+ * packages cannot be loaded where the app runs, e.g. from an app bundle).
  */
 export type KmsConfigErrorCode =
   | 'NoRegion'
@@ -489,7 +490,8 @@ export type KmsConfigErrorCode =
   | 'InvalidEndpoint'
   | 'ProfileNotFound'
   | 'NoCredentials'
-  | 'CredentialsFailed';
+  | 'CredentialsFailed'
+  | 'SignerUnavailable';
 
 /** Options of {@link KmsConfigError}. */
 export interface KmsConfigErrorOptions {

@@ -61,7 +61,10 @@ export interface KmsClientConfig {
    * Which SigV4 implementation signs. `node` (the default where node:crypto exists): node:crypto,
    * byte for byte what `@smithy/signature-v4` produces and about ten times faster. `smithy`:
    * `@smithy/signature-v4` with `@aws-crypto/sha256-js` (the path taken anyway where node:crypto
-   * is missing), for those who want AWS's own implementation to sign.
+   * is missing), for those who want AWS's own implementation to sign. Those two load by name on
+   * first use, so app bundles leave them out; a bundled app that uses `smithy` needs them
+   * installed where it runs (else a `KmsConfigError` with code `SignerUnavailable`, before any
+   * request).
    */
   signer?: 'node' | 'smithy';
   /** Where to log; nothing is logged by default. */

@@ -8,9 +8,10 @@
  * `@smithy/signature-v4` and the pure-JS `@aws-crypto/sha256-js` (six hashes a call, some
  * awaited twice), and importing them cost more than a whole call. Where node:crypto is missing,
  * or when asked for (`hash: 'portable'`), `@smithy/signature-v4` with `@aws-crypto/sha256-js`
- * signs; both are loaded on first use only.
+ * signs; both are loaded on first use only, by names an app's bundler does not follow.
  */
 import type { Credentials } from '../credentials/credentials.js';
+import { KmsConfigError } from '../errors.js';
 
 /** What is signed: the method is always `POST`, with no query string. */
 export interface RequestToSign {
@@ -320,17 +321,43 @@ function nodeSigner(region: string, service: string, crypto: NodeCrypto): Reques
 }
 
 type SignatureV4 = import('@smithy/signature-v4').SignatureV4;
+type PortableModules = [
+  typeof import('@smithy/signature-v4'),
+  typeof import('@aws-crypto/sha256-js'),
+];
+
+/**
+ * The portable signer's packages, imported by names held in variables: a bundler follows only a
+ * literal `import('…')`, and these two (with `@smithy/core`, 160 KB minified) would otherwise sit
+ * in every app bundle, parsed at every cold start (8 ms on Node 20), for a signer the default
+ * never uses. Where they are installed (as our dependencies, beside the package) they load as
+ * before; a bundle that wants them needs them installed where it runs.
+ */
+const portablePackages = ['@smithy/signature-v4', '@aws-crypto/sha256-js'] as const;
+
+async function loadPortableModules(): Promise<PortableModules> {
+  const [signatureV4, sha256] = portablePackages;
+  try {
+    return (await Promise.all([
+      import(/* @vite-ignore */ signatureV4),
+      import(/* @vite-ignore */ sha256),
+    ])) as PortableModules;
+  } catch (error) {
+    throw new KmsConfigError(
+      `The portable signer (${signatureV4} with ${sha256}; signer: "smithy", or the runtime has no node:crypto) could not be loaded: install both where the app runs (an app bundle leaves them out, they load by name at run time), or use the default signer`,
+      { code: 'SignerUnavailable', value: 'smithy', cause: error },
+    );
+  }
+}
 
 function portableSigner(region: string, service: string): RequestSigner {
-  let modules:
-    | Promise<[typeof import('@smithy/signature-v4'), typeof import('@aws-crypto/sha256-js')]>
-    | undefined;
+  let modules: Promise<PortableModules> | undefined;
   // A signer per credentials object keeps smithy's per-day signing-key cache useful and correct
   // across credential refreshes.
   const signers = new WeakMap<Credentials, SignatureV4>();
   return {
     async sign(request, credentials, signingDate) {
-      modules ??= Promise.all([import('@smithy/signature-v4'), import('@aws-crypto/sha256-js')]);
+      modules ??= loadPortableModules();
       const [{ SignatureV4 }, { Sha256 }] = await modules;
       let signer = signers.get(credentials);
       if (!signer) {

@@ -189,6 +189,61 @@ register(new URL('./record-hooks.mjs', import.meta.url), { data: { port: port2 }
     }
   });
 
+  it('an app bundled with esbuild, as a Lambda user ships it, leaves the portable signer out; signer "smithy" in it needs those packages where it runs, and says so before any request', async () => {
+    writeFileSync(
+      join(project, 'bundle-app.mjs'),
+      `import { KmsClient } from 'kms-custom-key-store';
+const client = new KmsClient({ endpoint: process.env.KMS_URL, signer: process.env.SIGNER });
+client.disconnectCustomKeyStore('cks-1234567890abcdef0').then(
+  ({ $metadata }) => console.log(JSON.stringify({ requestId: $metadata.requestId })),
+  (e) => console.log(JSON.stringify({ name: e.name, code: e.code, message: e.message })),
+).finally(() => client.close());`,
+    );
+    const { buildSync } = await import('esbuild');
+    const result = buildSync({
+      entryPoints: [join(project, 'bundle-app.mjs')],
+      absWorkingDir: project,
+      bundle: true,
+      platform: 'node',
+      format: 'cjs',
+      target: 'node20',
+      minify: true,
+      metafile: true,
+      logLevel: 'silent',
+      outfile: join(project, 'bundle-app.cjs'),
+    });
+    const inputs = Object.keys(result.metafile.inputs);
+    // The bundle has the package and undici, and nothing of the signer it never uses by default.
+    expect(inputs.some((path) => path.includes('node_modules/kms-custom-key-store/'))).toBe(true);
+    expect(inputs.filter((path) => /@smithy\/|@aws-crypto\//.test(path))).toEqual([]);
+
+    // Shipped alone, as in a Lambda zip: no node_modules anywhere above it.
+    const alone = mkdtempSync(join(tmpdir(), 'kms-cks-bundle-'));
+    try {
+      copyFileSync(join(project, 'bundle-app.cjs'), join(alone, 'app.cjs'));
+      const before = server.requests.length;
+      const byDefault = JSON.parse(await runNode('app.cjs', alone, { ...env(), SIGNER: 'node' }));
+      expect(byDefault).toEqual({ requestId: 'req-pkg' });
+      expect(server.requests.length).toBe(before + 1);
+      const smithy = JSON.parse(await runNode('app.cjs', alone, { ...env(), SIGNER: 'smithy' }));
+      expect(smithy).toMatchObject({ name: 'KmsConfigError', code: 'SignerUnavailable' });
+      expect(smithy.message).toMatch(/@smithy\/signature-v4 .*install both where the app runs/);
+      expect(server.requests.length).toBe(before + 1);
+    } finally {
+      rmSync(alone, { recursive: true, force: true });
+    }
+    // Beside the installed packages the same bundle signs with them.
+    const before = server.requests.length;
+    const installed = JSON.parse(
+      await runNode('bundle-app.cjs', project, { ...env(), SIGNER: 'smithy' }),
+    );
+    expect(installed).toEqual({ requestId: 'req-pkg' });
+    expect(server.requests.length).toBe(before + 1);
+    expect(server.requests.at(-1)?.headers.authorization).toMatch(
+      /^AWS4-HMAC-SHA256 Credential=AKIDPKG\/\d{8}\/eu-west-1\/kms\/aws4_request, /,
+    );
+  });
+
   it('start-up of the ESM build: one file of the package, no zod and no built-in a Disconnect does not use; zod on the first validation that needs it', async () => {
     writeFileSync(
       join(project, 'startup-esm.mjs'),
