@@ -17,15 +17,38 @@ let loading: Promise<PoolClass> | undefined;
 
 /** Loads the Pool class once; later calls get the same promise. */
 export function loadPool(): Promise<PoolClass> {
-  loading ??= import('undici/lib/dispatcher/pool.js').then(
-    (module) => {
-      // ESM sees the CommonJS module.exports as the default export.
-      const Pool = (module as { default?: unknown }).default ?? module;
-      return typeof Pool === 'function' ? (Pool as PoolClass) : poolFromPublicEntry();
-    },
-    () => poolFromPublicEntry(),
-  );
+  loading ??= Promise.resolve()
+    .then((): Promise<unknown> | unknown => {
+      const require = requireBesideInstalledFile();
+      return require ? require(poolFile) : import('undici/lib/dispatcher/pool.js');
+    })
+    .then(
+      (module) => {
+        // import() sees the CommonJS module.exports as the default export; require() returns it.
+        const Pool = (module as { default?: unknown }).default ?? module;
+        return typeof Pool === 'function' ? (Pool as PoolClass) : poolFromPublicEntry();
+      },
+      () => poolFromPublicEntry(),
+    );
   return loading;
+}
+
+const poolFile = 'undici/lib/dispatcher/pool.js';
+
+/**
+ * `require` beside this file when it runs as one of our installed ES module files, else nothing.
+ * undici is CommonJS: `import()` loads it through Node's ES module loader, which on Node 20 and
+ * 22 first starts its WebAssembly lexer of CommonJS exports, 10 to 13 M instructions (about 3 ms)
+ * of a cold start (issue 25); `require()` loads the same file into the same module cache, so the
+ * class is the one `import('undici')` gives too. Inside an app bundle this code is in the app's
+ * file, and the bundler has put undici in the bundle for the `import()` above: a `require()`
+ * there would find another undici, or none. (The CommonJS build turns that `import()` into a
+ * `require()` itself.)
+ */
+function requireBesideInstalledFile(): NodeJS.Require | undefined {
+  const url = typeof __filename === 'string' ? undefined : import.meta.url;
+  if (url === undefined || !/\/kms-custom-key-store\/dist\//.test(url)) return undefined;
+  return process.getBuiltinModule('node:module').createRequire(url);
 }
 
 /**

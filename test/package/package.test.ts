@@ -276,6 +276,10 @@ const snapshot = async () => {
     files: ours.map((url) => url.slice(url.indexOf('/kms-custom-key-store/') + 22)),
     zod: globalThis.loadedUrls.some((url) => url.includes('/zod/')),
     builtins: builtins.filter((name) => process.moduleLoadList.includes('NativeModule ' + name)),
+    // undici by require(), not through the ES module loader (which the hook sees): on Node 20
+    // and 22 that loader's first CommonJS file starts a WebAssembly lexer, ~3 ms (issue 25).
+    undiciThroughLoader: globalThis.loadedUrls.some((url) => url.includes('/undici/')),
+    lexer: process.moduleLoadList.some((name) => name.includes('cjs-module-lexer')),
   };
 };
 const { KmsClient, KmsValidationError } = await import('kms-custom-key-store');
@@ -296,8 +300,12 @@ console.log(JSON.stringify(report));`,
       files: ['dist/index.js'],
       zod: false,
       builtins: [],
+      undiciThroughLoader: false,
+      lexer: false,
     });
     expect(out.afterDisconnect.files).toEqual(['dist/index.js']);
+    expect(out.afterDisconnect.undiciThroughLoader).toBe(false);
+    expect(out.afterDisconnect.lexer).toBe(false);
     expect(out.afterDisconnect.zod).toBe(false);
     expect(out.afterDisconnect.builtins).not.toContain('child_process');
     expect(out.afterDisconnect.builtins).not.toContain('fs/promises');
