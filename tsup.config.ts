@@ -391,17 +391,23 @@ const onDemandLayout = await (async () => {
   return { ownModules, modules, layoutId };
 })();
 
-const onDemandFile: Plugin = {
+/**
+ * The on-demand file of one build: `on-demand.js` beside `index.js` (ES modules) or
+ * `on-demand.cjs` beside `index.cjs` (CommonJS, loaded by `require()`). Both builds bind to the
+ * same layout.
+ */
+const onDemandFile = (extension: '.js' | '.cjs'): Plugin => ({
   name: 'on-demand-file',
   setup(build) {
     const { ownModules, modules, layoutId } = onDemandLayout;
     const boundIndex = new Map(modules.map((m) => [m.path, m]));
     const variable = (index: number, name: string) => `m${index}_${name}`;
+    const files = `dist/on-demand${extension} is not of the same build as dist/index${extension}`;
     // The entry imports the barrel's file, beside it.
     build.onResolve({ filter: /^\.\/modules\.js$/ }, (args) => {
       if (args.kind !== 'dynamic-import' || resolve(args.importer) !== onDemandLoad)
         return undefined;
-      return { path: './on-demand.js', external: true };
+      return { path: `./on-demand${extension}`, external: true };
     });
     // The entry's bind.ts: hands the file its modules, in the order both files agree on.
     build.onLoad({ filter: /[\\/]on-demand[\\/]bind\.ts$/ }, () => ({
@@ -425,7 +431,15 @@ ${modules.map((m) => `    { ${m.names.map((name) => `${name}: ${variable(m.index
     // In the barrel's file, an import of one of the entry's modules is an import of its bindings.
     build.onResolve({ filter: /^\./ }, (args) => {
       if (!ownModules.has(resolve(args.importer))) return undefined;
-      const target = boundIndex.get(sourceOf(args.resolveDir, args.path));
+      const source = sourceOf(args.resolveDir, args.path);
+      // The CommonJS build keeps the lazy modules (zod schemas) inside its files: the on-demand
+      // file would get copies of them, and of what they import.
+      if (extension === '.cjs' && lazySources.has(source)) {
+        throw new Error(
+          `on-demand-file: ${relative('.', args.importer)} imports ${args.path}, a lazy module the CommonJS on-demand file would copy`,
+        );
+      }
+      const target = boundIndex.get(source);
       if (!target || args.kind === 'dynamic-import') return undefined;
       return { path: String(target.index), namespace: 'on-demand-binding' };
     });
@@ -449,7 +463,7 @@ ${modules.map((m) => `    { ${m.names.map((name) => `${name}: ${variable(m.index
         contents: `export let ${all.map(({ m, name }) => variable(m.index, name)).join(', ')};
 export function bindOnDemand(layoutId, kit) {
   if (layoutId !== ${JSON.stringify(layoutId)} || kit.length !== ${modules.length}) {
-    throw new Error('kms-custom-key-store: dist/on-demand.js is not of the same build as dist/index.js; reinstall the package');
+    throw new Error('kms-custom-key-store: ${files}; reinstall the package');
   }
 ${all.map(({ m, name }) => `  ${variable(m.index, name)} = kit[${m.index}].${name};`).join('\n')}
 }`,
@@ -462,7 +476,7 @@ ${all.map(({ m, name }) => `  ${variable(m.index, name)} = kit[${m.index}].${nam
 export { bindOnDemand as __bindOnDemand } from 'on-demand-bindings';`,
     }));
   },
-};
+});
 
 /**
  * Library files are pure ASCII (issue 25): V8 parses a file with one non-ASCII character as
@@ -510,7 +524,7 @@ export default defineConfig([
     splitting: false,
     // Keep `node:` so that built-ins reach the plugin below (tsup's would take them first).
     removeNodeProtocol: false,
-    esbuildPlugins: [builtinsOnFirstUse, lazyModuleFiles, onDemandFile],
+    esbuildPlugins: [builtinsOnFirstUse, lazyModuleFiles, onDemandFile('.js')],
     esbuildOptions(options) {
       options.charset = 'ascii';
     },
@@ -521,12 +535,15 @@ export default defineConfig([
   },
   {
     ...common,
+    // The on-demand file too, as in the ES module build (dist/on-demand.cjs, by require()).
+    entry: { ...libraryEntries, 'on-demand': 'src/on-demand/modules.ts' },
+    dts: { entry: libraryEntries },
     format: 'cjs',
     // CommonJS keeps them in the file, run on first use: chunks would need import() in CommonJS,
     // which Jest and other CommonJS hosts do not all support.
     splitting: false,
     noExternal: [zodLocales],
-    esbuildPlugins: [requireZodLocaleTwins],
+    esbuildPlugins: [requireZodLocaleTwins, onDemandFile('.cjs')],
     esbuildOptions(options) {
       options.charset = 'ascii';
       // import() of a package (undici's Pool, the portable signer) as require(): in a CommonJS

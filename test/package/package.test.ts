@@ -406,6 +406,82 @@ console.log(JSON.stringify(String(error?.message)));`,
     }
   });
 
+  it('CommonJS build: dist/on-demand.cjs loads only for what needs it (never for the kill switch), bound to the entry own classes; a file of another build is refused', async () => {
+    // As the ES module build's dist/on-demand.js, loaded by require(): dist/index.cjs was 261 KB
+    // with everything in it, 15 M instructions more to compile at every start (issue 25).
+    writeFileSync(
+      join(project, 'aws-config-on-demand-cjs'),
+      `[profile broken]\ncredential_process = ${JSON.stringify(process.execPath)} -e "process.exit(3)"\n`,
+    );
+    writeFileSync(
+      join(project, 'on-demand-cjs.cjs'),
+      `const lib = require('kms-custom-key-store');
+const files = () => Object.keys(require.cache)
+  .filter((path) => path.includes('/kms-custom-key-store/'))
+  .map((path) => path.slice(path.indexOf('/kms-custom-key-store/') + 22));
+(async () => {
+  const report = {};
+  const client = new lib.KmsClient({ endpoint: process.env.KMS_URL });
+  await client.disconnectCustomKeyStore('cks-1234567890abcdef0');
+  report.afterDisconnect = files();
+  report.ensure = (await client.ensureDisconnected('cks-1234567890abcdef0')).action;
+  report.afterEnsure = files();
+  const fleetInvalid = await lib.applyToFleet({ action: 'explode' }).catch((error) => error);
+  const maintainInvalid = await client.maintainCustomKeyStore({ customKeyStoreId: 'cks-1234567890abcdef0' }).catch((error) => error);
+  report.onDemandErrors = [fleetInvalid.constructor === lib.KmsValidationError, maintainInvalid.constructor === lib.KmsValidationError];
+  const record = await lib.applyToFleet({ action: 'disconnect', dryRun: true, regions: ['eu-west-1'], clientConfig: { endpoint: process.env.KMS_URL } });
+  report.fleet = [record.operation, record.dryRun, record.targets.length, record.failures.length];
+  report.afterFleet = files();
+  const broken = new lib.KmsClient({ endpoint: process.env.KMS_URL, profile: 'broken' });
+  const failed = await broken.disconnectCustomKeyStore('cks-1234567890abcdef0').catch((error) => error);
+  report.process = [failed.constructor === lib.KmsConfigError, failed.sources?.map((s) => s.source), /exited with code 3/.test(failed.message)];
+  await Promise.all([client.close(), broken.close()]);
+  console.log(JSON.stringify(report));
+})();`,
+    );
+    const out = JSON.parse(
+      await runNode(
+        'on-demand-cjs.cjs',
+        project,
+        { ...env(), AWS_CONFIG_FILE: join(project, 'aws-config-on-demand-cjs') },
+        noRequireEsm,
+      ),
+    );
+    expect(out.afterDisconnect).toEqual(['dist/index.cjs']);
+    expect(out.ensure).toBe('disconnected');
+    expect(out.afterEnsure).toEqual(['dist/index.cjs']);
+    expect(out.onDemandErrors).toEqual([true, true]);
+    expect(out.fleet).toEqual(['disconnect', true, 0, 0]);
+    expect(out.afterFleet).toEqual(['dist/index.cjs', 'dist/on-demand.cjs']);
+    expect(out.process).toEqual([true, ['env', 'process'], true]);
+
+    const onDemandFile = join(
+      project,
+      'node_modules',
+      'kms-custom-key-store',
+      'dist',
+      'on-demand.cjs',
+    );
+    const original = readFileSync(onDemandFile, 'utf8');
+    const layoutId = /if \(layoutId !== "([0-9a-f]+)"/.exec(original)?.[1];
+    expect(layoutId).toMatch(/^[0-9a-f]{16}$/);
+    try {
+      writeFileSync(onDemandFile, original.replaceAll(layoutId!, '0123456789abcdef'));
+      writeFileSync(
+        join(project, 'on-demand-mismatch.cjs'),
+        `const lib = require('kms-custom-key-store');
+lib.applyToFleet({ action: 'disconnect', dryRun: true, regions: ['eu-west-1'], clientConfig: { endpoint: process.env.KMS_URL } })
+  .then(() => 'resolved', (error) => String(error?.message))
+  .then((message) => console.log(JSON.stringify(message)));`,
+      );
+      expect(
+        JSON.parse(await runNode('on-demand-mismatch.cjs', project, env(), noRequireEsm)),
+      ).toMatch(/not of the same build as dist\/index\.cjs/);
+    } finally {
+      writeFileSync(onDemandFile, original);
+    }
+  });
+
   it('recognises errors across the ESM and CommonJS builds loaded in one process', async () => {
     writeFileSync(
       join(project, 'cross-build.mjs'),

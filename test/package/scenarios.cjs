@@ -80,6 +80,16 @@ async function runScenarios(lib, emulatorLib) {
         await smithy.close();
       }
     });
+    // The fleet run is in the on-demand file (dist/on-demand.js, or .cjs through require()).
+    await scenario('fleet dry run (on demand)', async () => {
+      const record = await lib.applyToFleet({
+        action: 'disconnect',
+        dryRun: true,
+        regions: [emulator.region],
+        clientConfig: { endpoint: emulator.url, credentials: emulatorCredentials },
+      });
+      return [record.operation, record.dryRun, record.targets.length > 0, record.failures.length];
+    });
     await scenario('paginate', async () => {
       const names = [];
       for await (const store of client.paginateCustomKeyStores({ limit: 1 })) {
@@ -211,6 +221,7 @@ const expectedScenarios = {
   version: true,
   describe: { count: 4, requestId: 'string', creationDate: true },
   'signer smithy': 1,
+  'fleet dry run (on demand)': ['disconnect', true, true, 0],
   paginate: ['analytics-xks', 'legacy-xks', 'orders-xks', 'payments-hsm'],
   disconnect: { attempts: 1, status: 200 },
   waitForConnectionState: 'DISCONNECTED',
