@@ -294,8 +294,8 @@ const lazyModuleFiles: Plugin = {
 /**
  * The on-demand modules (`src/on-demand/modules.ts`: the credential sources beyond the
  * environment's and the shared files' keys) are one file of their own beside the main entry in
- * the ES module build, `dist/on-demand.js`, read and parsed only when one is first used (issue
- * 25: importing the entry is mostly parsing it, per byte). The file must not carry copies of the
+ * each build, `dist/on-demand.js` and `dist/on-demand.cjs`, read and parsed only when one is
+ * first used (issue 25: importing the entry is mostly parsing it, per byte). The file must not carry copies of the
  * modules it shares with the entry (errors, configuration, requests): an error class would then
  * be two classes, and state two states. So in that file each such module is replaced by bindings
  * that the entry fills, when it loads the file, with its own modules (`bind.ts`, replaced here):

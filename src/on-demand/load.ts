@@ -1,6 +1,7 @@
 /**
- * Loads an on-demand module (`modules.ts`): in the ES module build, the first call reads
- * `dist/on-demand.js` and binds it to this file's modules; later calls reuse it.
+ * Loads an on-demand module (`modules.ts`): in the builds, the first call reads
+ * `dist/on-demand.js` (by `import()`) or `dist/on-demand.cjs` (by `require()`) and binds it to
+ * this file's modules; later calls reuse it.
  */
 import { bindOnDemand } from './bind.js';
 import type { OnDemandModules } from './modules.js';

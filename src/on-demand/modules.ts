@@ -1,8 +1,8 @@
 /**
  * The modules the library loads on first use: the credential chain past the environment's keys
  * (a call with those or with given credentials never runs it), the fleet run and the maintenance
- * run. In the sources and the CommonJS build they are modules loaded by `import()`; the ES module
- * build puts them in one file of their own beside the main entry (`dist/on-demand.js`), so that
+ * run. In the sources they are modules loaded by `import()`; each build puts them in one file of
+ * their own beside the main entry (`dist/on-demand.js`, `dist/on-demand.cjs`), so that
  * importing the package neither reads nor parses them (issue 25), and binds that file to the main
  * entry's modules (see `bind.ts`). The waiter and the ensure calls (the kill switch) stay in the
  * entry: their first call must not wait for a file.
