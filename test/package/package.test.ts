@@ -208,7 +208,7 @@ client.disconnectCustomKeyStore('cks-1234567890abcdef0').then(({ $metadata }) =>
     expect(out).toEqual({ requestId: 'req-pkg', added: [] });
   });
 
-  it('an app bundled with esbuild, as a Lambda user ships it, leaves the portable signer out; signer "smithy" in it needs those packages where it runs, and says so before any request', async () => {
+  it('an app bundled with esbuild, as a Lambda user ships it (ES module or CommonJS), gets the ES module build without the portable signer; signer "smithy" in it needs those packages where it runs, and says so before any request', async () => {
     writeFileSync(
       join(project, 'bundle-app.mjs'),
       `import { KmsClient } from 'kms-custom-key-store';
@@ -251,6 +251,49 @@ client.disconnectCustomKeyStore('cks-1234567890abcdef0').then(
     } finally {
       rmSync(alone, { recursive: true, force: true });
     }
+    // A CommonJS app bundled the same way gets the ES module build too (the `module` condition,
+    // which bundlers honour and Node ignores): its zod is the tree-shaken one (the CommonJS build's
+    // require('zod/mini') pulled 535 KB of zod into the bundle, 950 KB in all) and no
+    // dist/index.cjs beside a dist/index.js in one bundle.
+    writeFileSync(
+      join(project, 'bundle-app-cjs.cjs'),
+      `const { KmsClient } = require('kms-custom-key-store');
+const client = new KmsClient({ endpoint: process.env.KMS_URL });
+client.disconnectCustomKeyStore('cks-1234567890abcdef0').then(
+  ({ $metadata }) => console.log(JSON.stringify({ requestId: $metadata.requestId })),
+  (e) => console.log(JSON.stringify({ name: e.name, message: e.message })),
+).finally(() => client.close());`,
+    );
+    const cjs = buildSync({
+      entryPoints: [join(project, 'bundle-app-cjs.cjs')],
+      absWorkingDir: project,
+      bundle: true,
+      platform: 'node',
+      format: 'cjs',
+      target: 'node20',
+      minify: true,
+      metafile: true,
+      logLevel: 'silent',
+      outfile: join(project, 'bundle-app-cjs.bundle.cjs'),
+    });
+    const cjsInputs = Object.keys(cjs.metafile.inputs);
+    expect(cjsInputs).toContain('node_modules/kms-custom-key-store/dist/index.js');
+    expect(cjsInputs.filter((path) => /kms-custom-key-store\/dist\/.*\.cjs$/.test(path))).toEqual(
+      [],
+    );
+    expect(cjsInputs.filter((path) => /@smithy\/|@aws-crypto\/|zod\/.*\.cjs$/.test(path))).toEqual(
+      [],
+    );
+    const aloneCjs = mkdtempSync(join(tmpdir(), 'kms-cks-bundle-'));
+    try {
+      copyFileSync(join(project, 'bundle-app-cjs.bundle.cjs'), join(aloneCjs, 'app.cjs'));
+      expect(JSON.parse(await runNode('app.cjs', aloneCjs, env()))).toEqual({
+        requestId: 'req-pkg',
+      });
+    } finally {
+      rmSync(aloneCjs, { recursive: true, force: true });
+    }
+
     // Beside the installed packages the same bundle signs with them.
     const before = server.requests.length;
     const installed = JSON.parse(
