@@ -80,6 +80,23 @@ const noRequireEsm = process.allowedNodeEnvironmentFlags.has('--no-experimental-
   ? ['--no-experimental-require-module']
   : [];
 
+/**
+ * Runs `body` with the installed on-demand file (`on-demand.js` or `on-demand.cjs`) made to look
+ * as if from another build (its layout ID changed), then puts the file back.
+ */
+async function withOnDemandFileOfAnotherBuild<T>(name: string, body: () => Promise<T>): Promise<T> {
+  const file = join(project, 'node_modules', 'kms-custom-key-store', 'dist', name);
+  const original = readFileSync(file, 'utf8');
+  const layoutId = /if \(layoutId !== "([0-9a-f]+)"/.exec(original)?.[1];
+  expect(layoutId).toMatch(/^[0-9a-f]{16}$/);
+  try {
+    writeFileSync(file, original.replaceAll(layoutId!, '0123456789abcdef'));
+    return await body();
+  } finally {
+    writeFileSync(file, original);
+  }
+}
+
 /** Every error class, and how to make one, for the cross-build `instanceof` check. */
 const errorClassNames = [
   'KmsError',
@@ -421,32 +438,16 @@ console.log(JSON.stringify(report));`,
     expect(out.process).toEqual([true, ['env', 'process'], true]);
 
     // A dist/on-demand.js of another build (a broken install) is refused, never bound wrong.
-    const onDemandFile = join(
-      project,
-      'node_modules',
-      'kms-custom-key-store',
-      'dist',
-      'on-demand.js',
-    );
-    const original = readFileSync(onDemandFile, 'utf8');
-    const layoutId = /if \(layoutId !== "([0-9a-f]+)"/.exec(original)?.[1];
-    expect(layoutId).toMatch(/^[0-9a-f]{16}$/);
-    try {
-      writeFileSync(onDemandFile, original.replaceAll(layoutId!, '0123456789abcdef'));
+    const refusal = await withOnDemandFileOfAnotherBuild('on-demand.js', async () => {
       writeFileSync(
         join(project, 'on-demand-mismatch.mjs'),
         `const lib = await import('kms-custom-key-store');
-const client = new lib.KmsClient({ endpoint: process.env.KMS_URL });
 const error = await lib.applyToFleet({ action: 'disconnect', dryRun: true, regions: ['eu-west-1'], clientConfig: { endpoint: process.env.KMS_URL } }).catch((error) => error);
-await client.close();
 console.log(JSON.stringify(String(error?.message)));`,
       );
-      expect(JSON.parse(await runNode('on-demand-mismatch.mjs', project, env()))).toMatch(
-        /not of the same build as dist\/index\.js/,
-      );
-    } finally {
-      writeFileSync(onDemandFile, original);
-    }
+      return JSON.parse(await runNode('on-demand-mismatch.mjs', project, env()));
+    });
+    expect(refusal).toMatch(/not of the same build as dist\/index\.js/);
   });
 
   it('CommonJS build: dist/on-demand.cjs loads only for what needs it (never for the kill switch), bound to the entry own classes; a file of another build is refused', async () => {
@@ -498,18 +499,7 @@ const files = () => Object.keys(require.cache)
     expect(out.afterFleet).toEqual(['dist/index.cjs', 'dist/on-demand.cjs']);
     expect(out.process).toEqual([true, ['env', 'process'], true]);
 
-    const onDemandFile = join(
-      project,
-      'node_modules',
-      'kms-custom-key-store',
-      'dist',
-      'on-demand.cjs',
-    );
-    const original = readFileSync(onDemandFile, 'utf8');
-    const layoutId = /if \(layoutId !== "([0-9a-f]+)"/.exec(original)?.[1];
-    expect(layoutId).toMatch(/^[0-9a-f]{16}$/);
-    try {
-      writeFileSync(onDemandFile, original.replaceAll(layoutId!, '0123456789abcdef'));
+    const refusal = await withOnDemandFileOfAnotherBuild('on-demand.cjs', async () => {
       writeFileSync(
         join(project, 'on-demand-mismatch.cjs'),
         `const lib = require('kms-custom-key-store');
@@ -517,12 +507,9 @@ lib.applyToFleet({ action: 'disconnect', dryRun: true, regions: ['eu-west-1'], c
   .then(() => 'resolved', (error) => String(error?.message))
   .then((message) => console.log(JSON.stringify(message)));`,
       );
-      expect(
-        JSON.parse(await runNode('on-demand-mismatch.cjs', project, env(), noRequireEsm)),
-      ).toMatch(/not of the same build as dist\/index\.cjs/);
-    } finally {
-      writeFileSync(onDemandFile, original);
-    }
+      return JSON.parse(await runNode('on-demand-mismatch.cjs', project, env(), noRequireEsm));
+    });
+    expect(refusal).toMatch(/not of the same build as dist\/index\.cjs/);
   });
 
   it('recognises errors across the ESM and CommonJS builds loaded in one process', async () => {
