@@ -236,19 +236,23 @@ client.disconnectCustomKeyStore('cks-1234567890abcdef0').then(
 ).finally(() => client.close());`,
     );
     const { buildSync } = await import('esbuild');
-    const result = buildSync({
-      entryPoints: [join(project, 'bundle-app.mjs')],
-      absWorkingDir: project,
-      bundle: true,
-      platform: 'node',
-      format: 'cjs',
-      target: 'node20',
-      minify: true,
-      metafile: true,
-      logLevel: 'silent',
-      outfile: join(project, 'bundle-app.cjs'),
-    });
-    const inputs = Object.keys(result.metafile.inputs);
+    /** Bundles an app of the project as a Lambda user does; returns the files it took in. */
+    const bundle = (entry: string, outfile: string) =>
+      Object.keys(
+        buildSync({
+          entryPoints: [join(project, entry)],
+          absWorkingDir: project,
+          bundle: true,
+          platform: 'node',
+          format: 'cjs',
+          target: 'node20',
+          minify: true,
+          metafile: true,
+          logLevel: 'silent',
+          outfile: join(project, outfile),
+        }).metafile.inputs,
+      );
+    const inputs = bundle('bundle-app.mjs', 'bundle-app.cjs');
     // The bundle has the package and undici, and nothing of the signer it never uses by default.
     expect(inputs.some((path) => path.includes('node_modules/kms-custom-key-store/'))).toBe(true);
     expect(inputs.filter((path) => /@smithy\/|@aws-crypto\//.test(path))).toEqual([]);
@@ -281,19 +285,7 @@ client.disconnectCustomKeyStore('cks-1234567890abcdef0').then(
   (e) => console.log(JSON.stringify({ name: e.name, message: e.message })),
 ).finally(() => client.close());`,
     );
-    const cjs = buildSync({
-      entryPoints: [join(project, 'bundle-app-cjs.cjs')],
-      absWorkingDir: project,
-      bundle: true,
-      platform: 'node',
-      format: 'cjs',
-      target: 'node20',
-      minify: true,
-      metafile: true,
-      logLevel: 'silent',
-      outfile: join(project, 'bundle-app-cjs.bundle.cjs'),
-    });
-    const cjsInputs = Object.keys(cjs.metafile.inputs);
+    const cjsInputs = bundle('bundle-app-cjs.cjs', 'bundle-app-cjs.bundle.cjs');
     expect(cjsInputs).toContain('node_modules/kms-custom-key-store/dist/index.js');
     expect(cjsInputs.filter((path) => /kms-custom-key-store\/dist\/.*\.cjs$/.test(path))).toEqual(
       [],
