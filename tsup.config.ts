@@ -295,11 +295,12 @@ const lazyModuleFiles: Plugin = {
  * The on-demand modules (`src/on-demand/modules.ts`: the credential sources beyond the
  * environment's and the shared files' keys) are one file of their own beside the main entry in
  * each build, `dist/on-demand.js` and `dist/on-demand.cjs`, read and parsed only when one is
- * first used (issue 25: importing the entry is mostly parsing it, per byte). The file must not carry copies of the
- * modules it shares with the entry (errors, configuration, requests): an error class would then
- * be two classes, and state two states. So in that file each such module is replaced by bindings
- * that the entry fills, when it loads the file, with its own modules (`bind.ts`, replaced here):
- * one program, two files. Found from esbuild's metafile, so that moving a module needs no list.
+ * first used (issue 25: importing the entry is mostly parsing it, per byte). The file must not
+ * carry copies of the modules it shares with the entry (errors, configuration, requests): an
+ * error class would then be two classes, and state two states. So in that file each such module
+ * is replaced by bindings that the entry fills, when it loads the file, with its own modules
+ * (`bind.ts`, replaced here): one program, two files. Found from esbuild's metafile, so that
+ * moving a module needs no list.
  */
 const onDemandBarrel = resolve('src/on-demand/modules.ts');
 const onDemandLoad = resolve('src/on-demand/load.ts');
@@ -402,7 +403,7 @@ const onDemandFile = (extension: '.js' | '.cjs'): Plugin => ({
     const { ownModules, modules, layoutId } = onDemandLayout;
     const boundIndex = new Map(modules.map((m) => [m.path, m]));
     const variable = (index: number, name: string) => `m${index}_${name}`;
-    const files = `dist/on-demand${extension} is not of the same build as dist/index${extension}`;
+    const mismatch = `dist/on-demand${extension} is not of the same build as dist/index${extension}`;
     // The entry imports the barrel's file, beside it.
     build.onResolve({ filter: /^\.\/modules\.js$/ }, (args) => {
       if (args.kind !== 'dynamic-import' || resolve(args.importer) !== onDemandLoad)
@@ -463,7 +464,7 @@ ${modules.map((m) => `    { ${m.names.map((name) => `${name}: ${variable(m.index
         contents: `export let ${all.map(({ m, name }) => variable(m.index, name)).join(', ')};
 export function bindOnDemand(layoutId, kit) {
   if (layoutId !== ${JSON.stringify(layoutId)} || kit.length !== ${modules.length}) {
-    throw new Error('kms-custom-key-store: ${files}; reinstall the package');
+    throw new Error('kms-custom-key-store: ${mismatch}; reinstall the package');
   }
 ${all.map(({ m, name }) => `  ${variable(m.index, name)} = kit[${m.index}].${name};`).join('\n')}
 }`,

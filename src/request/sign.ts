@@ -329,7 +329,7 @@ type PortableModules = [
 /**
  * The portable signer's packages, imported by names held in variables: a bundler follows only a
  * literal `import('…')`, and these two (with `@smithy/core`, 160 KB minified) would otherwise sit
- * in every app bundle, parsed at every cold start (8 ms on Node 20), for a signer the default
+ * in every app bundle, parsed at every cold start (9 ms on Node 20), for a signer the default
  * never uses. Where they are installed (as our dependencies, beside the package) they load as
  * before; a bundle that wants them needs them installed where it runs.
  */
