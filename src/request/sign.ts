@@ -338,9 +338,10 @@ const portablePackages = ['@smithy/signature-v4', '@aws-crypto/sha256-js'] as co
 async function loadPortableModules(): Promise<PortableModules> {
   const [signatureV4, sha256] = portablePackages;
   try {
+    // The comments keep Vite and webpack from warning that they cannot follow these imports.
     return (await Promise.all([
-      import(/* @vite-ignore */ signatureV4),
-      import(/* @vite-ignore */ sha256),
+      import(/* @vite-ignore */ /* webpackIgnore: true */ signatureV4),
+      import(/* @vite-ignore */ /* webpackIgnore: true */ sha256),
     ])) as PortableModules;
   } catch (error) {
     throw new KmsConfigError(
