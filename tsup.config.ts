@@ -292,8 +292,8 @@ const lazyModuleFiles: Plugin = {
 };
 
 /**
- * The on-demand modules (`src/on-demand/modules.ts`: the credential sources beyond the
- * environment's and the shared files' keys) are one file of their own beside the main entry in
+ * The on-demand modules (`src/on-demand/modules.ts`: the credential chain past the environment's
+ * keys, the fleet and maintenance runs) are one file of their own beside the main entry in
  * each build, `dist/on-demand.js` and `dist/on-demand.cjs`, read and parsed only when one is
  * first used (issue 25: importing the entry is mostly parsing it, per byte). The file must not
  * carry copies of the modules it shares with the entry (errors, configuration, requests): an

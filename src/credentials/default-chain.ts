@@ -1,7 +1,7 @@
 /**
  * The default credential chain as the client uses it. Keys in the environment, the common case on
  * Lambda and in CI, are taken here; anything else runs the whole chain (`chain.ts`), loaded on
- * first use: in the ES module build it is in the on-demand file (issue 25).
+ * first use: in the builds it is in the on-demand file (issue 25).
  */
 import { onDemand } from '../on-demand/load.js';
 import type { CredentialChainOptions } from './chain.js';

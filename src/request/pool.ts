@@ -42,13 +42,19 @@ const poolFile = 'undici/lib/dispatcher/pool.js';
  * of a cold start (issue 25); `require()` loads the same file into the same module cache, so the
  * class is the one `import('undici')` gives too. Inside an app bundle this code is in the app's
  * file, and the bundler has put undici in the bundle for the `import()` above: a `require()`
- * there would find another undici, or none. (The CommonJS build turns that `import()` into a
- * `require()` itself.)
+ * there would find another undici, or none. The CommonJS build turns that `import()` into its
+ * own `require()` (Jest's, under Jest), so this is for the ES module build only.
  */
 function requireBesideInstalledFile(): NodeJS.Require | undefined {
-  const url = typeof __filename === 'string' ? undefined : import.meta.url;
-  if (url === undefined || !/\/kms-custom-key-store\/dist\//.test(url)) return undefined;
-  return process.getBuiltinModule('node:module').createRequire(url);
+  if (typeof __filename === 'string') return undefined;
+  return /\/kms-custom-key-store\/dist\//.test(import.meta.url)
+    ? requireFrom(import.meta.url)
+    : undefined;
+}
+
+/** A `require()` resolving from `location`; node:module is loaded only when one is needed. */
+function requireFrom(location: string): NodeJS.Require {
+  return process.getBuiltinModule('node:module').createRequire(location);
 }
 
 /**
@@ -56,10 +62,7 @@ function requireBesideInstalledFile(): NodeJS.Require | undefined {
  * above at build time, does not also pull in all of undici for a fallback it never takes.
  */
 function poolFromPublicEntry(): PoolClass {
-  // __filename in the CommonJS build, import.meta.url in the ES module build. node:module only
-  // here: loading it costs every start-up a little, for a path taken only if undici moves.
-  const require = process
-    .getBuiltinModule('node:module')
-    .createRequire(typeof __filename === 'string' ? __filename : import.meta.url);
+  // __filename in the CommonJS build, import.meta.url in the ES module build.
+  const require = requireFrom(typeof __filename === 'string' ? __filename : import.meta.url);
   return (require('undici') as typeof import('undici')).Pool;
 }
